@@ -1,0 +1,44 @@
+import { buildDiscovery, serializeDiscovery } from '../../core/issuer/discovery.js';
+import { checkIssuerUrl, checkJwksUri, defaultJwksUri } from '../../core/issuer/issuer-url.js';
+import { buildJwks, serializeJwks } from '../../core/issuer/jwks.js';
+import { ENCODING_NAMES, type LoadedKey } from '../../core/keys/parse.js';
+import { writeFileAtomic } from '../../io/files.js';
+import { loadKeyFiles } from '../../io/load-keys.js';
+import type { Context, Report } from '../context.js';
+
+async function loadForJwks(paths: string[], ctx: Context): Promise<LoadedKey[]> {
+  const keys = await loadKeyFiles(paths);
+  for (const k of keys) {
+    if (!k.kubeApiserverAccepts) {
+      ctx.warn(
+        `${k.source}: ${ENCODING_NAMES[k.encoding]} is not read by kube-apiserver's --service-account-key-file; ` +
+          'give the apiserver an SPKI "PUBLIC KEY", a certificate, or a PKCS#1/SEC1 private key',
+      );
+    }
+  }
+  return keys;
+}
+
+async function emit(document: string, out: string | undefined): Promise<Report> {
+  if (out) {
+    await writeFileAtomic(out, document);
+    return { data: { file: out, document: JSON.parse(document) }, text: '' };
+  }
+  return { data: JSON.parse(document), text: document };
+}
+
+export async function issuerJwks(opts: { key: string[]; out?: string }, ctx: Context): Promise<Report> {
+  const jwks = buildJwks(await loadForJwks(opts.key, ctx));
+  return emit(serializeJwks(jwks), opts.out);
+}
+
+export async function issuerDiscovery(
+  opts: { issuer: string; jwksUri?: string; key: string[]; out?: string },
+  ctx: Context,
+): Promise<Report> {
+  for (const w of checkIssuerUrl(opts.issuer).warnings) ctx.warn(w);
+  const jwksUri = opts.jwksUri ?? defaultJwksUri(opts.issuer);
+  checkJwksUri(jwksUri);
+  const jwks = buildJwks(await loadForJwks(opts.key, ctx));
+  return emit(serializeDiscovery(buildDiscovery(opts.issuer, jwksUri, jwks)), opts.out);
+}

@@ -1,0 +1,8 @@
+// Placeholder until this command is built (see the open issue); replaced by its implementation.
+import { IrsaError } from '../../core/errors.js';
+export async function manifestsWorkload(): Promise<never> {
+  throw new IrsaError('ERR_NOT_IMPLEMENTED', 'not implemented yet');
+}
+export async function manifestsDiscoveryRbac(): Promise<never> {
+  throw new IrsaError('ERR_NOT_IMPLEMENTED', 'not implemented yet');
+}

@@ -1,0 +1,38 @@
+import { type Command, Option } from 'commander';
+import { intOption, lazy } from '../action.js';
+
+export function registerManifestsCommands(program: Command): void {
+  const manifests = program.command('manifests').description('Kubernetes YAML for workloads and discovery access');
+  manifests
+    .command('workload')
+    .description('ServiceAccount (+ ConfigMap and Pod in manual mode) for one workload')
+    .requiredOption('--namespace <ns>', 'namespace')
+    .requiredOption('--service-account <name>', 'service account name')
+    .requiredOption('--role-arn <arn>', 'IAM role to assume')
+    .addOption(
+      new Option('--mode <mode>', "manual: the seed's method; webhook: annotated ServiceAccount")
+        .choices(['manual', 'webhook'])
+        .default('manual'),
+    )
+    .option('--region <region>', 'AWS region (default: $AWS_REGION / $AWS_DEFAULT_REGION)')
+    .option('--audience <aud>', 'token audience', 'sts.amazonaws.com')
+    .option('--expiration <seconds>', 'token lifetime', intOption('--expiration'), 86400)
+    .option(
+      '--token-path <path>',
+      'token file path in the pod',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+    )
+    .option('--image <image>', 'image of the example pod (manual mode)', 'amazon/aws-cli:latest')
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa manifests workload --namespace default --service-account app --role-arn arn:aws:iam::111122223333:role/app@default',
+    )
+    .action(lazy('manifests workload', async () => (await import('../commands/manifests.js')).manifestsWorkload));
+  manifests
+    .command('discovery-rbac')
+    .description('open the discovery endpoints to anonymous readers (and the narrower alternative)')
+    .addHelpText('after', '\nExample:\n  irsa manifests discovery-rbac | kubectl apply -f -')
+    .action(
+      lazy('manifests discovery-rbac', async () => (await import('../commands/manifests.js')).manifestsDiscoveryRbac),
+    );
+}

@@ -1,0 +1,87 @@
+import { type Command, Option } from 'commander';
+import { intOption, lazy } from '../action.js';
+
+export function registerWebhookCommands(program: Command): void {
+  const webhook = program.command('webhook').description('pod identity webhook (drop-in for the EKS one)');
+  webhook
+    .command('serve')
+    .description('serve the mutating admission webhook over HTTPS')
+    .option('--port <port>', 'HTTPS port', intOption('--port'), 8443)
+    .option('--tls-cert <file>', 'serving certificate (reloaded on change)', '/etc/webhook/certs/tls.crt')
+    .option('--tls-key <file>', 'serving key (reloaded on change)', '/etc/webhook/certs/tls.key')
+    .option('--tls-self-managed', 'keep CA + certificate in a Secret, inject caBundle, rotate before expiry')
+    .option('--tls-secret <ns/name>', 'Secret for --tls-self-managed', 'irsa-webhook/irsa-webhook-tls')
+    .option('--webhook-config <name>', 'MutatingWebhookConfiguration to inject the caBundle into', 'irsa-webhook')
+    .option('--service-name <name>', 'Service name (for certificate SANs)', 'irsa-webhook')
+    .option('--service-namespace <ns>', 'Service namespace (for certificate SANs)', 'irsa-webhook')
+    .option('--annotation-prefix <prefix>', 'ServiceAccount/pod annotation prefix', 'eks.amazonaws.com')
+    .option('--token-audience <aud>', 'default token audience', 'sts.amazonaws.com')
+    .option(
+      '--token-mount-path <path>',
+      'token directory in containers',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+    )
+    .option('--token-expiration <seconds>', 'default token lifetime', intOption('--token-expiration'), 86400)
+    .option('--aws-default-region <region>', 'region injected when the ServiceAccount sets none', '')
+    .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
+    .option(
+      '--service-account-lookup-grace-period <ms>',
+      'live GET window for a ServiceAccount not yet cached',
+      intOption('--service-account-lookup-grace-period'),
+      2000,
+    )
+    .option('--metrics-port <port>', 'Prometheus /metrics (plain HTTP)', intOption('--metrics-port'), 9999)
+    .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)')
+    .option(
+      '--service-accounts-file <file>',
+      'ServiceAccounts from a YAML/JSON file instead of the API (reloaded on change)',
+    )
+    .option('--fail-closed', "deny the pod on the webhook's own internal error (default: allow, warn, count)")
+    .option('--max-body-bytes <n>', 'largest AdmissionReview accepted', intOption('--max-body-bytes'), 3 * 1024 * 1024)
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa webhook serve --service-accounts-file sa.yaml --tls-cert tls.crt --tls-key tls.key',
+    )
+    .action(lazy('webhook serve', async () => (await import('../commands/webhook-serve.js')).webhookServe));
+  webhook
+    .command('certs')
+    .description('a CA and a serving certificate with the Service SANs (no cert-manager needed)')
+    .requiredOption('--service <name>', 'Service name')
+    .requiredOption('--namespace <ns>', 'Service namespace')
+    .requiredOption('--out-dir <dir>', 'writes ca.crt, ca.key, tls.crt, tls.key')
+    .option('--days <n>', 'serving certificate validity', intOption('--days'), 365)
+    .option('--force', 'overwrite existing files')
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa webhook certs --service irsa-webhook --namespace irsa-webhook --out-dir ./certs',
+    )
+    .action(lazy('webhook certs', async () => (await import('../commands/webhook-certs.js')).webhookCerts));
+  webhook
+    .command('manifests')
+    .description(
+      'everything to deploy the webhook (Namespace, RBAC, Deployment, PDB, Service, MutatingWebhookConfiguration)',
+    )
+    .option('--namespace <ns>', 'namespace', 'irsa-webhook')
+    .option('--image <image>', 'container image', 'ghcr.io/irsa-anywhere/irsa-anywhere:0.1.0')
+    .option('--replicas <n>', 'replicas', intOption('--replicas'), 2)
+    .addOption(
+      new Option('--failure-policy <policy>', 'what the apiserver does when the webhook is unreachable')
+        .choices(['Ignore', 'Fail'])
+        .default('Ignore'),
+    )
+    .addOption(
+      new Option('--tls <mode>', 'how the serving certificate is managed')
+        .choices(['self-managed', 'cert-manager', 'files'])
+        .default('self-managed'),
+    )
+    .addHelpText('after', '\nExample:\n  irsa webhook manifests --failure-policy Fail | kubectl apply -f -')
+    .action(lazy('webhook manifests', async () => (await import('../commands/webhook-manifests.js')).webhookManifests));
+  webhook
+    .command('check')
+    .description('list running pods whose ServiceAccount has a role but which were not mutated')
+    .option('--kubeconfig <file>', 'kubeconfig')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--annotation-prefix <prefix>', 'annotation prefix', 'eks.amazonaws.com')
+    .addHelpText('after', '\nExample:\n  irsa webhook check --context prod')
+    .action(lazy('webhook check', async () => (await import('../commands/webhook-check.js')).webhookCheck));
+}
