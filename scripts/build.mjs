@@ -1,9 +1,9 @@
 // Bundles the CLI into dist/ with esbuild. Code splitting keeps each command in its own chunk, and
 // npm packages stay external, so `irsa --help` loads only the small entry chunk (start-up near bare node).
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// dist/ is not wiped: stale hashed chunks are harmless, and a process running the old build keeps its chunks.
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',

@@ -1,0 +1,97 @@
+/**
+ * The contract between the STS validation core (decide.ts), its callers (the sandbox's STS endpoint, `irsa doctor`)
+ * and the issuer-key fetcher that is injected into it. Data in, data out: the core does no I/O of its own.
+ */
+
+/** An error exactly as AWS STS/IAM returns it: wire code, HTTP status, message text, fault type. */
+export interface AwsError {
+  code: string;
+  status: number;
+  message: string;
+  type: 'Sender' | 'Receiver';
+}
+
+/** An IAM OIDC identity provider as the validation needs it. */
+export interface OidcProviderState {
+  arn: string;
+  /** With the scheme, exactly as registered (`https://host/path`, trailing slash kept). */
+  url: string;
+  clientIds: string[];
+  /** Upper-case hex SHA-1, 40 characters each. */
+  thumbprints: string[];
+}
+
+export interface RoleState {
+  arn: string;
+  name: string;
+  path: string;
+  /** AROA… unique id. */
+  roleId: string;
+  /** The trust policy as JSON text (decoded, not URL-encoded). */
+  assumeRolePolicyDocument: string;
+  /** Seconds, 3600–43200. */
+  maxSessionDuration: number;
+}
+
+/** Read-only view of IAM that the core consults. */
+export interface IamView {
+  accountId: string;
+  partition: string;
+  /** Exact, case-sensitive match on the provider URL (including `https://`). */
+  findOidcProviderByUrl(url: string): OidcProviderState | undefined;
+  findRoleByArn(arn: string): RoleState | undefined;
+}
+
+/** What the injected fetcher learned about an issuer: discovery, JWKS and the TLS facts the core decides on. */
+export type IssuerKeysResult =
+  | {
+      ok: true;
+      discovery: Record<string, unknown>;
+      jwks: { keys: Record<string, unknown>[] };
+      /** Whether each fetched URL's certificate chain was valid against the trusted CAs. */
+      chainTrusted: boolean;
+      /** SHA-1 thumbprints (upper-case hex) of the top intermediate/last certificate of each served chain. */
+      servedThumbprints: string[];
+      /** For doctor: headers and URLs observed. */
+      details?: Record<string, unknown>;
+    }
+  | { ok: false; reason: string; detail?: string };
+
+/** Fetches discovery + JWKS for an issuer (HTTPS only, capped, cached). `refresh` forces a bounded re-fetch. */
+export interface IssuerKeySource {
+  getKeys(issuerUrl: string, options?: { refresh?: boolean }): Promise<IssuerKeysResult>;
+}
+
+export interface AssumeRoleWithWebIdentityRequest {
+  roleArn: string;
+  roleSessionName: string;
+  webIdentityToken: string;
+  durationSeconds?: number;
+  policy?: string;
+  policyArns?: string[];
+  providerId?: string;
+}
+
+/** One link of the chain as checked, in AWS's order; `irsa doctor` prints these. */
+export interface CheckTrace {
+  id: string;
+  status: 'pass' | 'fail' | 'warn' | 'skip';
+  message: string;
+}
+
+export type AssumeRoleDecision =
+  | {
+      ok: true;
+      role: RoleState;
+      provider: OidcProviderState;
+      subject: string;
+      audience: string;
+      issuer: string;
+      sessionName: string;
+      durationSeconds: number;
+      assumedRoleArn: string;
+      /** `<roleId>:<sessionName>`. */
+      assumedRoleId: string;
+      trace: CheckTrace[];
+    }
+  | { ok: false; error: AwsError; trace: CheckTrace[] };
