@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type Context, fail, finish, makeContext, type Report } from './context.js';
 
 export type CommandImpl<O = Record<string, unknown>> = (
@@ -43,7 +43,8 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Parses a whole number option, naming the flag on error. */
 export function intOption(flag: string) {
   return (value: string): number => {
-    if (!/^-?\d+$/.test(value)) throw new Error(`${flag} must be a whole number, got: ${value}`);
+    // InvalidArgumentError makes commander print one usage line instead of an uncaught stack trace.
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be a whole number, got: ${value}`);
     return Number(value);
   };
 }

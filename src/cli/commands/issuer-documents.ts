@@ -19,17 +19,19 @@ async function loadForJwks(paths: string[], ctx: Context): Promise<LoadedKey[]> 
   return keys;
 }
 
-async function emit(document: string, out: string | undefined): Promise<Report> {
+async function emit(document: string, out: string | undefined, what: string): Promise<Report> {
   if (out) {
+    // The exact bytes kube-apiserver serves: no trailing newline.
     await writeFileAtomic(out, document);
-    return { data: { file: out, document: JSON.parse(document) }, text: '' };
+    return { data: { file: out, document: JSON.parse(document) }, text: `wrote ${what} to ${out}` };
   }
   return { data: JSON.parse(document), text: document };
 }
 
 export async function issuerJwks(opts: { key: string[]; out?: string }, ctx: Context): Promise<Report> {
   const jwks = buildJwks(await loadForJwks(opts.key, ctx));
-  return emit(serializeJwks(jwks), opts.out);
+  const kids = jwks.keys.map((k) => k.kid).join(', ');
+  return emit(serializeJwks(jwks), opts.out, `JWKS with ${jwks.keys.length} key(s) (kid ${kids})`);
 }
 
 export async function issuerDiscovery(
@@ -40,5 +42,5 @@ export async function issuerDiscovery(
   const jwksUri = opts.jwksUri ?? defaultJwksUri(opts.issuer);
   checkJwksUri(jwksUri);
   const jwks = buildJwks(await loadForJwks(opts.key, ctx));
-  return emit(serializeDiscovery(buildDiscovery(opts.issuer, jwksUri, jwks)), opts.out);
+  return emit(serializeDiscovery(buildDiscovery(opts.issuer, jwksUri, jwks)), opts.out, 'discovery document');
 }

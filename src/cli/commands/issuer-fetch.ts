@@ -1,5 +1,85 @@
-// Placeholder until this command is built (see the open issue); replaced by its implementation.
+import { join } from 'node:path';
+import { anyFailed, type Check, formatChecks, summarizeChecks } from '../../core/checks.js';
 import { IrsaError } from '../../core/errors.js';
-export async function issuerFetch(): Promise<never> {
-  throw new IrsaError('ERR_NOT_IMPLEMENTED', 'not implemented yet');
+import { checkPublishedDocuments, parseDiscovery, publishLayout } from '../../core/issuer/published-check.js';
+import { writeFileAtomic } from '../../io/files.js';
+import { type KubeConnection, kubeRequest, loadKubeConfig, serverHost, statusError } from '../../io/kube/client.js';
+import type { Context, Report } from '../context.js';
+
+export interface IssuerFetchOptions {
+  kubeconfig?: string;
+  context?: string;
+  outDir: string;
+}
+
+const DISCOVERY_PATH = '/.well-known/openid-configuration';
+/** kube-apiserver serves its key set here whatever jwks_uri says. */
+const JWKS_PATH = '/openid/v1/jwks';
+
+/**
+ * `irsa issuer fetch`: the discovery document and JWKS exactly as the cluster serves them, written under --out-dir
+ * in the layout of the issuer URL, and checked for what AWS STS needs.
+ */
+export async function issuerFetch(opts: IssuerFetchOptions, ctx: Context): Promise<Report> {
+  const conn = await loadKubeConfig(opts);
+  const discoveryText = await fetchDocument(conn, DISCOVERY_PATH);
+  const jwksText = await fetchDocument(conn, JWKS_PATH);
+
+  const checks: Check[] = checkPublishedDocuments({ discoveryText, jwksText, apiServerHost: serverHost(conn) });
+  const files: { discovery?: string; jwks?: string } = {};
+  let issuer: string | undefined;
+  let jwksUri: string | undefined;
+  try {
+    const d = parseDiscovery(discoveryText);
+    issuer = d.issuer;
+    jwksUri = d.jwks_uri;
+    const layout = publishLayout(d.issuer, d.jwks_uri);
+    if (layout.note) ctx.warn(layout.note);
+    files.discovery = join(opts.outDir, layout.discovery);
+    files.jwks = join(opts.outDir, layout.jwks);
+    // The exact bytes served: what the apiserver would answer is what the public host must answer.
+    await writeFileAtomic(files.discovery, discoveryText);
+    await writeFileAtomic(files.jwks, jwksText);
+  } catch (e) {
+    if (!(e instanceof IrsaError) && !(e instanceof TypeError)) throw e;
+    checks.push({ id: 'write', status: 'fail', message: `nothing written: ${e.message}` });
+  }
+
+  const failed = anyFailed(checks);
+  const lines = [
+    `cluster: ${conn.server} (context ${conn.context})`,
+    ...(files.discovery ? [`wrote ${files.discovery}`, `wrote ${files.jwks}`] : []),
+    '',
+    formatChecks(checks),
+    '',
+    `${summarizeChecks(checks)}${failed ? ' — fix the failures (apiserver flags) and fetch again before publishing' : ''}`,
+  ];
+  return {
+    ok: !failed,
+    exitCode: failed ? 1 : 0,
+    text: lines.join('\n'),
+    data: { server: conn.server, context: conn.context, issuer, jwksUri, files, checks },
+  };
+}
+
+async function fetchDocument(conn: KubeConnection, path: string): Promise<string> {
+  const res = await kubeRequest(conn, path);
+  if (res.status === 200) return res.body.toString('utf8');
+  if (res.status === 403) {
+    throw new IrsaError('ERR_KUBE_FORBIDDEN', `GET ${path}: 403 Forbidden for context "${conn.context}"`, {
+      hint: 'bind the ClusterRole system:service-account-issuer-discovery to this user (see irsa manifests discovery-rbac)',
+    });
+  }
+  if (res.status === 404) {
+    throw new IrsaError(
+      'ERR_DISCOVERY_NOT_SERVED',
+      `GET ${path}: 404 — the apiserver does not serve the OIDC documents`,
+      {
+        hint:
+          'kube-apiserver drops them when --service-account-issuer is not https or --service-account-jwks-uri is ' +
+          'invalid (its log says "Could not construct pre-rendered responses")',
+      },
+    );
+  }
+  throw statusError(conn, path, res);
 }

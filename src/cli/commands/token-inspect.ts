@@ -1,5 +1,106 @@
-// Placeholder until this command is built (see the open issue); replaced by its implementation.
 import { IrsaError } from '../../core/errors.js';
-export async function tokenInspect(): Promise<never> {
-  throw new IrsaError('ERR_NOT_IMPLEMENTED', 'not implemented yet');
+import type { ObjectRef } from '../../core/tokens/claims.js';
+import { duration, type Finding, type Inspection, inspectToken, type TimeClaim } from '../../core/tokens/inspect.js';
+import { readInput } from '../../io/files.js';
+import type { Context, Report } from '../context.js';
+
+/**
+ * `irsa token inspect [FILE|-]`: decodes and explains, never verifies, never prints the token or its signature.
+ * Exit 1 when a finding is an error (the token cannot work as it is), else 0.
+ */
+export async function tokenInspect(_opts: unknown, _ctx: Context, args: string[]): Promise<Report> {
+  const file = args[0] ?? '-';
+  if (file === '-' && process.stdin.isTTY) {
+    throw new IrsaError('ERR_USAGE', 'no token file given and standard input is a terminal', {
+      hint: 'irsa token inspect /var/run/secrets/eks.amazonaws.com/serviceaccount/token (or pipe the token in)',
+    });
+  }
+  // latin1 keeps every byte as one character, as the SDKs' "ascii" reads do, so lengths match what STS receives.
+  let raw = (await readInput(file, 'token file')).toString('latin1');
+  // A pipe (echo, kubectl create token) ends with a newline that the token file itself may not have.
+  if (file === '-') raw = raw.replace(/\r?\n$/, '');
+  let result: Inspection;
+  try {
+    result = inspectToken(raw, Math.floor(Date.now() / 1000));
+  } catch (e) {
+    if (e instanceof IrsaError) throw new IrsaError(e.code, `${file === '-' ? 'stdin' : file}: ${e.message}`);
+    throw e;
+  }
+  const errors = result.findings.filter((f) => f.severity === 'error').length;
+  const { header, ...claims } = result.summary;
+  return {
+    ok: errors === 0,
+    data: { file, header, claims, findings: result.findings },
+    text: render(result),
+  };
+}
+
+const LABEL_WIDTH = 17;
+
+function render({ summary: s, findings }: Inspection): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string | undefined) => {
+    if (value !== undefined) lines.push(`  ${label.padEnd(LABEL_WIDTH)}${value}`);
+  };
+  const alg = s.header.alg ? `${safe(s.header.alg)} ` : '';
+  lines.push(
+    `token (decoded, NOT verified): ${s.length} characters, ${alg}signature of ${s.signatureBytes} bytes` +
+      (s.legacy ? ' (legacy Secret-based token)' : ''),
+  );
+  row('issuer', s.issuer === undefined ? '(none)' : safe(s.issuer));
+  row('subject', s.subject === undefined ? '(none)' : safe(s.subject));
+  row('namespace', opt(s.namespace ?? s.binding?.namespace));
+  row('service account', ref(s.binding?.serviceAccount) ?? opt(s.serviceAccount));
+  row('pod', ref(s.binding?.pod));
+  row('node', ref(s.binding?.node));
+  row('secret', ref(s.binding?.secret));
+  row(
+    'audiences',
+    s.audienceForm === 'missing'
+      ? '(none)'
+      : s.audiences.map(safe).join(', ') + (s.audienceForm === 'string' ? ' (string)' : ''),
+  );
+  row('issued at', when(s.issuedAt));
+  row('not before', when(s.notBefore));
+  row('expires at', s.expiresAt ? `${s.expiresAt.iso} (${s.countdown})` : '(never)');
+  row('warn after', when(s.binding?.warnAfter));
+  row(
+    'lifetime',
+    s.lifetimeSeconds === undefined ? undefined : `${s.lifetimeSeconds}s (${duration(s.lifetimeSeconds)})`,
+  );
+  row('kid', s.header.kid === undefined ? '(none)' : safe(s.header.kid));
+  row('alg', s.header.alg === undefined ? '(none)' : safe(s.header.alg));
+  if (s.header.typ !== undefined) row('typ', safe(s.header.typ));
+  row('jti', opt(s.jti));
+  if (s.otherClaims.length) row('other claims', s.otherClaims.map(safe).join(', '));
+  lines.push('');
+  if (findings.length === 0) {
+    lines.push('no problems found');
+  } else {
+    lines.push('findings:');
+    for (const f of findings) lines.push(finding(f));
+  }
+  return lines.join('\n');
+}
+
+function finding(f: Finding): string {
+  return `  ${f.severity.padEnd(9)}${f.id.padEnd(24)}${f.message}`;
+}
+
+function when(t: TimeClaim | undefined): string | undefined {
+  return t ? `${t.iso} (${t.relative})` : undefined;
+}
+
+function ref(r: ObjectRef | undefined): string | undefined {
+  if (!r) return undefined;
+  return r.uid ? `${safe(r.name)} (uid ${safe(r.uid)})` : safe(r.name);
+}
+
+function opt(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : safe(v);
+}
+
+/** Claim values come from an untrusted token: escape control characters so they cannot drive the terminal. */
+function safe(v: string): string {
+  return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

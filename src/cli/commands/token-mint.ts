@@ -1,5 +1,6 @@
 import { IrsaError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
+import { isoTime } from '../../core/tokens/inspect.js';
 import { mintToken } from '../../core/tokens/mint.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { loadKeyFiles } from '../../io/load-keys.js';
@@ -32,7 +33,11 @@ export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
   }
   const keys = await loadKeyFiles([opts.signingKey]);
   const signingKey = keys.find((k) => k.privateKey);
-  if (!signingKey) throw new IrsaError('ERR_KEY_NOT_PRIVATE', `${opts.signingKey}: no private key to sign with`);
+  if (!signingKey) {
+    throw new IrsaError('ERR_KEY_NOT_PRIVATE', `${opts.signingKey}: no private key to sign with`, {
+      hint: `it holds only a public key (${keys.map((k) => k.encoding).join(', ')}); pass the private key, e.g. the .key file of \`irsa keys generate\``,
+    });
+  }
   const { token, claims } = await mintToken({
     signingKey,
     issuer: opts.issuer,
@@ -48,7 +53,7 @@ export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
     await writeFileAtomic(opts.out, token, { mode: 0o600 });
     return {
       data: { file: opts.out, kid: signingKey.kid, claims },
-      text: `wrote token to ${opts.out} (kid ${signingKey.kid}, exp ${claims.exp})`,
+      text: `wrote token to ${opts.out} (kid ${signingKey.kid}, expires ${isoTime(claims.exp as number)})`,
     };
   }
   if (ctx.output === 'json') return { data: { token, kid: signingKey.kid, claims } };

@@ -1,5 +1,40 @@
-// Placeholder until this command is built (see the open issue); replaced by its implementation.
 import { IrsaError } from '../../core/errors.js';
-export async function webhookManifests(): Promise<never> {
-  throw new IrsaError('ERR_NOT_IMPLEMENTED', 'not implemented yet');
+import { renderYamlDocuments } from '../../core/manifests/render.js';
+import { buildWebhookManifests, type FailurePolicy, type TlsMode } from '../../core/manifests/webhook.js';
+import { readInput } from '../../io/files.js';
+import type { Context, Report } from '../context.js';
+
+interface Options {
+  namespace: string;
+  image: string;
+  replicas: number;
+  failurePolicy: FailurePolicy;
+  tls: TlsMode;
+  caBundleFile?: string;
+}
+
+/** stdout is `kubectl apply -f -` material; the reasons behind the choices go to stderr. */
+export async function webhookManifests(opts: Options, ctx: Context): Promise<Report> {
+  let caBundle: string | undefined;
+  if (opts.caBundleFile !== undefined) {
+    const pem = (await readInput(opts.caBundleFile, 'CA certificate')).toString('utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new IrsaError('ERR_CA_BUNDLE', `${opts.caBundleFile}: not a PEM certificate (expected BEGIN CERTIFICATE)`);
+    }
+    caBundle = Buffer.from(pem).toString('base64');
+  }
+  const result = buildWebhookManifests({
+    namespace: opts.namespace,
+    image: opts.image,
+    replicas: opts.replicas,
+    failurePolicy: opts.failurePolicy,
+    tls: opts.tls,
+    caBundle,
+  });
+  for (const w of result.warnings) ctx.warn(w);
+  if (ctx.output === 'text') for (const n of result.notes) ctx.err(`note: ${n}`);
+  return {
+    data: { objects: result.docs.map((d) => d.object), notes: result.notes },
+    text: renderYamlDocuments(result.docs),
+  };
 }

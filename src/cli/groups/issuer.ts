@@ -50,7 +50,10 @@ export function registerIssuerCommands(program: Command): void {
     )
     .option('--max-token-expiration <duration>', 'longest token lifetime, e.g. 24h or 86400s')
     .addOption(
-      new Option('--kubeadm-api <version>', 'kubeadm config API').choices(['v1beta3', 'v1beta4']).default('v1beta4'),
+      new Option(
+        '--kubeadm-api <version>',
+        'kubeadm config API (kubeadm: default v1beta4; kind: both unless given)',
+      ).choices(['v1beta3', 'v1beta4']),
     )
     .addHelpText(
       'after',

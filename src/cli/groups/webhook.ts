@@ -6,7 +6,8 @@ export function registerWebhookCommands(program: Command): void {
   webhook
     .command('serve')
     .description('serve the mutating admission webhook over HTTPS')
-    .option('--port <port>', 'HTTPS port', intOption('--port'), 8443)
+    .option('--port <port>', 'HTTPS port: /mutate, /healthz, /readyz (EKS: 443)', intOption('--port'), 8443)
+    .option('--bind-address <ip>', 'address to listen on (default: all)')
     .option('--tls-cert <file>', 'serving certificate (reloaded on change)', '/etc/webhook/certs/tls.crt')
     .option('--tls-key <file>', 'serving key (reloaded on change)', '/etc/webhook/certs/tls.key')
     .option('--tls-self-managed', 'keep CA + certificate in a Secret, inject caBundle, rotate before expiry')
@@ -24,9 +25,10 @@ export function registerWebhookCommands(program: Command): void {
     .option('--token-expiration <seconds>', 'default token lifetime', intOption('--token-expiration'), 86400)
     .option('--aws-default-region <region>', 'region injected when the ServiceAccount sets none', '')
     .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
+    .option('--token-fs-group <gid>', 'opt-in: fsGroup for mutated pods that set none', intOption('--token-fs-group'))
     .option(
       '--service-account-lookup-grace-period <ms>',
-      'live GET window for a ServiceAccount not yet cached',
+      'live GET window for a ServiceAccount not yet cached (EKS: 0)',
       intOption('--service-account-lookup-grace-period'),
       2000,
     )
@@ -36,8 +38,27 @@ export function registerWebhookCommands(program: Command): void {
       '--service-accounts-file <file>',
       'ServiceAccounts from a YAML/JSON file instead of the API (reloaded on change)',
     )
+    .option('--watch-container-credentials-config <file>', 'container-credentials identities (JSON, reloaded)')
+    .option('--container-credentials-audience <aud>', 'container-credentials token audience', 'pods.eks.amazonaws.com')
+    .option(
+      '--container-credentials-token-mount-path <path>',
+      'container-credentials token directory',
+      '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount',
+    )
+    .option('--container-credentials-token-volume-name <name>', 'container-credentials volume', 'eks-pod-identity-token')
+    .option('--container-credentials-token-path <file>', 'container-credentials token file', 'eks-pod-identity-token')
+    .option(
+      '--container-credentials-full-uri <uri>',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'http://169.254.170.23/v1/credentials',
+    )
     .option('--fail-closed', "deny the pod on the webhook's own internal error (default: allow, warn, count)")
     .option('--max-body-bytes <n>', 'largest AdmissionReview accepted', intOption('--max-body-bytes'), 3 * 1024 * 1024)
+    .addOption(
+      new Option('--log-level <level>', 'log level (--debug implies debug)')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
     .addHelpText(
       'after',
       '\nExample:\n  irsa webhook serve --service-accounts-file sa.yaml --tls-cert tls.crt --tls-key tls.key',
@@ -74,7 +95,13 @@ export function registerWebhookCommands(program: Command): void {
         .choices(['self-managed', 'cert-manager', 'files'])
         .default('self-managed'),
     )
-    .addHelpText('after', '\nExample:\n  irsa webhook manifests --failure-policy Fail | kubectl apply -f -')
+    .option('--ca-bundle-file <file>', 'with --tls files: the CA certificate (PEM) to put in the caBundle')
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa webhook manifests --failure-policy Fail | kubectl apply -f -\n\n' +
+        '--failure-policy is what the apiserver does when it cannot reach the webhook; `webhook serve --fail-closed`\n' +
+        'is what the webhook answers on its own internal error. kube-system is excluded only with Fail.',
+    )
     .action(lazy('webhook manifests', async () => (await import('../commands/webhook-manifests.js')).webhookManifests));
   webhook
     .command('check')

@@ -59,8 +59,10 @@ export function parseKeys(input: string | Uint8Array, source: string): LoadedKey
     sawPem = true;
     index++;
     const label = m[1];
-    const der = Buffer.from(m[2].replace(/[\r\n\t ]/g, ''), 'base64');
     const where = `${source}#${index}`;
+    // OpenSSL's legacy encrypted PEM ("Proc-Type: 4,ENCRYPTED" + "DEK-Info" headers) inside an ordinary label.
+    if (/Proc-Type:\s*4,ENCRYPTED/i.test(m[2])) throw encrypted(where);
+    const der = Buffer.from(m[2].replace(/[\r\n\t ]/g, ''), 'base64');
     const key = fromPemBlock(label, der, where);
     if (key) keys.push(key);
   }
@@ -91,10 +93,7 @@ function fromPemBlock(label: string, der: Buffer, where: string): LoadedKey | un
       case 'RSA PUBLIC KEY':
         return describe(createPublicKey({ key: der, format: 'der', type: 'pkcs1' }), undefined, 'pkcs1-public', where);
       case 'ENCRYPTED PRIVATE KEY':
-        throw new IrsaError(
-          'ERR_KEY_ENCRYPTED',
-          `${where}: encrypted private keys are not supported; decrypt it first`,
-        );
+        throw encrypted(where);
       default:
         return undefined; // EC PARAMETERS, CERTIFICATE REQUEST, ...: tolerated like kube-apiserver does
     }
@@ -191,6 +190,13 @@ function describe(
   throw unsupported(
     where,
     `${type ?? 'unknown'} keys are not supported (use RSA >= ${MIN_RSA_BITS} or EC P-256/384/521)`,
+  );
+}
+
+function encrypted(where: string): IrsaError {
+  return new IrsaError(
+    'ERR_KEY_ENCRYPTED',
+    `${where}: encrypted private keys are not supported (kube-apiserver cannot read them either); decrypt it first`,
   );
 }
 

@@ -2,6 +2,7 @@
  * The contract between the STS validation core (decide.ts), its callers (the sandbox's STS endpoint, `irsa doctor`)
  * and the issuer-key fetcher that is injected into it. Data in, data out: the core does no I/O of its own.
  */
+import type { TrustEvaluation } from './trust-policy.js';
 
 /** An error exactly as AWS STS/IAM returns it: wire code, HTTP status, message text, fault type. */
 export interface AwsError {
@@ -54,8 +55,35 @@ export type IssuerKeysResult =
       servedThumbprints: string[];
       /** For doctor: headers and URLs observed. */
       details?: Record<string, unknown>;
+      /**
+       * Per fetched document (discovery, JWKS): its TLS facts. When present the core requires the thumbprint of
+       * every untrusted chain among the provider's thumbprints (AWS: "include the thumbprints for both" hosts).
+       */
+      tls?: TlsObservation[];
     }
-  | { ok: false; reason: string; detail?: string };
+  | {
+      ok: false;
+      /** A stable short code, e.g. `connect`, `timeout`, `too-large`, `redirect-not-https`, `not-json`. */
+      reason: string;
+      detail?: string;
+      /** The URL whose fetch failed. */
+      url?: string;
+      details?: Record<string, unknown>;
+    };
+
+/** What one HTTPS fetch showed about its server's certificate chain. */
+export interface TlsObservation {
+  /** The URL finally answered (after redirects). */
+  url: string;
+  /** The chain (and host name) verified against the trusted CAs. */
+  trusted: boolean;
+  /** Node's verification error when not trusted (e.g. `SELF_SIGNED_CERT_IN_CHAIN`). */
+  authorizationError?: string;
+  /** SHA-1, upper-case hex, of the last certificate of the served chain (see core/aws/thumbprint.ts). */
+  thumbprint: string;
+  /** Subjects of the served chain, leaf first, for doctor. */
+  chainSubjects?: string[];
+}
 
 /** Fetches discovery + JWKS for an issuer (HTTPS only, capped, cached). `refresh` forces a bounded re-fetch. */
 export interface IssuerKeySource {
@@ -92,6 +120,19 @@ export type AssumeRoleDecision =
       assumedRoleArn: string;
       /** `<roleId>:<sessionName>`. */
       assumedRoleId: string;
+      /** The provider's ARN (AWS answers it as `Provider`). */
+      providerArn: string;
       trace: CheckTrace[];
+      /** The token's verified claims. */
+      claims: Record<string, unknown>;
+      trust: TrustEvaluation;
     }
-  | { ok: false; error: AwsError; trace: CheckTrace[] };
+  | {
+      ok: false;
+      error: AwsError;
+      trace: CheckTrace[];
+      /** The token's claims when they could be decoded (unverified unless the signature check passed). */
+      claims?: Record<string, unknown>;
+      /** The trust-policy evaluation when it was reached. */
+      trust?: TrustEvaluation;
+    };

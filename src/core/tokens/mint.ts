@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { IrsaError } from '../errors.js';
+import { goJson } from '../json/go-json.js';
 import type { LoadedKey } from '../keys/parse.js';
 import {
   DEFAULT_AUDIENCE,
@@ -75,7 +76,8 @@ export async function mintToken(req: MintRequest): Promise<{ token: string; clai
     nbf: now,
     sub: subjectFor(req.namespace, req.serviceAccount),
   };
-  const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+  // goJson: Go's encoder escapes <, > and & (an issuer path may hold them), so the payload bytes match kube's.
+  const token = await new CompactSign(new TextEncoder().encode(goJson(claims)))
     .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid })
     .sign(signingKey.privateKey);
   return { token, claims };

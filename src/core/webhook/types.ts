@@ -16,7 +16,44 @@ export interface WebhookSettings {
   region: string;
   /** `--sts-regional-endpoint`. */
   stsRegionalEndpoints: boolean;
+  /**
+   * Container-credentials ("EKS Pod Identity") mode: listed (namespace, ServiceAccount) pairs get
+   * AWS_CONTAINER_CREDENTIALS_FULL_URI + a token volume instead of a role. Undefined (the default) = mode off.
+   */
+  containerCredentials?: ContainerCredentialsSettings;
+  /**
+   * Opt-in: `spec.securityContext.fsGroup` to add to mutated pods that set none, so non-root containers can read the
+   * token on any kubelet. Undefined (the default) = never touch the pod's securityContext.
+   */
+  tokenFsGroup?: number;
 }
+
+/** Upstream's `--container-credentials-*` flags plus the identities of `--watch-container-credentials-config`. */
+export interface ContainerCredentialsSettings {
+  /** `{"identities":[{"namespace","serviceAccount"}]}` as in upstream's config file. */
+  identities: Array<{ namespace: string; serviceAccount: string }>;
+  /** `--container-credentials-full-uri`. */
+  fullUri: string;
+  /** `--container-credentials-audience`. */
+  audience: string;
+  /** `--container-credentials-token-mount-path`. */
+  mountPath: string;
+  /** `--container-credentials-token-volume-name`. */
+  volumeName: string;
+  /** `--container-credentials-token-path` (file name inside the volume). */
+  tokenPath: string;
+}
+
+export const DEFAULT_CONTAINER_CREDENTIALS: Omit<ContainerCredentialsSettings, 'identities'> = {
+  fullUri: 'http://169.254.170.23/v1/credentials',
+  audience: 'pods.eks.amazonaws.com',
+  mountPath: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount',
+  volumeName: 'eks-pod-identity-token',
+  tokenPath: 'eks-pod-identity-token',
+};
+
+/** Pods carrying this label (any value) are left alone; the shipped objectSelector excludes them too (upstream's key). */
+export const SKIP_POD_LABEL = 'eks.amazonaws.com/skip-pod-identity-webhook';
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   annotationPrefix: 'eks.amazonaws.com',
@@ -52,4 +89,6 @@ export interface MutationResult {
   warnings: string[];
   /** Why nothing was injected, when nothing was (no role annotation, already mutated, opted out, ...). */
   skipped?: string;
+  /** Which mode applied (for the `method` metric label); absent when the pod is not for this webhook. */
+  mode?: 'web-identity' | 'container-credentials';
 }

@@ -1,0 +1,17 @@
+import { publishIssuer, sandboxFor, rsaKey, mint, provision, post, assumeForm } from '/work/main/test/sandbox/helpers.ts';
+import { pino } from 'pino';
+const lines: any[] = [];
+const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s)) });
+const afters: (() => unknown)[] = [];
+const t = { after: (f: () => unknown) => afters.push(f) };
+const sb = await sandboxFor(t, { logger });
+const key = rsaKey();
+const issuer = publishIssuer(sb, [key]);
+const { roleArn } = await provision(sb, issuer);
+const token = await mint(key, issuer);
+for (let i = 0; i < 5; i++) await post(sb.endpoint, assumeForm(roleArn, token));
+let s = performance.now();
+for (let i = 0; i < 100; i++) await post(sb.endpoint, assumeForm(roleArn, token));
+console.log('http seq ms/op', (performance.now() - s) / 100);
+console.log(lines.slice(-5).map((l) => l.ms));
+for (const f of afters.reverse()) await f();

@@ -1,0 +1,15 @@
+import { publishIssuer, sandboxFor, rsaKey, mint, provision, assumeForm } from '../test/sandbox/helpers.ts';
+import { spawnSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+const afters: (() => unknown)[] = [];
+const t = { after: (f: () => unknown) => afters.push(f) };
+const sb = await sandboxFor(t);
+const key = rsaKey();
+const issuer = publishIssuer(sb, [key]);
+const { roleArn } = await provision(sb, issuer);
+const token = await mint(key, issuer);
+const body = new URLSearchParams(assumeForm(roleArn, token)).toString();
+writeFileSync('.h5tmp/body', body);
+const child = spawn('npx', ['autocannon', '-c', '32', '-d', '5', '-m', 'POST', '-H', 'content-type=application/x-www-form-urlencoded', '-i', '.h5tmp/body', sb.endpoint + '/'], { stdio: 'inherit' });
+await new Promise((r) => child.on('exit', r));
+for (const f of afters.reverse()) await f();

@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# irsa-anywhere image: `irsa webhook serve` by default, any other `irsa` command as arguments.
+# Build: docker build -t ghcr.io/irsa-anywhere/irsa-anywhere:0.1.0 .
+
+# 1. Build: all dependencies (esbuild, typescript) and the bundle in dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `prepare` build needs the sources, which are copied next.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm run build
+
+# 2. Production dependencies only (the bundle keeps npm packages external).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: node, production node_modules and dist/ — no sources, no compilers, no npm cache.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# 65532: the conventional "nonroot" id; the Deployment sets the same runAsUser.
+USER 65532:65532
+EXPOSE 8443 9999
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["webhook", "serve"]

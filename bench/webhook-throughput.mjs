@@ -1,0 +1,321 @@
+// Webhook throughput benchmark (not a test): POST /mutate over TLS keep-alive at 32 concurrent connections with a
+// realistic ~3 KB pod whose ServiceAccount has a role, against `irsa webhook serve` (the real CLI process, file
+// ServiceAccount source), next to a bare node:https server that only parses the same body and answers a fixed
+// AdmissionReview. Same certificate type (ECDSA P-256 from src/core/certs), same machine, same run, rounds
+// interleaved (order alternating) so background load hits both alike. Targets (issue 4): req/s ratio >= 0.8 and
+// p99 <= 1.5x the bare server's p99.
+//
+//   npm run build && node --import tsx bench/webhook-throughput.mjs [--rounds 3] [--seconds 10] [--warmup 3] [--json]
+//
+// Servers are pinned to CPU 0 and the load generator (this process) to CPU 1 when taskset exists, as in the
+// baseline of ../shared/reference/node20-dependencies.md §4a.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { issueCa, issueServingCert } from '../src/core/certs/issue.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const ROUNDS = opt('--rounds', 3);
+const SECONDS = opt('--seconds', 10);
+const WARMUP = opt('--warmup', 3);
+const CONNECTIONS = 32;
+const JSON_OUT = args.includes('--json');
+
+if (!existsSync(CLI)) {
+  console.error('dist/cli.js is missing: run `npm run build` first');
+  process.exit(1);
+}
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
+
+const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-webhook-'));
+const children = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// --- a realistic pod (Deployment-made: labels, annotations, two containers, probes, resources, volumes) ---------
+const ROLE = 'arn:aws:iam::111122223333:role/orders-api';
+const pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    generateName: 'orders-api-7d9f8b6c5d-',
+    namespace: 'shop',
+    labels: {
+      app: 'orders-api',
+      'app.kubernetes.io/name': 'orders-api',
+      'app.kubernetes.io/instance': 'orders-api-prod',
+      'app.kubernetes.io/version': '2.14.3',
+      'pod-template-hash': '7d9f8b6c5d',
+    },
+    annotations: {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9090',
+      'kubectl.kubernetes.io/restartedAt': '2026-11-20T10:11:12Z',
+    },
+    ownerReferences: [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'orders-api-7d9f8b6c5d',
+        uid: '3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+  },
+  spec: {
+    serviceAccountName: 'orders-api',
+    containers: [
+      {
+        name: 'api',
+        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/orders-api:2.14.3',
+        ports: [
+          { name: 'http', containerPort: 8080, protocol: 'TCP' },
+          { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+        ],
+        env: [
+          { name: 'NODE_ENV', value: 'production' },
+          { name: 'LOG_LEVEL', value: 'info' },
+          { name: 'DB_HOST', value: 'orders-db.shop.svc.cluster.local' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+        ],
+        envFrom: [{ configMapRef: { name: 'orders-api-config' } }],
+        resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+        livenessProbe: {
+          httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+          initialDelaySeconds: 10,
+          periodSeconds: 10,
+          timeoutSeconds: 2,
+          failureThreshold: 3,
+        },
+        readinessProbe: {
+          httpGet: { path: '/ready', port: 'http', scheme: 'HTTP' },
+          periodSeconds: 5,
+          timeoutSeconds: 2,
+          failureThreshold: 3,
+        },
+        volumeMounts: [
+          { name: 'config', mountPath: '/etc/orders', readOnly: true },
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'kube-api-access-x7k2p', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+        ],
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 10001,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+        imagePullPolicy: 'IfNotPresent',
+      },
+      {
+        name: 'log-shipper',
+        image: 'fluent/fluent-bit:3.2.1',
+        args: ['--config=/fluent-bit/etc/fluent-bit.conf'],
+        resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        imagePullPolicy: 'IfNotPresent',
+      },
+    ],
+    volumes: [
+      { name: 'config', configMap: { name: 'orders-api-files', defaultMode: 420 } },
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+    ],
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: { matchLabels: { app: 'orders-api' } },
+              topologyKey: 'kubernetes.io/hostname',
+            },
+          },
+        ],
+      },
+    },
+    securityContext: { fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: 'ClusterFirst',
+    schedulerName: 'default-scheduler',
+    priority: 0,
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+  },
+};
+const body = JSON.stringify({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    namespace: 'shop',
+    operation: 'CREATE',
+    userInfo: {
+      username: 'system:serviceaccount:kube-system:replicaset-controller',
+      uid: 'a1b2c3d4-0000-4000-8000-000000000001',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+    },
+    object: pod,
+    oldObject: null,
+    dryRun: false,
+    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+  },
+});
+
+// --- certificates (same type for both servers) and the ServiceAccount file -----------------------------------
+const ca = await issueCa();
+const leaf = await issueServingCert({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
+writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
+const sas = [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'orders-api', namespace: 'shop', annotations: { 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/token-expiration': '3600' } } }];
+for (let i = 0; i < 500; i++) {
+  sas.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `sa-${i}`, namespace: `ns-${i % 50}` } });
+}
+writeFileSync(join(dir, 'sa.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: sas }));
+
+// The bare server: parse the body, answer a fixed AdmissionReview with a base64 JSONPatch (~400 bytes).
+const BARE = `
+import { createServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+const patch = Buffer.from(JSON.stringify([{op:'add',path:'/spec/volumes/-',value:{name:'aws-iam-token',projected:{sources:[{serviceAccountToken:{audience:'sts.amazonaws.com',expirationSeconds:86400,path:'token'}}]}}}])).toString('base64');
+const answer = JSON.stringify({apiVersion:'admission.k8s.io/v1',kind:'AdmissionReview',response:{uid:'705ab4f5-6393-11e8-b7cc-42010a800002',allowed:true,patchType:'JSONPatch',patch}});
+const s = createServer({ cert: readFileSync(process.env.CERT), key: readFileSync(process.env.KEY), keepAlive: true, keepAliveTimeout: 65000 }, (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+    res.end(answer);
+  });
+});
+s.listen(0, '127.0.0.1', () => console.error(JSON.stringify({ msg: 'webhook listening', port: s.address().port })));
+`;
+
+function pinned(argv) {
+  return hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...argv]] : [process.execPath, argv];
+}
+
+function start(argv, env = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const [cmd, a] = pinned(argv);
+    const child = spawn(cmd, a, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      const line = err.split('\n').find((l) => l.includes('"webhook listening"'));
+      if (line) resolvePromise({ child, port: JSON.parse(line).port });
+    });
+    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${err}`)));
+  });
+}
+
+const webhook = await start([
+  CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1',
+  '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'),
+  '--service-accounts-file', join(dir, 'sa.json'), '--aws-default-region', 'eu-west-1',
+]);
+const bare = await start(['--input-type=module', '-e', BARE], { CERT: join(dir, 'tls.crt'), KEY: join(dir, 'tls.key') });
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
+  } catch {
+    return undefined;
+  }
+}
+
+function run(port, seconds) {
+  return new Promise((resolvePromise, reject) => {
+    autocannon(
+      {
+        url: `https://127.0.0.1:${port}/mutate`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections: CONNECTIONS,
+        duration: seconds,
+        tlsOptions: { ca: ca.certPem },
+      },
+      (err, r) => (err ? reject(err) : resolvePromise(r)),
+    );
+  });
+}
+
+// Check once that the webhook really mutates this pod (a benchmark of a no-op would be meaningless).
+{
+  const { request } = await import('node:https');
+  const res = await new Promise((ok, fail) => {
+    const req = request(`https://127.0.0.1:${webhook.port}/mutate`, { method: 'POST', ca: ca.certPem, headers: { 'content-type': 'application/json' } }, (r) => {
+      let b = '';
+      r.on('data', (c) => (b += c));
+      r.on('end', () => ok(JSON.parse(b)));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+  const ops = JSON.parse(Buffer.from(res.response.patch, 'base64').toString('utf8'));
+  if (!ops.some((o) => JSON.stringify(o).includes(ROLE))) throw new Error('the webhook did not inject the role');
+  if (!JSON_OUT) console.log(`request body ${Buffer.byteLength(body)} bytes; webhook patch ${ops.length} ops`);
+}
+
+const results = { webhook: [], bare: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? ['bare', 'webhook'] : ['webhook', 'bare'];
+  for (const which of order) {
+    const server = which === 'bare' ? bare : webhook;
+    if (WARMUP > 0) await run(server.port, WARMUP);
+    const cpu0 = cpuSeconds(server.child.pid);
+    const r = await run(server.port, SECONDS);
+    const cpu1 = cpuSeconds(server.child.pid);
+    if (r.non2xx || r.errors) throw new Error(`${which}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    // CPU per request does not depend on what else the machine runs: the load-independent view of the ratio.
+    const cpuUs = cpu0 === undefined ? undefined : ((cpu1 - cpu0) / r.requests.total) * 1e6;
+    results[which].push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUs });
+    if (!JSON_OUT) {
+      const c = cpuUs === undefined ? '' : `  server CPU ${cpuUs.toFixed(1)} us/req`;
+      console.log(`round ${round + 1} ${which.padEnd(7)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${c}`);
+    }
+  }
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const summary = {};
+for (const k of ['webhook', 'bare']) {
+  summary[k] = {
+    rps: Math.round(mean(results[k].map((x) => x.rps))),
+    p50: mean(results[k].map((x) => x.p50)),
+    p99: mean(results[k].map((x) => x.p99)),
+    cpuUs: results[k][0].cpuUs === undefined ? undefined : mean(results[k].map((x) => x.cpuUs)),
+  };
+}
+const ratio = summary.webhook.rps / summary.bare.rps;
+const p99x = summary.webhook.p99 / summary.bare.p99;
+const cpuRatio = summary.webhook.cpuUs ? summary.bare.cpuUs / summary.webhook.cpuUs : undefined;
+const verdict = { cpuRatio: cpuRatio && Number(cpuRatio.toFixed(3)), ratio: Number(ratio.toFixed(3)), p99x: Number(p99x.toFixed(3)), ratioOk: ratio >= 0.8, p99Ok: p99x <= 1.5 };
+if (JSON_OUT) {
+  console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, bodyBytes: Buffer.byteLength(body), summary, verdict, results }, null, 2));
+} else {
+  console.log(`\nmean over ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections:`);
+  console.log(`  bare     ${summary.bare.rps} req/s  p50 ${summary.bare.p50.toFixed(2)} ms  p99 ${summary.bare.p99.toFixed(2)} ms`);
+  console.log(`  webhook  ${summary.webhook.rps} req/s  p50 ${summary.webhook.p50.toFixed(2)} ms  p99 ${summary.webhook.p99.toFixed(2)} ms`);
+  if (cpuRatio) console.log(`  server CPU per request: bare ${summary.bare.cpuUs.toFixed(1)} us, webhook ${summary.webhook.cpuUs.toFixed(1)} us (bare/webhook ${verdict.cpuRatio})`);
+  console.log(`  ratio ${verdict.ratio} (target >= 0.8: ${verdict.ratioOk ? 'ok' : 'MISSED'}), p99 ${verdict.p99x}x bare (target <= 1.5: ${verdict.p99Ok ? 'ok' : 'MISSED'})`);
+}
+for (const c of children) c.kill('SIGTERM');
+process.exit(verdict.ratioOk && verdict.p99Ok ? 0 : 1);

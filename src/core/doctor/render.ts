@@ -1,0 +1,22 @@
+import type { CheckTrace } from '../sts/types.js';
+import type { DoctorCheck } from './types.js';
+
+const MARK: Record<DoctorCheck['status'], string> = { pass: '✔', warn: '!', fail: '✘', skip: '-' };
+
+/** The human report: one line per check, then AWS's error and the fix under each failure or warning. */
+export function renderChecks(checks: readonly DoctorCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.title.length));
+  const lines: string[] = [];
+  for (const c of checks) {
+    lines.push(`${MARK[c.status]} ${c.title.padEnd(width)}  ${c.message}`);
+    const pad = ' '.repeat(width + 4);
+    if (c.awsError && c.status === 'fail') lines.push(`${pad}AWS says: ${c.awsError}`);
+    if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`${pad}fix: ${c.fix}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderTrace(trace: readonly CheckTrace[]): string {
+  const width = Math.max(0, ...trace.map((t) => t.id.length));
+  return trace.map((t) => `  ${t.status.padEnd(4)} ${t.id.padEnd(width)}  ${t.message}`).join('\n');
+}

@@ -1,0 +1,197 @@
+import { parseRoleArn } from '../aws/arn.js';
+import { IrsaError } from '../errors.js';
+import { checkDnsLabel, checkDnsSubdomain } from './names.js';
+import type { CommentedDoc } from './render.js';
+
+/**
+ * One workload's Kubernetes objects for IRSA.
+ * - manual: the seed's method with no webhook at all: ServiceAccount, a ConfigMap with the AWS_* variables, and a Pod
+ *   that reads it and mounts a projected token for the STS audience.
+ * - webhook: only the ServiceAccount with the role annotation; the webhook injects the rest into its pods.
+ */
+export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
+export const DEFAULT_EXPIRATION = 86400;
+export const DEFAULT_TOKEN_PATH = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
+export const TOKEN_VOLUME = 'aws-iam-token';
+/** TokenRequest's minimum lifetime. */
+const MIN_EXPIRATION = 600;
+/** nobody/nogroup: any non-root id works; fsGroup makes the token file group-readable for it. */
+const NON_ROOT_ID = 65534;
+
+export interface WorkloadInput {
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  mode: 'manual' | 'webhook';
+  /** Resolved region ('' or undefined: none known). */
+  region?: string;
+  /** True when the region was given explicitly (webhook mode then annotates it). */
+  regionExplicit?: boolean;
+  audience?: string;
+  expirationSeconds?: number;
+  tokenPath?: string;
+  image?: string;
+  /** `eks.amazonaws.com` unless the webhook runs with another --annotation-prefix. */
+  annotationPrefix?: string;
+}
+
+export interface WorkloadResult {
+  docs: CommentedDoc[];
+  warnings: string[];
+}
+
+export function buildWorkload(input: WorkloadInput): WorkloadResult {
+  checkDnsLabel(input.namespace, '--namespace');
+  checkDnsSubdomain(input.serviceAccount, '--service-account');
+  if (!parseRoleArn(input.roleArn)) {
+    throw new IrsaError(
+      'ERR_ROLE_ARN',
+      `--role-arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/[path/]name), got: ${input.roleArn}`,
+    );
+  }
+  const audience = input.audience ?? DEFAULT_AUDIENCE;
+  if (audience.trim() === '') throw new IrsaError('ERR_AUDIENCE', '--audience must not be empty');
+  const expiration = input.expirationSeconds ?? DEFAULT_EXPIRATION;
+  if (!Number.isInteger(expiration) || expiration < MIN_EXPIRATION) {
+    throw new IrsaError(
+      'ERR_EXPIRATION',
+      `--expiration must be at least ${MIN_EXPIRATION} seconds (TokenRequest's minimum), got: ${expiration}`,
+    );
+  }
+  const tokenPath = input.tokenPath ?? DEFAULT_TOKEN_PATH;
+  const slash = tokenPath.lastIndexOf('/');
+  if (!tokenPath.startsWith('/') || slash <= 0 || slash === tokenPath.length - 1) {
+    throw new IrsaError(
+      'ERR_TOKEN_PATH',
+      `--token-path must be an absolute file path below a directory (e.g. ${DEFAULT_TOKEN_PATH}), got: ${tokenPath}`,
+    );
+  }
+  const warnings: string[] = [];
+  const region = input.region || undefined;
+  if (audience !== DEFAULT_AUDIENCE) {
+    warnings.push(`audience ${audience}: the IAM OIDC provider must list it as a client ID (audience)`);
+  }
+  return input.mode === 'webhook'
+    ? webhookMode(input, audience, expiration, tokenPath, region, warnings)
+    : manualMode(input, audience, expiration, tokenPath, region, warnings);
+}
+
+function manualMode(
+  input: WorkloadInput,
+  audience: string,
+  expiration: number,
+  tokenPath: string,
+  region: string | undefined,
+  warnings: string[],
+): WorkloadResult {
+  const { namespace, serviceAccount } = input;
+  const configMapName = `${serviceAccount}-aws`;
+  const tokenDir = tokenPath.slice(0, tokenPath.lastIndexOf('/'));
+  const tokenFile = tokenPath.slice(tokenPath.lastIndexOf('/') + 1);
+  if (!region) {
+    warnings.push(
+      'no region: pass --region or set AWS_REGION; without one the SDKs cannot pick an STS endpoint (AWS_REGION and AWS_DEFAULT_REGION left out)',
+    );
+  }
+  const data: Record<string, string> = {
+    AWS_ROLE_ARN: input.roleArn,
+    AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath,
+  };
+  if (region) {
+    data.AWS_DEFAULT_REGION = region;
+    data.AWS_REGION = region;
+    // Older SDKs default to the global STS endpoint; the regional one is what the region implies.
+    data.AWS_STS_REGIONAL_ENDPOINTS = 'regional';
+  }
+  const labels = { 'app.kubernetes.io/name': serviceAccount, 'app.kubernetes.io/part-of': 'irsa-anywhere' };
+  const serviceAccountDoc: CommentedDoc = {
+    comment:
+      `No ${input.annotationPrefix ?? 'eks.amazonaws.com'}/role-arn annotation on purpose: this workload mounts its ` +
+      'own token (manual mode), and a pod identity webhook installed later would otherwise add a second token ' +
+      'volume and AWS_* settings to its pods. Use --mode webhook to hand the workload to a webhook instead.',
+    object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace, labels } },
+  };
+  const configMapDoc: CommentedDoc = {
+    comment: 'What the AWS SDKs read: the role to assume and where the projected token is.',
+    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName, namespace, labels }, data },
+  };
+  const podDoc: CommentedDoc = {
+    comment:
+      `A Pod that assumes the role once and prints the identity (kubectl -n ${namespace} logs ${serviceAccount}-aws-check). ` +
+      `Copy envFrom, the ${TOKEN_VOLUME} volume, its mount and the fsGroup into your own workload. fsGroup makes the ` +
+      'token file readable by a non-root user (kubelet writes it 0600 root-owned otherwise).',
+    object: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `${serviceAccount}-aws-check`, namespace, labels },
+      spec: {
+        serviceAccountName: serviceAccount,
+        restartPolicy: 'Never',
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: NON_ROOT_ID,
+          runAsGroup: NON_ROOT_ID,
+          fsGroup: NON_ROOT_ID,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containers: [
+          {
+            name: 'aws',
+            image: input.image ?? 'amazon/aws-cli:latest',
+            args: ['sts', 'get-caller-identity'],
+            envFrom: [{ configMapRef: { name: configMapName } }],
+            // The CLI caches credentials under $HOME; the image's HOME (/root) is not writable for a non-root user.
+            env: [{ name: 'HOME', value: '/tmp' }],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [{ name: TOKEN_VOLUME, mountPath: tokenDir, readOnly: true }],
+          },
+        ],
+        volumes: [
+          {
+            name: TOKEN_VOLUME,
+            projected: {
+              sources: [{ serviceAccountToken: { audience, expirationSeconds: expiration, path: tokenFile } }],
+            },
+          },
+        ],
+      },
+    },
+  };
+  return { docs: [serviceAccountDoc, configMapDoc, podDoc], warnings };
+}
+
+function webhookMode(
+  input: WorkloadInput,
+  audience: string,
+  expiration: number,
+  tokenPath: string,
+  region: string | undefined,
+  warnings: string[],
+): WorkloadResult {
+  const prefix = input.annotationPrefix ?? 'eks.amazonaws.com';
+  const annotations: Record<string, string> = { [`${prefix}/role-arn`]: input.roleArn };
+  if (audience !== DEFAULT_AUDIENCE) annotations[`${prefix}/audience`] = audience;
+  if (expiration !== DEFAULT_EXPIRATION) annotations[`${prefix}/token-expiration`] = String(expiration);
+  if (region && input.regionExplicit) annotations[`${prefix}/region`] = region;
+  if (tokenPath !== DEFAULT_TOKEN_PATH) {
+    warnings.push(
+      '--token-path is ignored in webhook mode: the webhook decides where the token goes (irsa webhook serve --token-mount-path)',
+    );
+  }
+  return {
+    docs: [
+      {
+        comment:
+          'The pod identity webhook reads these annotations and injects AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, the ' +
+          `region and the projected ${TOKEN_VOLUME} volume into every pod using this ServiceAccount. Pods created ` +
+          'before the annotation (or while the webhook was down) are not changed: restart them (irsa webhook check).',
+        object: {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: input.serviceAccount, namespace: input.namespace, annotations },
+        },
+      },
+    ],
+    warnings,
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * ServiceAccount and pod annotations, parsed with the EKS webhook's defaults and limits (`<prefix>` is
+ * `--annotation-prefix`, `eks.amazonaws.com` by default) plus our per-ServiceAccount `<prefix>/region`.
+ *
+ * ServiceAccount: role-arn, audience, sts-regional-endpoints, token-expiration, region (ours).
+ * Pod: token-expiration (wins over the ServiceAccount's), skip-containers.
+ * Every value upstream would silently ignore becomes a warning here, so a typo is visible in `kubectl` output.
+ */
+
+/** Annotation names after `<prefix>/`. */
+export const ANNOTATIONS = {
+  roleArn: 'role-arn',
+  audience: 'audience',
+  stsRegionalEndpoints: 'sts-regional-endpoints',
+  tokenExpiration: 'token-expiration',
+  region: 'region',
+  skipContainers: 'skip-containers',
+} as const;
+
+/** The apiserver rejects projected tokens under 10 minutes; upstream raises smaller values to this. */
+export const MIN_TOKEN_EXPIRATION = 600;
+/**
+ * Upstream defines 86400 as the maximum but never applies it. We do: the kubelet refreshes a token at 80 % of its
+ * lifetime or after 24 h anyway, and values over 2^32 s make the apiserver reject the pod.
+ */
+export const MAX_TOKEN_EXPIRATION = 86400;
+
+const KNOWN_NAMES = new Set<string>(Object.values(ANNOTATIONS));
+
+export type Annotations = Record<string, string> | undefined;
+
+function get(annotations: Annotations, key: string): string | undefined {
+  if (!annotations || !Object.hasOwn(annotations, key)) return undefined;
+  const v = annotations[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Go `strconv.ParseBool`. */
+export function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  return undefined;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Go `strconv.ParseInt(value, 10, 64)`: optional sign, ASCII digits, int64 range; undefined on error. */
+export function parseGoInt64(value: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(value)) return undefined;
+  const n = BigInt(value);
+  if (n < INT64_MIN || n > INT64_MAX) return undefined;
+  // Out of double precision only matters beyond the clamp, so Number() is exact enough here.
+  return Number(n);
+}
+
+/** Clamps a lifetime to [600, 86400]; `clamped` says which side moved it. */
+export function clampExpiration(seconds: number): { seconds: number; clamped?: 'min' | 'max' } {
+  if (seconds < MIN_TOKEN_EXPIRATION) return { seconds: MIN_TOKEN_EXPIRATION, clamped: 'min' };
+  if (seconds > MAX_TOKEN_EXPIRATION) return { seconds: MAX_TOKEN_EXPIRATION, clamped: 'max' };
+  return { seconds };
+}
+
+/**
+ * One record of Go's `encoding/csv` reader with default settings (as upstream reads skip-containers): comma
+ * separated, `"` quoting with `""` escapes, leading spaces kept, only the first line. Undefined on a parse error
+ * (upstream then skips nothing).
+ */
+export function parseCsvRecord(value: string): string[] | undefined {
+  // csv.Reader skips empty lines before the first record; an input of only empty lines is io.EOF (an error).
+  const text = value.replace(/^(?:\r?\n)+/, '');
+  if (text === '') return undefined;
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) return undefined; // extraneous or missing " in quoted-field
+        const c = text[i];
+        if (c === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += c;
+        i++;
+      }
+      if (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') return undefined;
+    } else {
+      while (i < text.length && text[i] !== ',' && text[i] !== '\n') {
+        if (text[i] === '"') return undefined; // bare " in non-quoted-field
+        field += text[i];
+        i++;
+      }
+      if (text[i] === '\n' && field.endsWith('\r')) field = field.slice(0, -1);
+    }
+    fields.push(field);
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    return fields;
+  }
+}
+
+export interface ServiceAccountConfig {
+  /** Raw `role-arn` value; undefined when absent or empty (then the ServiceAccount is not for us). */
+  roleArn?: string;
+  audience: string;
+  useRegionalSts: boolean;
+  expirationSeconds: number;
+  /** `<prefix>/region`, else the `--aws-default-region` default; '' = inject no region. */
+  region: string;
+  warnings: string[];
+}
+
+export interface ServiceAccountDefaults {
+  audience: string;
+  stsRegionalEndpoints: boolean;
+  expirationSeconds: number;
+  region: string;
+}
+
+/** What upstream's cache stores for a ServiceAccount (`addSA`), plus our region and warnings. */
+export function parseServiceAccountAnnotations(
+  annotations: Annotations,
+  prefix: string,
+  defaults: ServiceAccountDefaults,
+): ServiceAccountConfig {
+  const warnings: string[] = [];
+  const key = (name: string) => `${prefix}/${name}`;
+
+  const roleArn = get(annotations, key(ANNOTATIONS.roleArn));
+
+  let audience = defaults.audience;
+  const aud = get(annotations, key(ANNOTATIONS.audience));
+  if (aud !== undefined) {
+    // Upstream would project a token for the apiserver's own audience, which STS never accepts.
+    if (aud.trim() === '') warnings.push(`${key(ANNOTATIONS.audience)} is empty; using "${defaults.audience}"`);
+    else audience = aud;
+  }
+
+  let useRegionalSts = defaults.stsRegionalEndpoints;
+  const sts = get(annotations, key(ANNOTATIONS.stsRegionalEndpoints));
+  if (sts !== undefined) {
+    const b = parseGoBool(sts);
+    if (b === undefined) warnings.push(`${key(ANNOTATIONS.stsRegionalEndpoints)}="${sts}" is not a boolean; ignored`);
+    else useRegionalSts = b;
+  }
+
+  let expirationSeconds = clampExpiration(defaults.expirationSeconds).seconds;
+  const exp = get(annotations, key(ANNOTATIONS.tokenExpiration));
+  if (exp !== undefined)
+    expirationSeconds = parseExpiration(exp, key(ANNOTATIONS.tokenExpiration), warnings) ?? expirationSeconds;
+
+  let region = defaults.region;
+  const reg = get(annotations, key(ANNOTATIONS.region));
+  if (reg !== undefined) {
+    if (/^[a-z0-9]+(-[a-z0-9]+)*$/.test(reg)) region = reg;
+    else warnings.push(`${key(ANNOTATIONS.region)}="${reg}" is not a region name; ignored`);
+  }
+
+  // Pod-only annotations put on the ServiceAccount do nothing there (upstream issue #93): say so.
+  if (get(annotations, key(ANNOTATIONS.skipContainers)) !== undefined) {
+    warnings.push(`${key(ANNOTATIONS.skipContainers)} is read from the pod, not the ServiceAccount`);
+  }
+
+  return {
+    roleArn: roleArn === '' ? undefined : roleArn,
+    audience,
+    useRegionalSts,
+    expirationSeconds,
+    region,
+    warnings,
+  };
+}
+
+function parseExpiration(value: string, key: string, warnings: string[]): number | undefined {
+  const n = parseGoInt64(value);
+  if (n === undefined) {
+    warnings.push(`${key}="${value}" is not an integer; ignored`);
+    return undefined;
+  }
+  const c = clampExpiration(n);
+  if (c.clamped === 'min') warnings.push(`${key}=${value} raised to the minimum ${MIN_TOKEN_EXPIRATION}`);
+  if (c.clamped === 'max') warnings.push(`${key}=${value} lowered to the maximum ${MAX_TOKEN_EXPIRATION}`);
+  return c.seconds;
+}
+
+export interface PodConfig {
+  /** Pod `token-expiration`, clamped; undefined = use the ServiceAccount's. */
+  expirationSeconds?: number;
+  /** Container names never touched (initContainers and containers alike). */
+  skipContainers: Set<string>;
+  warnings: string[];
+}
+
+export function parsePodAnnotations(annotations: Annotations, prefix: string): PodConfig {
+  const warnings: string[] = [];
+  const key = (name: string) => `${prefix}/${name}`;
+  let expirationSeconds: number | undefined;
+  const exp = get(annotations, key(ANNOTATIONS.tokenExpiration));
+  if (exp !== undefined) expirationSeconds = parseExpiration(exp, key(ANNOTATIONS.tokenExpiration), warnings);
+
+  const skipContainers = new Set<string>();
+  const skip = get(annotations, key(ANNOTATIONS.skipContainers));
+  if (skip !== undefined) {
+    const names = parseCsvRecord(skip);
+    if (names === undefined)
+      warnings.push(`${key(ANNOTATIONS.skipContainers)} is not a valid comma list; nothing skipped`);
+    for (const name of names ?? []) {
+      // Upstream matches untrimmed names only; container names never hold spaces, so also matching the trimmed
+      // name only adds the skips the user meant ("a, b").
+      skipContainers.add(name);
+      skipContainers.add(name.trim());
+    }
+  }
+
+  for (const name of [
+    ANNOTATIONS.roleArn,
+    ANNOTATIONS.audience,
+    ANNOTATIONS.stsRegionalEndpoints,
+    ANNOTATIONS.region,
+  ]) {
+    if (get(annotations, key(name)) !== undefined) {
+      warnings.push(`${key(name)} is read from the ServiceAccount, not the pod`);
+    }
+  }
+  return { expirationSeconds, skipContainers, warnings };
+}
+
+/**
+ * Annotation keys that look like a mistyped `<prefix>/role-arn` (another prefix such as `eks.amazon.com/role-arn`,
+ * or `role_arn`/`rolearn`/`Role-Arn` under ours). Upstream ignores them silently (issue #200).
+ */
+export function findNearMissKeys(annotations: Annotations, prefix: string): string[] {
+  if (!annotations) return [];
+  const exact = `${prefix}/${ANNOTATIONS.roleArn}`;
+  const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const out: string[] = [];
+  for (const k of Object.keys(annotations)) {
+    if (k === exact) continue;
+    const slash = k.lastIndexOf('/');
+    const name = slash === -1 ? k : k.slice(slash + 1);
+    const keyPrefix = slash === -1 ? '' : k.slice(0, slash);
+    if (squash(name) === 'rolearn' || squash(name) === 'iamrolearn') out.push(k);
+    else if (keyPrefix !== prefix && squash(keyPrefix) === squash(prefix) && KNOWN_NAMES.has(name)) out.push(k);
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * The projected token volume and the token path as containers see it, including upstream's Windows conversion.
+ */
+
+export interface TokenVolume {
+  name: string;
+  projected: {
+    sources: [{ serviceAccountToken: { audience?: string; expirationSeconds: number; path: string } }];
+  };
+}
+
+/**
+ * `{name, projected: {sources: [{serviceAccountToken: {audience, expirationSeconds, path}}]}}`, one source and no
+ * `defaultMode`, exactly as upstream. An empty audience is omitted (Go `omitempty`), which means the apiserver's.
+ */
+export function tokenVolume(name: string, audience: string, expirationSeconds: number, path: string): TokenVolume {
+  const serviceAccountToken = audience === '' ? { expirationSeconds, path } : { audience, expirationSeconds, path };
+  return { name, projected: { sources: [{ serviceAccountToken }] } };
+}
+
+const OS_KEYS = ['kubernetes.io/os', 'beta.kubernetes.io/os'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A pod bound to Windows nodes. Upstream looks only at `nodeSelector` (`kubernetes.io/os` or
+ * `beta.kubernetes.io/os` = `windows`); we also honour `spec.os.name: windows` and a required node affinity whose
+ * every term pins one of those keys to `In [windows]` (upstream issues #57 and the user request to honour spec.os).
+ */
+export function isWindowsPod(spec: Record<string, unknown>): boolean {
+  const selector = spec.nodeSelector;
+  if (isObject(selector) && OS_KEYS.some((k) => selector[k] === 'windows')) return true;
+  if (isObject(spec.os) && spec.os.name === 'windows') return true;
+  const terms = requiredNodeSelectorTerms(spec);
+  return terms.length > 0 && terms.every(termPinsWindows);
+}
+
+function requiredNodeSelectorTerms(spec: Record<string, unknown>): unknown[] {
+  const affinity = spec.affinity;
+  if (!isObject(affinity) || !isObject(affinity.nodeAffinity)) return [];
+  const required = affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!isObject(required) || !Array.isArray(required.nodeSelectorTerms)) return [];
+  return required.nodeSelectorTerms;
+}
+
+function termPinsWindows(term: unknown): boolean {
+  if (!isObject(term) || !Array.isArray(term.matchExpressions)) return false;
+  return term.matchExpressions.some(
+    (e) =>
+      isObject(e) &&
+      typeof e.key === 'string' &&
+      OS_KEYS.includes(e.key) &&
+      e.operator === 'In' &&
+      Array.isArray(e.values) &&
+      e.values.length > 0 &&
+      e.values.every((v) => v === 'windows'),
+  );
+}
+
+/** Go `filepath.Join` on Linux: join with `/`, then Clean (collapse `//`, `.`, `..`, drop a trailing `/`). */
+export function joinPath(...parts: string[]): string {
+  const joined = parts.filter((p) => p !== '').join('/');
+  if (joined === '') return '';
+  const rooted = joined.startsWith('/');
+  const out: string[] = [];
+  for (const seg of joined.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!rooted) out.push('..');
+      continue;
+    }
+    out.push(seg);
+  }
+  const body = out.join('/');
+  return rooted ? `/${body}` : body || '.';
+}
+
+/**
+ * The token file path put in the env. On Windows pods it becomes `C:` + the path with `\` separators, e.g.
+ * `C:\var\run\secrets\eks.amazonaws.com\serviceaccount\token`; the volumeMount keeps the Unix form (as upstream).
+ */
+export function tokenFilePath(mountPath: string, tokenPath: string, windows: boolean): string {
+  const path = joinPath(mountPath, tokenPath);
+  return windows ? `C:${path.replaceAll('/', '\\')}` : path;
+}

@@ -1,0 +1,29 @@
+/**
+ * AWS's own error code and text as the SDK v3 reports them. For query-protocol services (STS, IAM) the exception
+ * carries the wire code in `Code` (`InvalidIdentityToken`), while `name` is the SDK's class name
+ * (`InvalidIdentityTokenException`); users see the wire code in AWS's docs and the CLI, so that is what we print.
+ */
+export function sdkErrorCode(e: unknown): string {
+  const err = e as { Code?: unknown; Error?: { Code?: unknown }; code?: unknown; name?: unknown } | undefined;
+  if (typeof err?.Code === 'string' && err.Code) return err.Code;
+  if (typeof err?.Error?.Code === 'string' && err.Error.Code) return err.Error.Code;
+  // Node network errors (ECONNREFUSED, ENOTFOUND...) carry their errno code.
+  if (typeof err?.code === 'string' && err.code) return err.code;
+  if (typeof err?.name === 'string' && err.name) return err.name;
+  return 'Error';
+}
+
+export function sdkErrorMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split('\n')[0];
+}
+
+/** `Code: message`, as the AWS CLI and the failure-mode catalogue print it. */
+export function formatSdkError(e: unknown): string {
+  return `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`;
+}
+
+/** The HTTP status of a service error, when the SDK recorded one. */
+export function sdkErrorStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}

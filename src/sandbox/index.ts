@@ -1,0 +1,150 @@
+/**
+ * `startSandbox`: the local AWS endpoint (STS + IAM over the query protocol on http://127.0.0.1:P) and the static
+ * HTTPS issuer host (https://127.0.0.1:Q serving DIR/issuer/), sharing the IAM state in DIR. Used by
+ * `irsa sandbox`, `irsa demo` and the tests.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { partitionForRegion } from '../core/aws/arn.js';
+import { IrsaError } from '../core/errors.js';
+import { createAwsEndpoint } from './aws-endpoint.js';
+import { CredentialIssuer } from './credentials.js';
+import { IamStore } from './iam-store.js';
+import { createIssuerHost } from './issuer-host.js';
+import { loadIssuerTls } from './issuer-ca.js';
+import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
+import { createKeySource } from './sts-adapter.js';
+
+export interface SandboxOptions {
+  stateDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  issuerPort?: number;
+  accountId?: string;
+  region?: string;
+  /** Extra trusted CA certificates (PEM text) for issuer HTTPS, beside Node's roots and NODE_EXTRA_CA_CERTS. */
+  trustCa?: string[];
+  adminAccessKeyId?: string;
+  adminSecretAccessKey?: string;
+  logger?: Logger;
+  /** Issuer fetch limits (timeouts, size caps, cache); tests shorten them. */
+  fetcher?: Omit<OidcFetcherOptions, 'trustCa'>;
+  /** Clock in unix seconds (tests). */
+  now?: () => number;
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:P` */
+  endpoint: string;
+  /** `https://127.0.0.1:Q` */
+  issuerUrlBase: string;
+  /** Where to publish issuer documents (DIR/issuer). */
+  issuerDir: string;
+  caPem: string;
+  caPath: string;
+  stateDir: string;
+  accountId: string;
+  region: string;
+  partition: string;
+  adminAccessKeyId: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+
+function listen(server: Server | import('node:https').Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server | import('node:https').Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  if (!/^\d{12}$/.test(accountId)) {
+    throw new IrsaError('ERR_USAGE', `--account-id must be 12 digits, got: ${accountId}`);
+  }
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new IrsaError('ERR_USAGE', `--region is not a region name: ${region}`);
+  }
+  const partition = partitionForRegion(region);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const stateDir = options.stateDir;
+  const issuerDir = join(stateDir, 'issuer');
+  try {
+    mkdirSync(issuerDir, { recursive: true });
+  } catch (e) {
+    throw new IrsaError('ERR_SANDBOX_STATE', `${stateDir}: cannot create (${(e as Error).message})`);
+  }
+  const store = IamStore.open(join(stateDir, 'state.json'), accountId, partition);
+  const tls = await loadIssuerTls(stateDir);
+  const admin = {
+    accessKeyId: options.adminAccessKeyId ?? 'test',
+    secretAccessKey: options.adminSecretAccessKey ?? 'test',
+  };
+  // The fetcher trusts Node's roots and NODE_EXTRA_CA_CERTS itself; --trust-ca adds to them.
+  const keys = createKeySource({ ...options.fetcher, trustCa: options.trustCa ?? [] });
+  const aws = createAwsEndpoint({
+    store,
+    keys,
+    issuer: new CredentialIssuer(store.sessionKey),
+    admin,
+    logger,
+    now: options.now,
+  });
+  const host = createIssuerHost(issuerDir, tls);
+  let issuerPort: number;
+  let port: number;
+  try {
+    issuerPort = await listen(host, options.issuerPort ?? 0);
+    port = await listen(aws, options.port ?? 0);
+  } catch (e) {
+    await close(host);
+    const err = e as NodeJS.ErrnoException;
+    throw new IrsaError(
+      'ERR_SANDBOX_LISTEN',
+      `cannot listen on 127.0.0.1:${err.code === 'EADDRINUSE' ? `${(err as { port?: number }).port ?? ''} (address in use)` : ` (${err.message})`}`,
+    );
+  }
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    issuerUrlBase: `https://127.0.0.1:${issuerPort}`,
+    issuerDir,
+    caPem: tls.caPem,
+    caPath: join(stateDir, 'ca.pem'),
+    stateDir,
+    accountId,
+    region,
+    partition,
+    adminAccessKeyId: admin.accessKeyId,
+    async close() {
+      await Promise.all([close(aws), close(host)]);
+    },
+  };
+}
+
+/** The lines a shell needs to point the AWS CLI/SDKs at the sandbox. The secret is shown only when it is `test`. */
+export function exportLines(sb: Sandbox, adminSecretAccessKey = 'test'): string[] {
+  return [
+    `export AWS_ENDPOINT_URL_STS=${sb.endpoint}`,
+    `export AWS_ENDPOINT_URL_IAM=${sb.endpoint}`,
+    `export AWS_ACCESS_KEY_ID=${sb.adminAccessKeyId}`,
+    `export AWS_SECRET_ACCESS_KEY=${adminSecretAccessKey === 'test' ? 'test' : '<your --admin-secret-access-key>'}`,
+    `export AWS_DEFAULT_REGION=${sb.region}`,
+  ];
+}

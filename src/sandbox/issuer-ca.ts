@@ -1,0 +1,54 @@
+/**
+ * The issuer host's private CA (DIR/ca.pem, key DIR/ca-key.pem), kept across restarts so a provider thumbprint taken
+ * once stays valid, and a fresh serving certificate for 127.0.0.1 and localhost signed by it at every start.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { issueCa, issueServingCert } from '../core/certs/issue.js';
+import { IrsaError } from '../core/errors.js';
+import { writeFileAtomicSync } from '../io/files.js';
+
+export interface IssuerTls {
+  caPem: string;
+  /** Leaf then CA: the chain served, whose last certificate is the one IAM fingerprints. */
+  chainPem: string;
+  keyPem: string;
+}
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new IrsaError('ERR_SANDBOX_CA', `${path}: cannot read (${(e as Error).message})`);
+  }
+}
+
+export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
+  const caPath = join(stateDir, 'ca.pem');
+  const caKeyPath = join(stateDir, 'ca-key.pem');
+  let caPem = readIfPresent(caPath);
+  let caKeyPem = readIfPresent(caKeyPath);
+  if ((caPem === undefined) !== (caKeyPem === undefined)) {
+    throw new IrsaError('ERR_SANDBOX_CA', `${stateDir}: ca.pem and ca-key.pem must both exist or both be absent`);
+  }
+  if (caPem === undefined || caKeyPem === undefined) {
+    const ca = await issueCa({ commonName: 'irsa-anywhere sandbox issuer CA' });
+    caPem = ca.certPem;
+    caKeyPem = ca.keyPem;
+    writeFileAtomicSync(caKeyPath, caKeyPem, 0o600);
+    writeFileAtomicSync(caPath, caPem, 0o644);
+  }
+  let leaf: Awaited<ReturnType<typeof issueServingCert>>;
+  try {
+    leaf = await issueServingCert({
+      ca: { certPem: caPem, keyPem: caKeyPem },
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      days: 30,
+    });
+  } catch (e) {
+    throw new IrsaError('ERR_SANDBOX_CA', `${caPath}: cannot sign the issuer certificate (${(e as Error).message})`);
+  }
+  return { caPem, chainPem: `${leaf.certPem.trimEnd()}\n${caPem.trimEnd()}\n`, keyPem: leaf.keyPem };
+}

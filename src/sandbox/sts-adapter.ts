@@ -1,0 +1,24 @@
+/**
+ * The one seam between the sandbox and the STS validation core (src/core/sts, src/io/oidc, src/core/aws/thumbprint):
+ * the sandbox reaches the core only through these functions.
+ */
+import { certificateThumbprint } from '../core/aws/thumbprint.js';
+import { decideAssumeRoleWithWebIdentity } from '../core/sts/decide.js';
+import { validateTrustPolicy } from '../core/sts/trust-policy.js';
+import type { AwsError, IssuerKeySource } from '../core/sts/types.js';
+import { OidcKeyFetcher, type OidcFetcherOptions } from '../io/oidc/fetcher.js';
+
+export const decide = decideAssumeRoleWithWebIdentity;
+
+/** The trust-policy rules IAM applies at CreateRole/UpdateAssumeRolePolicy (MalformedPolicyDocument, LimitExceeded). */
+export function checkTrustPolicy(document: string): AwsError | undefined {
+  const v = validateTrustPolicy(document);
+  return v.ok ? undefined : v.error;
+}
+
+/** HTTPS discovery/JWKS fetcher; `trustCa` are extra CAs beside Node's roots and NODE_EXTRA_CA_CERTS. */
+export function createKeySource(options: OidcFetcherOptions): IssuerKeySource {
+  return new OidcKeyFetcher(options);
+}
+
+export const thumbprintOfDer = certificateThumbprint;

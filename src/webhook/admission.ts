@@ -1,0 +1,96 @@
+import type { JsonPatchOp, KubeObject } from '../core/webhook/types.js';
+
+/**
+ * AdmissionReview decoding and encoding, `admission.k8s.io/v1` and `v1beta1` (same shape for what a mutating
+ * webhook reads and writes). The response echoes the request's apiVersion/kind: a v1 API server rejects a response
+ * without them ("got /, Kind=", the EKS webhook's bug before its PR #310).
+ */
+
+export interface AdmissionRequest {
+  uid: string;
+  /** `request.namespace`, which the API server always sets for namespaced objects (pods have none yet at CREATE). */
+  namespace: string;
+  operation: string;
+  /** `request.kind.kind`, when present. */
+  kind?: string;
+  object: KubeObject;
+}
+
+export interface DecodedReview {
+  /** Echoed back; absent when the request had none (then the response has none either, as upstream). */
+  apiVersion?: string;
+  kind?: string;
+  request: AdmissionRequest;
+}
+
+/** Why a body is not an AdmissionReview: answered with HTTP 400 so the API server applies its failurePolicy. */
+export class BadReview extends Error {}
+
+/** Decodes a request body. Throws BadReview for anything that is not a usable AdmissionReview. */
+export function decodeReview(body: Buffer): DecodedReview {
+  if (body.length === 0) throw new BadReview('empty body: expected an AdmissionReview');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new BadReview(`body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(doc)) throw new BadReview('body is not a JSON object: expected an AdmissionReview');
+  const { apiVersion, kind, request } = doc;
+  if (apiVersion !== undefined && apiVersion !== 'admission.k8s.io/v1' && apiVersion !== 'admission.k8s.io/v1beta1') {
+    throw new BadReview(`apiVersion ${JSON.stringify(apiVersion)} is not admission.k8s.io/v1 or v1beta1`);
+  }
+  if (kind !== undefined && kind !== 'AdmissionReview') {
+    throw new BadReview(`kind ${JSON.stringify(kind)} is not AdmissionReview`);
+  }
+  if (!isObject(request)) throw new BadReview('AdmissionReview has no request');
+  if (!isObject(request.object)) throw new BadReview('request.object is not a JSON object');
+  const requestKind = isObject(request.kind) && typeof request.kind.kind === 'string' ? request.kind.kind : undefined;
+  return {
+    apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined,
+    kind: typeof kind === 'string' ? kind : undefined,
+    request: {
+      uid: typeof request.uid === 'string' ? request.uid : '',
+      namespace: typeof request.namespace === 'string' ? request.namespace : '',
+      operation: typeof request.operation === 'string' ? request.operation : '',
+      kind: requestKind,
+      object: request.object as KubeObject,
+    },
+  };
+}
+
+/** A Pod is what the request says it is (`request.kind`), else what the object says. */
+export function isPod(request: AdmissionRequest): boolean {
+  const kind = request.kind ?? request.object.kind;
+  return kind === undefined || kind === 'Pod';
+}
+
+export interface AdmissionAnswer {
+  allowed: boolean;
+  patch?: JsonPatchOp[];
+  warnings?: string[];
+  /** For a denial: HTTP-like code and message shown to the user. */
+  status?: { code: number; message: string };
+}
+
+/**
+ * Encodes the response. The patch is the only part stringified (never the pod), base64 as the API requires.
+ */
+export function encodeReview(review: Pick<DecodedReview, 'apiVersion' | 'kind'>, uid: string, a: AdmissionAnswer) {
+  const response: Record<string, unknown> = { uid, allowed: a.allowed };
+  if (a.patch && a.patch.length > 0) {
+    response.patch = Buffer.from(JSON.stringify(a.patch)).toString('base64');
+    response.patchType = 'JSONPatch';
+  }
+  if (a.status) response.status = { metadata: {}, ...a.status };
+  if (a.warnings && a.warnings.length > 0) response.warnings = a.warnings;
+  const out: Record<string, unknown> = {};
+  if (review.apiVersion !== undefined) out.apiVersion = review.apiVersion;
+  if (review.kind !== undefined) out.kind = review.kind;
+  out.response = response;
+  return JSON.stringify(out);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,170 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics of the webhook, served on --metrics-port over plain HTTP. Every label has a small fixed set
+ * of values (paths we route, status codes we send, skip reasons we name), so cardinality cannot grow with traffic;
+ * label children are resolved once, not per request.
+ */
+
+/** Skip reasons are folded onto this fixed set; anything else counts as `other`. */
+export const SKIP_REASONS = [
+  'no-service-account',
+  'no-role',
+  'invalid-role-arn',
+  'already-mutated',
+  'opted-out',
+  'host-network',
+  'not-a-pod',
+  'other',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+const PATHS = ['/mutate', '/healthz', '/readyz', 'other'] as const;
+
+export class WebhookMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'path' | 'code'>;
+  private readonly latency: Histogram<'path'>;
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly skippedChildren = new Map<string, { inc(): void }>();
+  readonly mutations: Counter;
+  readonly missingServiceAccounts: Counter;
+  readonly internalErrors: Counter;
+  readonly warnings: Counter;
+  readonly certificateExpiry: Gauge;
+  readonly serviceAccounts: Gauge;
+  readonly ready: Gauge;
+  /** Read at scrape time (set by bind()). */
+  private sizeOf: () => number = () => 0;
+  private isReady: () => boolean = () => false;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'irsa_webhook_requests_total',
+      help: 'HTTPS requests by path and status code',
+      labelNames: ['path', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'irsa_webhook_request_duration_seconds',
+      help: 'Time from request start to response end',
+      labelNames: ['path'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.mutations = new Counter({
+      name: 'irsa_webhook_mutations_total',
+      help: 'Pods patched with credentials',
+      registers,
+    });
+    const skipped = new Counter({
+      name: 'irsa_webhook_skipped_total',
+      help: 'Admission requests answered without a patch, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const r of SKIP_REASONS) this.skippedChildren.set(r, skipped.labels(r));
+    this.missingServiceAccounts = new Counter({
+      name: 'irsa_webhook_missing_service_account_total',
+      help: 'Pods whose ServiceAccount was not found, even after the lookup grace period',
+      registers,
+    });
+    this.internalErrors = new Counter({
+      name: 'irsa_webhook_internal_errors_total',
+      help: 'Internal errors while handling a pod (answered per --fail-closed)',
+      registers,
+    });
+    this.warnings = new Counter({
+      name: 'irsa_webhook_warnings_total',
+      help: 'AdmissionReview warnings returned to the API server',
+      registers,
+    });
+    this.certificateExpiry = new Gauge({
+      name: 'irsa_webhook_certificate_expiry_timestamp_seconds',
+      help: 'notAfter of the serving certificate, Unix seconds',
+      registers,
+    });
+    this.serviceAccounts = new Gauge({
+      name: 'irsa_webhook_service_accounts',
+      help: 'ServiceAccounts in the cache',
+      registers,
+      collect: () => this.serviceAccounts.set(this.sizeOf()),
+    });
+    this.ready = new Gauge({
+      name: 'irsa_webhook_ready',
+      help: '1 once the ServiceAccount source is synced',
+      registers,
+      collect: () => this.ready.set(this.isReady() ? 1 : 0),
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the scrape-time gauges read from. */
+  bind(size: () => number, ready: () => boolean): void {
+    this.sizeOf = size;
+    this.isReady = ready;
+  }
+
+  /** Counts a finished request. `path` outside the routed set is `other`. */
+  request(path: string, code: number, seconds: number): void {
+    const p = (PATHS as readonly string[]).includes(path) ? path : 'other';
+    const key = `${p} ${code}`;
+    let c = this.requestChildren.get(key);
+    if (c === undefined) {
+      c = this.requests.labels(p, String(code));
+      this.requestChildren.set(key, c);
+    }
+    c.inc();
+    let h = this.latencyChildren.get(p);
+    if (h === undefined) {
+      h = this.latency.labels(p);
+      this.latencyChildren.set(p, h);
+    }
+    h.observe(seconds);
+  }
+
+  skipped(reason: string): void {
+    (this.skippedChildren.get(reason) ?? this.skippedChildren.get('other'))?.inc();
+  }
+
+  /** Serves /metrics on 127.0.0.1 or all interfaces. */
+  async listen(port: number, host?: string): Promise<Server> {
+    const server = createServer(async (req, res) => {
+      if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+        try {
+          const body = await this.registry.metrics();
+          res.writeHead(200, { 'content-type': this.registry.contentType });
+          res.end(body);
+        } catch (e) {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`${(e as Error).message}\n`);
+        }
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  }
+}
+
+/** Maps the core's free-text `skipped` to a bounded metric label. */
+export function skipReason(skipped: string): SkipReason {
+  const s = skipped.toLowerCase();
+  if (s.includes('already')) return 'already-mutated';
+  if (s.includes('invalid') && s.includes('arn')) return 'invalid-role-arn';
+  if (s.includes('host') && s.includes('network')) return 'host-network';
+  if (s.includes('opt') || s.includes('skip')) return 'opted-out';
+  if (s.includes('service account') || s.includes('serviceaccount')) {
+    return s.includes('no role') || s.includes('role-arn') || s.includes('role arn') ? 'no-role' : 'no-service-account';
+  }
+  if (s.includes('role')) return 'no-role';
+  return 'other';
+}

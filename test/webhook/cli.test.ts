@@ -1,0 +1,182 @@
+/**
+ * The two commands as a user runs them (built dist/cli.js): `irsa webhook certs` and `irsa webhook serve`
+ * (flags, a conformance case through real flags, the Kubernetes source through --kubeconfig, SIGTERM drain).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import { CLI, runCli, tempDir } from '../support/cli.js';
+import { startKubeApiServer } from '../support/kube-apiserver.js';
+import {
+  applyPatch,
+  caseServiceAccount,
+  loadMutationCases,
+  normalizePod,
+  settingsFromFlags,
+} from '../support/webhook-conformance.js';
+import { decodePatch, pod, ROLE, review, send, testPki } from './helpers.js';
+
+describe('irsa webhook certs', () => {
+  test('writes a CA and a serving certificate with the Service SANs; never overwrites without --force', async (t) => {
+    const dir = tempDir(t);
+    const r = await runCli([
+      'webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir, '--days', '90', '--output', 'json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    const ca = new X509Certificate(readFileSync(join(dir, 'ca.crt')));
+    const leaf = new X509Certificate(readFileSync(join(dir, 'tls.crt')));
+    assert.equal(ca.ca, true);
+    assert.equal(leaf.ca, false);
+    assert.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
+    assert.equal(
+      leaf.subjectAltName,
+      'DNS:irsa-webhook, DNS:irsa-webhook.irsa, DNS:irsa-webhook.irsa.svc, DNS:irsa-webhook.irsa.svc.cluster.local',
+    );
+    assert.deepEqual(leaf.keyUsage, ['1.3.6.1.5.5.7.3.1']); // extended key usage: serverAuth
+    const days = (new Date(leaf.validTo).getTime() - Date.now()) / 86_400_000;
+    assert.ok(days > 89 && days <= 90, `${days} days`);
+    assert.equal(statSync(join(dir, 'tls.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'ca.key')).mode & 0o777, 0o600);
+    assert.equal(out.data.caBundle, readFileSync(join(dir, 'ca.crt')).toString('base64'));
+    assert.ok(!r.stdout.includes('PRIVATE KEY'));
+    // The key matches the certificate (a TLS context accepts the pair).
+    const { createSecureContext } = await import('node:tls');
+    createSecureContext({ cert: readFileSync(join(dir, 'tls.crt')), key: readFileSync(join(dir, 'tls.key')) });
+
+    const again = await runCli(['webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists \(use --force to overwrite\)/);
+    assert.equal(new X509Certificate(readFileSync(join(dir, 'tls.crt'))).serialNumber, leaf.serialNumber);
+
+    const forced = await runCli(['webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.notEqual(new X509Certificate(readFileSync(join(dir, 'tls.crt'))).serialNumber, leaf.serialNumber);
+  });
+
+  test('rejects a Service name that is not a DNS label', async () => {
+    const r = await runCli(['webhook', 'certs', '--service', 'Bad_Name', '--namespace', 'x', '--out-dir', '/tmp/never']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--service must be a DNS label/);
+  });
+});
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  metricsPort: number;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `irsa webhook serve` on free ports and waits for its "webhook listening" line. */
+async function serve(t: { after: (fn: () => unknown) => void }, args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const listening = await new Promise<{ port: number; metricsPort: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const line = err.split('\n').find((l) => l.includes('"webhook listening"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
+  });
+  return { child, ...listening, stderr: () => err, exited };
+}
+
+async function certFiles(dir: string) {
+  const pki = await testPki();
+  writeFileSync(join(dir, 'tls.crt'), pki.certPem);
+  writeFileSync(join(dir, 'tls.key'), pki.keyPem);
+  return ['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')];
+}
+
+describe('irsa webhook serve', () => {
+  test('a container-credentials conformance case through the real upstream flags', async (t) => {
+    const c = loadMutationCases().find((x) => x.file === 'containercredentials.rawPodNeedsAll.json')!;
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'sa.yaml'), stringify(caseServiceAccount(c)));
+    writeFileSync(join(dir, 'cc.json'), JSON.stringify(c.containerCredentialsConfig));
+    const flags = Object.entries(c.webhookFlags).flatMap(([k, v]) =>
+      k === 'watch-container-credentials-config' ? [`--${k}`, join(dir, 'cc.json')] : [`--${k}`, v],
+    );
+    const s = await serve(t, [...(await certFiles(dir)), '--service-accounts-file', join(dir, 'sa.yaml'), ...flags]);
+    const pki = await testPki();
+    const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
+      body: review(c.pod, { namespace: c.namespace }),
+      contentType: 'application/json',
+    });
+    const actual = applyPatch(c.pod, decodePatch(res.json().response));
+    assert.equal(c.tolerances, undefined, 'this case has no jitter (its ServiceAccount sets the expiration)');
+    assert.deepEqual(normalizePod(actual), normalizePod(c.expectedPod));
+    assert.ok(settingsFromFlags(c.webhookFlags, c.containerCredentialsConfig).containerCredentials);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  });
+
+  test('SIGTERM: the in-flight request completes (Kubernetes source, miss-then-GET), exit 0 within 10 s', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    const dir = tempDir(t);
+    const s = await serve(t, [
+      ...(await certFiles(dir)),
+      '--kubeconfig', kube.writeKubeconfig(dir),
+      '--service-account-lookup-grace-period', '5000',
+    ]);
+    const pki = await testPki();
+    const url = `https://127.0.0.1:${s.port}`;
+    // Ready once the informer synced.
+    for (let i = 0; i < 100; i++) {
+      if ((await send(url, pki.caPem, { method: 'GET', path: '/readyz' })).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await send(url, pki.caPem, { method: 'GET', path: '/readyz' })).status, 200);
+    const inflight = send(url, pki.caPem, { body: review(pod('late'), { namespace: 'ns1' }), contentType: 'application/json' });
+    const waitFor = async (pred: () => boolean) => {
+      for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await waitFor(() => kube.requests.some((r) => r.path === '/api/v1/namespaces/ns1/serviceaccounts/late'));
+    const killedAt = Date.now();
+    s.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    kube.put('serviceaccounts', {
+      metadata: { name: 'late', namespace: 'ns1', annotations: { 'eks.amazonaws.com/role-arn': ROLE } },
+    });
+    const res = await inflight;
+    assert.equal(res.status, 200);
+    assert.ok(decodePatch(res.json().response).length > 0, 'mutated although shutting down');
+    assert.equal(await s.exited, 0);
+    assert.ok(Date.now() - killedAt < 10_000, `exited after ${Date.now() - killedAt} ms`);
+    assert.match(s.stderr(), /"msg":"draining"/);
+    assert.ok(!s.stderr().includes(kube.token), 'the bearer token is never logged');
+  });
+
+  test('bad flags and files fail at start with one line', async (t) => {
+    const dir = tempDir(t);
+    const r1 = await runCli(['webhook', 'serve', '--token-expiration', '100', '--service-accounts-file', '/nope']);
+    assert.equal(r1.code, 1);
+    assert.match(r1.stderr, /--token-expiration must be at least 600/);
+    writeFileSync(join(dir, 'sa.yaml'), '');
+    const r2 = await runCli(['webhook', 'serve', '--service-accounts-file', join(dir, 'sa.yaml'), '--tls-cert', join(dir, 'none.crt'), '--tls-key', join(dir, 'none.key')]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /none\.crt: cannot read TLS certificate \(no such file\)/);
+    const r3 = await runCli(['webhook', 'serve', '--service-accounts-file', join(dir, 'missing.yaml')]);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /missing\.yaml: cannot read ServiceAccounts \(no such file\)/);
+  });
+});
