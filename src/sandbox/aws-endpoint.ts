@@ -34,6 +34,7 @@ const STS_OTHER = new Set([
 export interface EndpointDeps {
   store: IamStore;
   keys: IssuerKeySource;
+  thumbprintOf: (url: string) => Promise<string>;
   issuer: CredentialIssuer;
   admin: { accessKeyId: string; secretAccessKey: string };
   logger: Logger;
@@ -115,14 +116,16 @@ export function createAwsEndpoint(deps: EndpointDeps): Server {
     let xmlns = STS_XMLNS;
     let action = '-';
     try {
-      if (req.method !== 'POST' && req.method !== 'GET') throw fault('InvalidAction', `Method ${req.method} is not supported`, 405);
+      if (req.method !== 'POST' && req.method !== 'GET')
+        throw fault('InvalidAction', `Method ${req.method} is not supported`, 405);
       const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
       if (body === undefined) {
         res.setHeader('Connection', 'close');
         throw fault('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY} bytes`, 413);
       }
-      const form = new URLSearchParams(url.search);
-      if (body.length) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) form.append(k, v);
+      // Parameters from the form body, and from the query string (AWS accepts both, also together).
+      const form = new URLSearchParams(body.length ? body.toString('utf8') : url.search);
+      if (body.length && url.search) for (const [k, v] of new URLSearchParams(url.search)) form.append(k, v);
       const params = new Params(form);
       const auth = parseAuthorization(req.headers);
       action = params.action ?? '-';
@@ -170,14 +173,19 @@ export function createAwsEndpoint(deps: EndpointDeps): Server {
       if (caller.arn !== rootArn) {
         throw fault('AccessDenied', `User: ${caller.arn} is not authorized to perform: iam:${action}`, 403);
       }
-      const result = await IAM_ACTIONS[action]({ store: deps.store, params });
+      const result = await IAM_ACTIONS[action]({ store: deps.store, params, thumbprintOf: deps.thumbprintOf });
       send(res, 200, responseXml(action, xmlns, result, requestId), requestId);
       return [200, action];
     } catch (e) {
       const error: AwsError =
         e instanceof AwsFault
           ? e.error
-          : { code: 'InternalFailure', status: 500, type: 'Receiver', message: 'The request processing has failed because of an unknown error, exception or failure.' };
+          : {
+              code: 'InternalFailure',
+              status: 500,
+              type: 'Receiver',
+              message: 'The request processing has failed because of an unknown error, exception or failure.',
+            };
       if (!(e instanceof AwsFault)) deps.logger.error({ requestId, action, err: e }, 'internal error');
       send(res, error.status, errorXml(xmlns, error, requestId), requestId);
       return [error.status, action];

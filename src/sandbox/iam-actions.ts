@@ -23,13 +23,14 @@ import {
 import { AwsFault, ensure, fault } from './fault.js';
 import type { IamStore, StoredProvider, StoredRole } from './iam-store.js';
 import type { Params } from './params.js';
-import { checkTrustPolicy, thumbprintOfDer } from './sts-adapter.js';
-import { servedTopCertificate } from './served-chain.js';
+import { checkTrustPolicy } from './sts-adapter.js';
 import type { XmlValue } from './xml.js';
 
 export interface IamContext {
   store: IamStore;
   params: Params;
+  /** Thumbprint (upper-case hex SHA-1) of the last certificate of the chain `url`'s host serves. */
+  thumbprintOf: (url: string) => Promise<string>;
 }
 
 type Handler = (c: IamContext) => XmlValue | Promise<XmlValue>;
@@ -86,9 +87,9 @@ function roleParam(c: IamContext): StoredRole {
   return c.store.getRole(name);
 }
 
-async function computeThumbprint(url: string): Promise<string> {
+async function computeThumbprint(c: IamContext, url: string): Promise<string> {
   try {
-    return thumbprintOfDer(await servedTopCertificate(url));
+    return await c.thumbprintOf(url);
   } catch (e) {
     throw fault(
       'InvalidInput',
@@ -100,10 +101,11 @@ async function computeThumbprint(url: string): Promise<string> {
 /** Managed policy ARNs: AWS-managed ones and this account's are accepted (never evaluated); others are refused. */
 function checkPolicyArn(c: IamContext, arn: string): void {
   const parsed = parseArn(arn);
-  if (!parsed || parsed.service !== 'iam' || !parsed.resource.startsWith('policy/')) {
+  if (parsed?.service !== 'iam' || !parsed.resource.startsWith('policy/')) {
     throw fault('InvalidInput', `ARN ${arn} is not valid.`);
   }
-  const ok = parsed.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
+  const ok =
+    parsed.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
   if (!ok) throw fault('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
 }
 
@@ -117,7 +119,7 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     if (given) ensure(checkThumbprints(given));
     const tags = c.params.tags();
     ensure(checkTags(tags));
-    const thumbprints = given?.length ? given : [await computeThumbprint(url)];
+    const thumbprints = given?.length ? given : [await computeThumbprint(c, url)];
     const p = c.store.createProvider({ url, clientIds, thumbprints, tags });
     return { OpenIDConnectProviderArn: p.arn, Tags: p.tags.length ? tagsXml(p.tags) : undefined };
   },
@@ -307,7 +309,12 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     ensure(checkIdentityPolicyDocument(doc));
     c.store.updateRole(r.name, (x) => {
       // defineProperty: a policy may legally be named `__proto__`.
-      Object.defineProperty(x.inlinePolicies, name, { value: doc, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(x.inlinePolicies, name, {
+        value: doc,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     });
     return undefined;
   },

@@ -141,9 +141,14 @@ export class IamStore implements IamView {
 
   createProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Tag[] }): StoredProvider {
     const arn = oidcProviderArn(this.partition, this.accountId, input.url);
-    if (this.providers.has(arn)) throw fault('EntityAlreadyExists', `Provider with url ${input.url} already exists.`, 409);
+    if (this.providers.has(arn))
+      throw fault('EntityAlreadyExists', `Provider with url ${input.url} already exists.`, 409);
     if (this.providers.size >= MAX_OIDC_PROVIDERS) {
-      throw fault('LimitExceeded', `Cannot exceed quota for OpenIdConnectProvidersPerAccount: ${MAX_OIDC_PROVIDERS}`, 409);
+      throw fault(
+        'LimitExceeded',
+        `Cannot exceed quota for OpenIdConnectProvidersPerAccount: ${MAX_OIDC_PROVIDERS}`,
+        409,
+      );
     }
     const p: StoredProvider = {
       arn,
@@ -296,7 +301,12 @@ function parseState(file: string, text: string): StateFile {
     p.tags ??= [];
   }
   for (const r of s.roles) {
-    if (!r || typeof r.name !== 'string' || typeof r.arn !== 'string' || typeof r.assumeRolePolicyDocument !== 'string') {
+    if (
+      !r ||
+      typeof r.name !== 'string' ||
+      typeof r.arn !== 'string' ||
+      typeof r.assumeRolePolicyDocument !== 'string'
+    ) {
       throw bad('a role lacks name/arn/assumeRolePolicyDocument');
     }
     r.tags ??= [];

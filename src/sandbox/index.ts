@@ -7,15 +7,15 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { partitionForRegion } from '../core/aws/arn.js';
 import { IrsaError } from '../core/errors.js';
+import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
 import { createAwsEndpoint } from './aws-endpoint.js';
 import { CredentialIssuer } from './credentials.js';
 import { IamStore } from './iam-store.js';
-import { createIssuerHost } from './issuer-host.js';
 import { loadIssuerTls } from './issuer-ca.js';
-import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
+import { createIssuerHost } from './issuer-host.js';
 import { createKeySource } from './sts-adapter.js';
 
 export interface SandboxOptions {
@@ -98,11 +98,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     secretAccessKey: options.adminSecretAccessKey ?? 'test',
   };
   // The fetcher trusts Node's roots and NODE_EXTRA_CA_CERTS itself; --trust-ca adds to them.
-  const keys = createKeySource({ ...options.fetcher, trustCa: options.trustCa ?? [] });
+  const { keys, thumbprintOf } = createKeySource({ ...options.fetcher, trustCa: options.trustCa ?? [] });
   const aws = createAwsEndpoint({
     store,
     keys,
     issuer: new CredentialIssuer(store.sessionKey),
+    thumbprintOf,
     admin,
     logger,
     now: options.now,

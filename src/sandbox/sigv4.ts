@@ -72,7 +72,10 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
 }
 
 function amzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** `YYYYMMDDTHHMMSSZ` to a Date, or undefined. */
@@ -166,4 +169,3 @@ export async function verifySignature(
   const b = Buffer.from(auth.signature, 'utf8');
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw fault('SignatureDoesNotMatch', SIGNATURE_MISMATCH, 403);
 }
-

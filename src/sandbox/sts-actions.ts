@@ -34,7 +34,9 @@ function readRequest(params: Params) {
     policyArns.push(arn);
   }
   if (policyArns.length > 10) {
-    ensure(constraintError('policyArns', `[${policyArns.join(', ')}]`, 'Member must have length less than or equal to 10'));
+    ensure(
+      constraintError('policyArns', `[${policyArns.join(', ')}]`, 'Member must have length less than or equal to 10'),
+    );
   }
   return {
     // Absent members reach the core as undefined and get AWS's "Member must not be null".

@@ -2,11 +2,10 @@
  * The one seam between the sandbox and the STS validation core (src/core/sts, src/io/oidc, src/core/aws/thumbprint):
  * the sandbox reaches the core only through these functions.
  */
-import { certificateThumbprint } from '../core/aws/thumbprint.js';
 import { decideAssumeRoleWithWebIdentity } from '../core/sts/decide.js';
 import { validateTrustPolicy } from '../core/sts/trust-policy.js';
 import type { AwsError, IssuerKeySource } from '../core/sts/types.js';
-import { OidcKeyFetcher, type OidcFetcherOptions } from '../io/oidc/fetcher.js';
+import { type OidcFetcherOptions, OidcKeyFetcher } from '../io/oidc/fetcher.js';
 
 export const decide = decideAssumeRoleWithWebIdentity;
 
@@ -16,9 +15,14 @@ export function checkTrustPolicy(document: string): AwsError | undefined {
   return v.ok ? undefined : v.error;
 }
 
-/** HTTPS discovery/JWKS fetcher; `trustCa` are extra CAs beside Node's roots and NODE_EXTRA_CA_CERTS. */
-export function createKeySource(options: OidcFetcherOptions): IssuerKeySource {
-  return new OidcKeyFetcher(options);
+/**
+ * HTTPS discovery/JWKS fetcher (`trustCa`: extra CAs beside Node's roots and NODE_EXTRA_CA_CERTS), and the
+ * thumbprint IAM takes of a provider's served chain, probed with the fetcher's own TLS rules.
+ */
+export function createKeySource(options: OidcFetcherOptions): {
+  keys: IssuerKeySource;
+  thumbprintOf: (url: string) => Promise<string>;
+} {
+  const fetcher = new OidcKeyFetcher(options);
+  return { keys: fetcher, thumbprintOf: async (url) => (await fetcher.probe(url)).thumbprint };
 }
-
-export const thumbprintOfDer = certificateThumbprint;

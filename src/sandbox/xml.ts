@@ -8,8 +8,9 @@ export type XmlValue = string | number | boolean | undefined | null | XmlValue[]
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML 1.0 forbids
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// The characters XML 1.0 forbids: most C0 controls, U+FFFE/U+FFFF and unpaired surrogates.
+const INVALID_XML_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 export function escapeXml(text: string): string {

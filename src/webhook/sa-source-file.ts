@@ -1,17 +1,32 @@
+import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
+import { scanKubeList } from './list-scan.js';
 import { type ServiceAccountSource, saKey, slimServiceAccount } from './sa-source.js';
+
+function digest(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
 
 /**
  * Parses ServiceAccounts from YAML or JSON: single objects, multi-document YAML, a JSON array, or a `v1` `List`
- * (what `kubectl get serviceaccounts -A -o yaml` prints). Objects of other kinds are ignored. A ServiceAccount
+ * (what `kubectl get serviceaccounts -A -o yaml|json` prints). Objects of other kinds are ignored. A ServiceAccount
  * without a namespace is in `default`, as `kubectl apply` would put it.
  */
-export function parseServiceAccounts(text: string, source: string): KubeObject[] {
+export function parseServiceAccounts(input: string | Buffer, source: string): KubeObject[] {
   const out: KubeObject[] = [];
+  forEachServiceAccount(input, source, (sa) => out.push(sa));
+  return out;
+}
+
+/**
+ * The same, one ServiceAccount at a time: a JSON List is read item by item (list-scan.ts), so a large file never
+ * exists as a whole parsed tree next to the cache built from it.
+ */
+export function forEachServiceAccount(input: string | Buffer, source: string, each: (sa: KubeObject) => void): void {
   const visit = (doc: unknown, where: string): void => {
     if (doc === null || doc === undefined) return;
     if (Array.isArray(doc)) {
@@ -32,27 +47,38 @@ export function parseServiceAccounts(text: string, source: string): KubeObject[]
     if (md.annotations !== undefined && (typeof md.annotations !== 'object' || md.annotations === null)) {
       throw new IrsaError('ERR_SA_FILE', `${where}: metadata.annotations is not a map`);
     }
-    out.push({ ...o, metadata: { ...md, namespace: typeof md.namespace === 'string' ? md.namespace : 'default' } });
+    each({ ...o, metadata: { ...md, namespace: typeof md.namespace === 'string' ? md.namespace : 'default' } });
   };
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    let doc: unknown;
+  const buf = typeof input === 'string' ? undefined : input;
+  const text = typeof input === 'string' ? input : undefined;
+  const first = buf ? buf[firstNonSpace(buf)] : text!.trimStart().charCodeAt(0);
+  if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
     try {
-      doc = JSON.parse(text);
+      if (first === 0x7b) {
+        let n = 0;
+        const rest = scanKubeList(buf ?? Buffer.from(text!), (item) => visit(item, `${source}.items[${n++}]`));
+        // A single object (no items array): scanKubeList returned all of it.
+        if (n === 0) visit(rest, source);
+      } else visit(JSON.parse(text ?? buf!.toString('utf8')), source);
     } catch (e) {
+      if (e instanceof IrsaError) throw e;
       throw new IrsaError('ERR_SA_FILE', `${source}: invalid JSON (${(e as Error).message})`);
     }
-    visit(doc, source);
-    return out;
+    return;
   }
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text ?? buf!.toString('utf8'));
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((d, i) => {
     const err = d.errors[0];
     if (err) throw new IrsaError('ERR_SA_FILE', `${source}: document ${i + 1}: invalid YAML (${err.message.split('\n')[0]})`);
     visit(d.toJS(), list.length > 1 ? `${source}#${i + 1}` : source);
   });
-  return out;
+}
+
+function firstNonSpace(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+  return i;
 }
 
 /**
@@ -62,8 +88,9 @@ export function parseServiceAccounts(text: string, source: string): KubeObject[]
  */
 export class FileServiceAccountSource implements ServiceAccountSource {
   private map = new Map<string, KubeObject>();
-  private lastText: string | undefined;
-  private lastBadText: string | undefined;
+  /** Digests, not contents: a 10,000-ServiceAccount file is ~14 MB we need not keep. */
+  private lastDigest: string | undefined;
+  private lastBadDigest: string | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -89,7 +116,8 @@ export class FileServiceAccountSource implements ServiceAccountSource {
 
   /** The first load must succeed: a webhook started on a broken file would skip every pod. */
   async start(): Promise<void> {
-    this.apply(this.read());
+    const content = this.read();
+    this.apply(content, digest(content));
     this.ready = true;
     try {
       this.watcher = watch(dirname(this.file), { persistent: false }, () => this.schedule());
@@ -101,9 +129,9 @@ export class FileServiceAccountSource implements ServiceAccountSource {
     this.timer.unref();
   }
 
-  private read(): string {
+  private read(): Buffer {
     try {
-      return readFileSync(this.file, 'utf8');
+      return readFileSync(this.file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
@@ -111,15 +139,15 @@ export class FileServiceAccountSource implements ServiceAccountSource {
     }
   }
 
-  private apply(text: string): void {
-    if (text === this.lastText) return;
+  private apply(content: Buffer, digest: string): void {
+    if (digest === this.lastDigest) return;
     const next = new Map<string, KubeObject>();
-    for (const sa of parseServiceAccounts(text, this.file)) {
+    forEachServiceAccount(content, this.file, (sa) => {
       const slim = slimServiceAccount(sa, this.options.annotationPrefix);
       next.set(saKey(slim.metadata?.namespace as string, slim.metadata?.name as string), slim);
-    }
+    });
     this.map = next;
-    this.lastText = text;
+    this.lastDigest = digest;
     this.options.onReload?.(next.size);
   }
 
@@ -131,13 +159,14 @@ export class FileServiceAccountSource implements ServiceAccountSource {
 
   /** Re-reads the file; keeps the last good set when it cannot. */
   reload(): void {
-    let text: string | undefined;
+    let d: string | undefined;
     try {
-      text = this.read();
-      if (text === this.lastBadText) return; // already reported
-      this.apply(text);
+      const content = this.read();
+      d = digest(content);
+      if (d === this.lastBadDigest) return; // already reported
+      this.apply(content, d);
     } catch (e) {
-      this.lastBadText = text;
+      this.lastBadDigest = d;
       this.options.onError?.(`${(e as Error).message}; keeping the previous ${this.map.size} ServiceAccounts`);
     }
   }

@@ -1,5 +1,8 @@
 import type { CoreV1Api, KubeConfig, ListWatch, V1ServiceAccount, Watch } from '@kubernetes/client-node';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet, type RequestOptions } from 'node:https';
 import { IrsaError } from '../core/errors.js';
+import { scanKubeList } from './list-scan.js';
 import type { KubeObject } from '../core/webhook/types.js';
 import { type ServiceAccountSource, saKey, slimServiceAccount } from './sa-source.js';
 
@@ -15,6 +18,7 @@ export interface KubeSourceOptions {
 /** How long a ServiceAccount fetched by a live GET is trusted when the informer has not caught up. */
 const FETCHED_TTL_MS = 60_000;
 const GET_TIMEOUT_MS = 1_000;
+const LIST_PAGE = 500;
 
 /**
  * ServiceAccounts from the Kubernetes API: one cluster-wide informer (client-node's ListWatch, as makeInformer
@@ -67,11 +71,19 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     const prefix = this.options.annotationPrefix;
     const api = this.api;
     const listFn = async () => {
-      const list = await api.listServiceAccountForAllNamespaces();
-      list.items = list.items.map((sa) => slimServiceAccount(sa as KubeObject, prefix) as V1ServiceAccount);
+      const items: KubeObject[] = [];
+      let metadata: { resourceVersion?: string; continue?: string } = {};
+      // Paged as client-go's reflector pages (500 a page), each page read item by item (list-scan.ts).
+      do {
+        const query = new URLSearchParams({ limit: String(LIST_PAGE) });
+        if (metadata.continue) query.set('continue', metadata.continue);
+        const body = await this.getRaw(`/api/v1/serviceaccounts?${query}`);
+        const rest = scanKubeList(body, (item) => items.push(slimServiceAccount(item as KubeObject, prefix)));
+        metadata = (rest.metadata ?? {}) as typeof metadata;
+      } while (metadata.continue);
       // ListWatch stores the items right after this resolves (same tick); ready only once they are in.
       setImmediate(() => this.synced());
-      return list;
+      return { metadata: { resourceVersion: metadata.resourceVersion }, items };
     };
     const watch = new k8s.Watch(this.kc);
     // Objects arriving on the watch are stripped before ListWatch stores them.
@@ -99,6 +111,34 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     informer.on('error', (err: unknown) => this.onError(err));
     void informer.start();
     await this.firstSync.promise;
+  }
+
+  /** A GET returning the raw body (the typed client would parse and then copy every object). */
+  private async getRaw(path: string): Promise<Buffer> {
+    const server = this.kc.getCurrentCluster()?.server;
+    if (!server) throw new IrsaError('ERR_KUBECONFIG', 'the kubeconfig names no cluster server');
+    const url = new URL(server.replace(/\/+$/, '') + path);
+    const options: RequestOptions = { headers: { accept: 'application/json' }, timeout: 60_000 };
+    await this.kc.applyToHTTPSOptions(options);
+    const get = url.protocol === 'http:' ? httpGet : httpsGet;
+    return new Promise((resolve, reject) => {
+      const req = get(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode === 200) return resolve(body);
+          const err = Object.assign(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}`), {
+            statusCode: res.statusCode,
+            body: body.toString('utf8', 0, 2000),
+          });
+          reject(err);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: no answer within 60 s`)));
+      req.on('error', reject);
+    });
   }
 
   private synced(): void {
@@ -185,6 +225,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function describe(err: unknown): string {
   const e = err as { code?: number | string; statusCode?: number; message?: string; body?: unknown };
   const status = typeof e?.code === 'number' ? e.code : e?.statusCode;
+  if (status && typeof e.body === 'string' && !e.body.trim().startsWith('{')) e.body = undefined;
   let reason = '';
   if (typeof e?.body === 'string') {
     try {

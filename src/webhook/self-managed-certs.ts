@@ -6,7 +6,8 @@ import type {
   V1MutatingWebhookConfiguration,
   V1Secret,
 } from '@kubernetes/client-node';
-import { certificateInfo, issueCa, issueServingCert, needsRotation, serviceDnsNames } from '../core/certs/issue.js';
+import { certificateInfo, needsRotation } from '../core/certs/info.js';
+import { issueCa, issueServingCert, serviceDnsNames } from '../core/certs/issue.js';
 import { IrsaError } from '../core/errors.js';
 import { describe } from './sa-source-kube.js';
 import type { TlsProvider } from './start.js';

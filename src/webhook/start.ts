@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { certificateInfo } from '../core/certs/issue.js';
+import { certificateInfo } from '../core/certs/info.js';
 import type { WebhookSettings } from '../core/webhook/types.js';
 import { WebhookMetrics } from './metrics.js';
 import type { ServiceAccountSource } from './sa-source.js';

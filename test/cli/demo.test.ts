@@ -37,7 +37,7 @@ test('irsa demo text mode and --keep', async (t) => {
   const tmp = tempDir(t);
   const r = await runCli(['demo', '--keep'], { env: { TMPDIR: tmp } });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^ 1\. ✔ Cluster signing key$/m);
+  assert.match(r.stdout, /^ 1\. ✔ Cluster signing key {2}\[seed 1\]$/m);
   assert.match(r.stdout, /^ 9\. ✔ Refusal: token with the wrong audience/m);
   assert.match(r.stdout, /^Arn: +arn:aws:sts::111111111111:assumed-role\/test-pod-sa@default\//m);
   assert.match(r.stdout, /All 9 steps behaved as expected/);

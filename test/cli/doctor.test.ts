@@ -50,6 +50,7 @@ test('irsa doctor against the sandbox', async (t) => {
       assert.equal(r.byId(id)?.status, 'pass', `${id}: ${JSON.stringify(r.byId(id))}`);
     }
     assert.equal(r.byId('tls')?.status, 'warn');
+    assert.equal(r.byId('iam-account'), undefined, 'same account: no note');
     assert.match(r.byId('tls')?.message ?? '', /private CA.*falls back to the thumbprints/);
     assert.equal(r.out.data.decision.ok, true);
     assert.match(
@@ -147,6 +148,15 @@ test('irsa doctor against the sandbox', async (t) => {
     assert.equal(r.byId('role-arn')?.awsError, 'ValidationError: Request ARN is invalid');
   });
 
+  await t.test("credentials of another account than the role's: warned", async () => {
+    const file = chain.writeToken(await chain.mint());
+    const r = await doctor(env, ['--token-file', file, '--role-arn', 'arn:aws:iam::999999999999:role/app@default']);
+    assert.equal(r.code, 1);
+    assert.equal(r.byId('iam-account')?.status, 'warn');
+    assert.match(r.byId('iam-account')?.message ?? '', /account 111122223333, the role is in 999999999999/);
+    assert.equal(r.byId('iam-account') && r.checks.filter((c) => c.id === 'iam-account').length, 1);
+  });
+
   await t.test('discovery "issuer" differing from iss is a warning', async (t2) => {
     await chain.publish({ discoveryIssuer: `${chain.issuer}/` });
     t2.after(() => chain.publish());
@@ -185,4 +195,37 @@ test('irsa doctor: provider URL differing by a trailing slash', async (t) => {
     `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${chain.issuer}`,
   );
   assert.equal(r.byId('sts')?.awsError, p?.awsError);
+});
+
+test('doctor checks, pure: near misses, caching headers, private CA', async () => {
+  const { nearMiss, cacheCheck, tlsCheck } = await import('../../src/core/doctor/issuer-checks.js');
+  assert.match(nearMiss('https://a.example/x', 'https://a.example/x/') ?? '', /provider URL has a trailing slash/);
+  assert.match(nearMiss('https://a.example/x/', 'https://a.example/x') ?? '', /iss has a trailing slash/);
+  assert.match(nearMiss('https://A.example/x', 'https://a.example/x') ?? '', /letter case/);
+  assert.match(
+    nearMiss('https://b.s3-eu-west-1.amazonaws.com/c', 'https://b.s3.eu-west-1.amazonaws.com/c') ?? '',
+    /S3 host styles/,
+  );
+  assert.match(nearMiss('https://a.example/x', 'https://a.example/y') ?? '', /same host, different path/);
+  assert.equal(nearMiss('https://a.example/x', 'https://other.example/x'), undefined);
+
+  const doc = (cacheControl: string | undefined, ttl: number, pragma?: string) => ({
+    kind: 'jwks' as const,
+    url: 'https://a.example/jwks',
+    cacheControl,
+    pragma,
+    cache: { ttlSeconds: ttl, source: 'x' },
+  });
+  for (const bad of [doc('no-cache', 0), doc('max-age=0', 0), doc(undefined, 0, 'no-cache')]) {
+    const c = cacheCheck([bad]);
+    assert.equal(c.status, 'warn');
+    assert.match(c.message, /GitLab \(MR !138405\).*allow JWKS caching/);
+  }
+  assert.equal(cacheCheck([doc('public, max-age=3600', 3600)]).status, 'pass');
+
+  const obs = { url: 'https://a.example/jwks', trusted: true, thumbprint: 'A'.repeat(40) };
+  assert.equal(tlsCheck([obs], { [obs.url]: { authorized: true } }).status, 'pass');
+  const viaTrustCa = tlsCheck([obs], { [obs.url]: { authorized: false, error: 'SELF_SIGNED_CERT_IN_CHAIN' } });
+  assert.equal(viaTrustCa.status, 'warn', 'trusted only through --trust-ca is still a private CA');
+  assert.match(viaTrustCa.message, /only through --trust-ca/);
 });

@@ -1,12 +1,12 @@
 // `irsa issuer fetch` against the local test API server, serving documents built by our own issuer code.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
 import { parseKeys } from '../../src/core/keys/parse.js';
-import { runCli, tempDir } from '../support/cli.js';
+import { CLI, runCli, tempDir } from '../support/cli.js';
 import { EC_PUBLIC, RSA_PUBLIC } from '../support/key-fixtures.js';
 import { type FakeKube, startKubeApiServer } from '../support/kube-apiserver.js';
 
@@ -224,5 +224,23 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
         (c) => c.id === 'write' && c.status === 'fail',
       ),
     );
+  });
+
+  test('the Kubernetes client is never loaded by the CLI entry: only by a dynamic import() inside a command', () => {
+    // Follow the static imports of the built entry: none may reach @kubernetes/client-node.
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8');
+      for (const m of code.matchAll(/^import\s+(?:[^'"]*?\sfrom\s*)?["']([^"']+)["'];?/gms)) {
+        assert.notEqual(m[1], '@kubernetes/client-node', `${file} imports the Kubernetes client statically`);
+        if (m[1].startsWith('.')) visit(resolve(dirname(file), m[1]));
+      }
+    };
+    visit(CLI);
+    assert.ok(seen.size >= 1);
+    const fetchChunk = readFileSync(CLI, 'utf8').match(/import\("(\.\/chunks\/issuer-fetch-[^"]+)"\)/);
+    assert.ok(fetchChunk, 'issuer fetch is its own lazily imported chunk');
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
+import { deployFiles } from '../../src/core/manifests/deploy-files.js';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
 
 const ISSUER = 'https://oidc.example.com/c1';
@@ -271,6 +272,10 @@ test('deploy/ kustomize base renders exactly what `irsa webhook manifests` print
   }
   assert.deepEqual(sortObjects(fromDeploy), sortObjects(fromCli));
   assert.match(cli.stderr, /note: failurePolicy Ignore: kube-system stays included/);
+  // and the files themselves (comments included) are what the generator writes
+  for (const [file, text] of Object.entries(deployFiles())) {
+    assert.equal(readFileSync(join(ROOT, 'deploy', file), 'utf8'), text, `deploy/${file} is stale`);
+  }
 });
 
 test('webhook manifests: container args are flags `irsa webhook serve` declares; Fail mode prints its reason', async () => {

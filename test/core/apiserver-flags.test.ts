@@ -150,6 +150,25 @@ test('map-typed formats with --previous-issuer: one issuer and an explicit note 
   assert.equal(parse(patches[0]).apiVersion, 'kubeadm.k8s.io/v1beta4');
 });
 
+test("replacing a distribution's own key is warned about", () => {
+  const r = buildApiserverFlags({
+    distro: 'k3s',
+    issuer: ISSUER,
+    signingKeys: ['/keys/new.key'],
+    publicKeys: ['/keys/new.pub'],
+  });
+  assert.ok(
+    r.warnings.some((w) => w.includes('/var/lib/rancher/k3s/server/tls/service.key') && /stop verifying/.test(w)),
+  );
+  const kept = buildApiserverFlags({
+    distro: 'k3s',
+    issuer: ISSUER,
+    signingKeys: ['/keys/new.key'],
+    publicKeys: ['/var/lib/rancher/k3s/server/tls/service.key', '/keys/new.pub'],
+  });
+  assert.ok(!kept.warnings.some((w) => /stop verifying/.test(w)));
+});
+
 test('map-typed formats refuse several key files (one PEM file with all keys is the workaround)', () => {
   assert.throws(
     () => buildApiserverFlags({ distro: 'k0s', issuer: ISSUER, publicKeys: ['/a.pub', '/b.pub'] }),

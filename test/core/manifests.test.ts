@@ -117,6 +117,10 @@ test('workload rejects bad ARN, names, expiration, token path', () => {
   assert.throws(() => buildWorkload({ ...base, expirationSeconds: 599 }), isCode('ERR_EXPIRATION'));
   assert.throws(() => buildWorkload({ ...base, tokenPath: 'relative/token' }), isCode('ERR_TOKEN_PATH'));
   assert.throws(() => buildWorkload({ ...base, tokenPath: '/var/run/dir/' }), isCode('ERR_TOKEN_PATH'));
+  assert.throws(
+    () => buildWorkload({ ...base, tokenPath: '/var/run/secrets/kubernetes.io/serviceaccount/aws' }),
+    isCode('ERR_TOKEN_PATH'),
+  );
 });
 
 test('discovery-rbac: binds the discovery ClusterRole to system:unauthenticated; alternative limited to two paths', () => {

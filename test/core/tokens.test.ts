@@ -206,6 +206,7 @@ test('decode: malformed tokens are refused with a reason that never quotes the t
     );
   }
   assert.throws(() => inspectToken('  \n', NOW), /token is empty/);
+  assert.throws(() => inspectToken(`Bearer ${craft(goodHeader, goodPayload())}`, NOW), /starts with "Bearer "/);
 });
 
 // ------------------------------------------------------------------------------------------------ inspect
@@ -317,6 +318,19 @@ test('inspect: issuer findings (http, missing, query, trailing slash, port)', ()
   );
   assert.match(slash[0].message, /IAM OIDC provider URL/);
   assert.deepEqual(ids(craft(goodHeader, goodPayload({ iss: 'https://oidc.example.com:8443' }))), ['iss-port']);
+  const internal = inspectToken(
+    craft(goodHeader, goodPayload({ iss: 'https://kubernetes.default.svc.cluster.local' })),
+    NOW + 1,
+  ).findings;
+  assert.deepEqual(
+    internal.map((f) => [f.id, f.severity]),
+    [['iss-not-public', 'info']],
+  );
+  assert.match(internal[0].message, /in-cluster API service name.*cannot reach/);
+  assert.deepEqual(ids(craft(goodHeader, goodPayload({ iss: 'https://127.0.0.1:8443/c1' }))), [
+    'iss-not-public',
+    'iss-port',
+  ]);
 });
 
 test('inspect: a legacy Secret-based token is one error, and its flat claims are read', () => {

@@ -3,8 +3,8 @@
 // sandbox must go on serving /health and a valid request afterwards.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer as createHttpsServer } from 'node:https';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,12 +32,24 @@ const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 
 function claimsFor(issuer: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  const c: Record<string, unknown> = { aud: [AUD], exp: now + 3600, iat: now, iss: issuer, nbf: now, sub: SUB, ...over };
+  const c: Record<string, unknown> = {
+    aud: [AUD],
+    exp: now + 3600,
+    iat: now,
+    iss: issuer,
+    nbf: now,
+    sub: SUB,
+    ...over,
+  };
   for (const [k, v] of Object.entries(c)) if (v === undefined) delete c[k];
   return c;
 }
 
-async function sign(key: LoadedKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+async function sign(
+  key: LoadedKey,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header } as { alg: string })
     .sign(key.privateKey as never);
@@ -67,7 +79,12 @@ async function faultyIssuerHost(t: { after: (fn: () => unknown) => void }, key: 
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(serializeDiscovery(buildDiscovery(issuer, `${issuer}/jwks`, buildJwks([key]))));
       }
-      const filler = JSON.stringify({ keys: [JSON.parse(jwks).keys[0], ...Array.from({ length: 20000 }, (_, i) => ({ kty: 'oct', kid: `pad-${i}`, k: 'A'.repeat(200) }))] });
+      const filler = JSON.stringify({
+        keys: [
+          JSON.parse(jwks).keys[0],
+          ...Array.from({ length: 20000 }, (_, i) => ({ kty: 'oct', kid: `pad-${i}`, k: 'A'.repeat(200) })),
+        ],
+      });
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(filler);
     }
@@ -110,11 +127,20 @@ test('attack and fault catalogue: AWS code and status, and the sandbox keeps ser
     Version: '2012-10-17',
     Statement: [
       JSON.parse(trustPolicy(providerArn, host, SUB)).Statement[0],
-      { Effect: 'Deny', Principal: { Federated: providerArn }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringLike: { [`${host}:sub`]: 'system:serviceaccount:default:*' } } },
+      {
+        Effect: 'Deny',
+        Principal: { Federated: providerArn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringLike: { [`${host}:sub`]: 'system:serviceaccount:default:*' } },
+      },
     ],
   });
   const { IAMClient, CreateRoleCommand } = await import('@aws-sdk/client-iam');
-  const iam = new IAMClient({ endpoint: sb.endpoint, region: sb.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const iam = new IAMClient({
+    endpoint: sb.endpoint,
+    region: sb.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   t.after(() => iam.destroy());
   const roleArnOf = async (RoleName: string, doc: string) =>
     (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: doc }))).Role?.Arn as string;
@@ -127,33 +153,173 @@ test('attack and fault catalogue: AWS code and status, and the sandbox keeps ser
   const otherKey = rsaKey();
   const rsaPublicPem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const hsInput = `${b64(JSON.stringify({ alg: 'HS256', kid: key.kid }))}.${b64(JSON.stringify(claimsFor(issuer)))}`;
-  const NO_KEY = "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
+  const NO_KEY =
+    "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
 
-  const cases: { name: string; role?: string; token: string | (() => Promise<string>); code: string; status: number; message?: RegExp | string }[] = [
-    { name: 'alg none', token: `${b64(JSON.stringify({ alg: 'none', kid: key.kid }))}.${p}.`, code: 'InvalidIdentityToken', status: 400 },
-    { name: 'HS256 signed with the RSA public key', token: `${hsInput}.${createHmac('sha256', rsaPublicPem).update(hsInput).digest('base64url')}`, code: 'InvalidIdentityToken', status: 400 },
-    { name: 'unknown kid', token: () => mint(otherKey, issuer), code: 'InvalidIdentityToken', status: 400, message: NO_KEY },
-    { name: 'tampered payload', token: `${h}.${b64(JSON.stringify(claimsFor(issuer, { sub: 'system:serviceaccount:kube-system:admin' })))}.${validToken.split('.')[2]}`, code: 'InvalidIdentityToken', status: 400 },
+  const cases: {
+    name: string;
+    role?: string;
+    token: string | (() => Promise<string>);
+    code: string;
+    status: number;
+    message?: RegExp | string;
+  }[] = [
+    {
+      name: 'alg none',
+      token: `${b64(JSON.stringify({ alg: 'none', kid: key.kid }))}.${p}.`,
+      code: 'InvalidIdentityToken',
+      status: 400,
+    },
+    {
+      name: 'HS256 signed with the RSA public key',
+      token: `${hsInput}.${createHmac('sha256', rsaPublicPem).update(hsInput).digest('base64url')}`,
+      code: 'InvalidIdentityToken',
+      status: 400,
+    },
+    {
+      name: 'unknown kid',
+      token: () => mint(otherKey, issuer),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: NO_KEY,
+    },
+    {
+      name: 'tampered payload',
+      token: `${h}.${b64(JSON.stringify(claimsFor(issuer, { sub: 'system:serviceaccount:kube-system:admin' })))}.${validToken.split('.')[2]}`,
+      code: 'InvalidIdentityToken',
+      status: 400,
+    },
     { name: 'stripped signature', token: `${h}.${p}.`, code: 'InvalidIdentityToken', status: 400 },
-    { name: 'ES256 r=s=0', token: `${b64(JSON.stringify({ alg: 'ES256', kid: ec.kid }))}.${p}.${b64(Buffer.alloc(64))}`, code: 'InvalidIdentityToken', status: 400 },
-    { name: 'expired', token: () => mint(key, issuer, { now: now - 2 * 86400, expirationSeconds: 3600 }), code: 'ExpiredTokenException', status: 400, message: /^Token expired: current date\/time \d+ must be before the expiration date\/time \d+$/ },
-    { name: 'nbf in the future', token: () => sign(key, claimsFor(issuer, { nbf: now + 3600, exp: now + 7200 })), code: 'ExpiredTokenException', status: 400 },
-    { name: 'far-future iat', token: () => sign(key, claimsFor(issuer, { iat: now + 10 * 365 * 86400, exp: now + 11 * 365 * 86400, nbf: undefined })), code: 'ExpiredTokenException', status: 400 },
-    { name: 'http issuer', token: () => sign(key, claimsFor(issuer.replace('https:', 'http:'))), code: 'InvalidIdentityToken', status: 400, message: `No OpenIDConnect provider found in your account for ${issuer.replace('https:', 'http:')}` },
-    { name: 'issuer with a trailing slash', token: () => sign(key, claimsFor(`${issuer}/`)), code: 'InvalidIdentityToken', status: 400, message: `No OpenIDConnect provider found in your account for ${issuer}/` },
-    { name: 'wrong aud', token: () => mint(key, issuer, { audiences: ['vault'] }), code: 'InvalidIdentityToken', status: 400, message: 'Incorrect token audience' },
-    { name: 'missing aud', token: () => sign(key, claimsFor(issuer, { aud: undefined })), code: 'InvalidIdentityToken', status: 400, message: 'Missing a required claim: aud' },
-    { name: 'sub of another service account', token: () => mint(key, issuer, { serviceAccount: 'other' }), code: 'AccessDenied', status: 403, message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' },
-    { name: 'oversized token', token: `${h}.${'A'.repeat(20_001)}.x`, code: 'ValidationError', status: 400, message: /Member must have length less than or equal to 20000/ },
-    { name: 'JWKS host down', role: down.roleArn, token: () => sign(key, claimsFor('https://127.0.0.1:1')), code: 'InvalidIdentityToken', status: 400, message: NO_KEY },
-    { name: 'issuer host slow', role: slow.roleArn, token: () => sign(key, claimsFor(`${faulty}/slow`)), code: 'InvalidIdentityToken', status: 400, message: NO_KEY },
-    { name: 'discovery redirects to http', role: redirect.roleArn, token: () => sign(key, claimsFor(`${faulty}/redirect`)), code: 'InvalidIdentityToken', status: 400, message: NO_KEY },
-    { name: 'JWKS of megabytes', role: big.roleArn, token: () => sign(key, claimsFor(`${faulty}/big`)), code: 'InvalidIdentityToken', status: 400, message: NO_KEY },
-    { name: 'chain thumbprint not the provider’s', role: tp.roleArn, token: () => sign(key, claimsFor(tpIssuer)), code: 'InvalidIdentityToken', status: 400, message: "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint" },
+    {
+      name: 'ES256 r=s=0',
+      token: `${b64(JSON.stringify({ alg: 'ES256', kid: ec.kid }))}.${p}.${b64(Buffer.alloc(64))}`,
+      code: 'InvalidIdentityToken',
+      status: 400,
+    },
+    {
+      name: 'expired',
+      token: () => mint(key, issuer, { now: now - 2 * 86400, expirationSeconds: 3600 }),
+      code: 'ExpiredTokenException',
+      status: 400,
+      message: /^Token expired: current date\/time \d+ must be before the expiration date\/time \d+$/,
+    },
+    {
+      name: 'nbf in the future',
+      token: () => sign(key, claimsFor(issuer, { nbf: now + 3600, exp: now + 7200 })),
+      code: 'ExpiredTokenException',
+      status: 400,
+    },
+    {
+      name: 'far-future iat',
+      token: () =>
+        sign(key, claimsFor(issuer, { iat: now + 10 * 365 * 86400, exp: now + 11 * 365 * 86400, nbf: undefined })),
+      code: 'ExpiredTokenException',
+      status: 400,
+    },
+    {
+      name: 'http issuer',
+      token: () => sign(key, claimsFor(issuer.replace('https:', 'http:'))),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: `No OpenIDConnect provider found in your account for ${issuer.replace('https:', 'http:')}`,
+    },
+    {
+      name: 'issuer with a trailing slash',
+      token: () => sign(key, claimsFor(`${issuer}/`)),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: `No OpenIDConnect provider found in your account for ${issuer}/`,
+    },
+    {
+      name: 'wrong aud',
+      token: () => mint(key, issuer, { audiences: ['vault'] }),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: 'Incorrect token audience',
+    },
+    {
+      name: 'missing aud',
+      token: () => sign(key, claimsFor(issuer, { aud: undefined })),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: 'Missing a required claim: aud',
+    },
+    {
+      name: 'sub of another service account',
+      token: () => mint(key, issuer, { serviceAccount: 'other' }),
+      code: 'AccessDenied',
+      status: 403,
+      message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    },
+    {
+      name: 'oversized token',
+      token: `${h}.${'A'.repeat(20_001)}.x`,
+      code: 'ValidationError',
+      status: 400,
+      message: /Member must have length less than or equal to 20000/,
+    },
+    {
+      name: 'JWKS host down',
+      role: down.roleArn,
+      token: () => sign(key, claimsFor('https://127.0.0.1:1')),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: NO_KEY,
+    },
+    {
+      name: 'issuer host slow',
+      role: slow.roleArn,
+      token: () => sign(key, claimsFor(`${faulty}/slow`)),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: NO_KEY,
+    },
+    {
+      name: 'discovery redirects to http',
+      role: redirect.roleArn,
+      token: () => sign(key, claimsFor(`${faulty}/redirect`)),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: NO_KEY,
+    },
+    {
+      name: 'JWKS of megabytes',
+      role: big.roleArn,
+      token: () => sign(key, claimsFor(`${faulty}/big`)),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: NO_KEY,
+    },
+    {
+      name: 'chain thumbprint not the provider’s',
+      role: tp.roleArn,
+      token: () => sign(key, claimsFor(tpIssuer)),
+      code: 'InvalidIdentityToken',
+      status: 400,
+      message: "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+    },
     { name: 'Deny in the trust policy', role: denyRole, token: valid, code: 'AccessDenied', status: 403 },
-    { name: 'role trusting another provider', role: otherProviderRole, token: valid, code: 'AccessDenied', status: 403 },
-    { name: 'role that does not exist', role: roleArn.replace('/app', '/nope'), token: valid, code: 'AccessDenied', status: 403 },
-    { name: 'DurationSeconds above the role maximum', token: valid, code: 'ValidationError', status: 400, message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' },
+    {
+      name: 'role trusting another provider',
+      role: otherProviderRole,
+      token: valid,
+      code: 'AccessDenied',
+      status: 403,
+    },
+    {
+      name: 'role that does not exist',
+      role: roleArn.replace('/app', '/nope'),
+      token: valid,
+      code: 'AccessDenied',
+      status: 403,
+    },
+    {
+      name: 'DurationSeconds above the role maximum',
+      token: valid,
+      code: 'ValidationError',
+      status: 400,
+      message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    },
   ];
 
   for (const c of cases) {
@@ -177,7 +343,10 @@ test('attack and fault catalogue: AWS code and status, and the sandbox keeps ser
     const mIssuer = `${sb.issuerUrlBase}/mismatch`;
     const jwks = buildJwks([key]);
     mkdirSync(join(dir, '.well-known'), { recursive: true });
-    writeFileSync(join(dir, '.well-known/openid-configuration'), serializeDiscovery(buildDiscovery('https://elsewhere.example', `${mIssuer}/jwks`, jwks)));
+    writeFileSync(
+      join(dir, '.well-known/openid-configuration'),
+      serializeDiscovery(buildDiscovery('https://elsewhere.example', `${mIssuer}/jwks`, jwks)),
+    );
     writeFileSync(join(dir, 'jwks'), serializeJwks(jwks));
     const m = await provision(sb, mIssuer, { roleName: 'mismatch' });
     const r = await post(sb.endpoint, assumeForm(m.roleArn, await sign(key, claimsFor(mIssuer))));

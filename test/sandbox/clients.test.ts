@@ -50,7 +50,11 @@ async function setUp(t: Parameters<typeof sandboxFor>[0], viaCli = false) {
 
 /** The pod's environment: only the web-identity variables, no keys. */
 function podEnvFor(t: Parameters<typeof sandboxFor>[0], sb: Sandbox, roleArn: string, tokenFile: string) {
-  const podEnv = awsEnv(t, sb, { AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_SESSION_NAME: 'pod' });
+  const podEnv = awsEnv(t, sb, {
+    AWS_ROLE_ARN: roleArn,
+    AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    AWS_ROLE_SESSION_NAME: 'pod',
+  });
   delete podEnv.AWS_ACCESS_KEY_ID;
   delete podEnv.AWS_SECRET_ACCESS_KEY;
   return podEnv;
@@ -60,7 +64,10 @@ const assumedArn = 'arn:aws:sts::111122223333:assumed-role/test-pod-sa@default/p
 
 test('aws CLI: provider + role via IAM, then web-identity credentials sign GetCallerIdentity', async (t) => {
   const s = await setUp(t, true);
-  const provider = await aws(['iam', 'get-open-id-connect-provider', '--open-id-connect-provider-arn', s.providerArn], s.env);
+  const provider = await aws(
+    ['iam', 'get-open-id-connect-provider', '--open-id-connect-provider-arn', s.providerArn],
+    s.env,
+  );
   assert.equal(provider.code, 0, provider.stderr);
   const p = JSON.parse(provider.stdout);
   assert.equal(p.Url, s.issuer.slice('https://'.length), 'Url comes back without https://');
@@ -76,7 +83,18 @@ test('aws CLI: provider + role via IAM, then web-identity credentials sign GetCa
   // The explicit call shows every member AWS returns.
   const token = (await import('node:fs')).readFileSync(s.tokenFile, 'utf8');
   const assumed = await aws(
-    ['sts', 'assume-role-with-web-identity', '--role-arn', s.roleArn, '--role-session-name', 'cli', '--web-identity-token', token, '--duration-seconds', '900'],
+    [
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      s.roleArn,
+      '--role-session-name',
+      'cli',
+      '--web-identity-token',
+      token,
+      '--duration-seconds',
+      '900',
+    ],
     s.podEnv,
   );
   assert.equal(assumed.code, 0, assumed.stderr);

@@ -34,7 +34,10 @@ export function publishIssuer(sb: Sandbox, keys: LoadedKey[], path = ''): string
   const dir = join(sb.issuerDir, path);
   mkdirSync(join(dir, '.well-known'), { recursive: true });
   mkdirSync(join(dir, 'openid/v1'), { recursive: true });
-  writeFileSync(join(dir, '.well-known/openid-configuration'), serializeDiscovery(buildDiscovery(issuer, `${issuer}/openid/v1/jwks`, jwks)));
+  writeFileSync(
+    join(dir, '.well-known/openid-configuration'),
+    serializeDiscovery(buildDiscovery(issuer, `${issuer}/openid/v1/jwks`, jwks)),
+  );
   writeFileSync(join(dir, 'openid/v1/jwks'), serializeJwks(jwks));
   return issuer;
 }
@@ -45,7 +48,13 @@ export const ecKey = () => generateSigningKey({ type: 'ec' }).key;
 export async function mint(
   key: LoadedKey,
   issuer: string,
-  o: { namespace?: string; serviceAccount?: string; audiences?: string[]; now?: number; expirationSeconds?: number } = {},
+  o: {
+    namespace?: string;
+    serviceAccount?: string;
+    audiences?: string[];
+    now?: number;
+    expirationSeconds?: number;
+  } = {},
 ): Promise<string> {
   return (
     await mintToken({
@@ -60,7 +69,12 @@ export async function mint(
   ).token;
 }
 
-export function trustPolicy(providerArn: string, providerHostPath: string, sub: string, aud = 'sts.amazonaws.com'): string {
+export function trustPolicy(
+  providerArn: string,
+  providerHostPath: string,
+  sub: string,
+  aud = 'sts.amazonaws.com',
+): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -138,7 +152,11 @@ export async function post(
 /** `<Code>` and `<Message>` of an ErrorResponse. */
 export function awsError(body: string): { code?: string; message?: string; type?: string } {
   const text = (re: RegExp) => re.exec(body)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  return { code: text(/<Code>([^<]*)<\/Code>/), message: text(/<Message>([^<]*)<\/Message>/), type: text(/<Type>([^<]*)<\/Type>/) };
+  return {
+    code: text(/<Code>([^<]*)<\/Code>/),
+    message: text(/<Message>([^<]*)<\/Message>/),
+    type: text(/<Type>([^<]*)<\/Type>/),
+  };
 }
 
 export function assumeForm(roleArn: string, token: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -162,7 +180,14 @@ export function iamClient(sb: Sandbox, credentials = { accessKeyId: 'test', secr
 export async function provision(
   sb: Sandbox,
   issuer: string,
-  o: { roleName?: string; sub?: string; aud?: string; policy?: string; clientIds?: string[]; thumbprints?: string[] } = {},
+  o: {
+    roleName?: string;
+    sub?: string;
+    aud?: string;
+    policy?: string;
+    clientIds?: string[];
+    thumbprints?: string[];
+  } = {},
 ): Promise<{ providerArn: string; roleArn: string }> {
   const iam = iamClient(sb);
   const { OpenIDConnectProviderArn } = await iam.send(
@@ -211,7 +236,12 @@ export async function signedPost(
 ): Promise<{ status: number; body: string }> {
   const url = new URL(endpoint);
   const body = new URLSearchParams(form).toString();
-  const signer = new SignatureV4({ credentials: creds, region: o.region ?? 'us-east-1', service: o.service ?? 'iam', sha256: Sha256 as never });
+  const signer = new SignatureV4({
+    credentials: creds,
+    region: o.region ?? 'us-east-1',
+    service: o.service ?? 'iam',
+    sha256: Sha256 as never,
+  });
   const signed = await signer.sign(
     {
       method: 'POST',

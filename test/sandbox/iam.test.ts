@@ -50,7 +50,13 @@ test('IAM error codes as the aws CLI reports them', async (t) => {
   const env = awsEnv(t, sb);
   const iam = iamClient(sb);
   t.after(() => iam.destroy());
-  await iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://example.com', ThumbprintList: ['A'.repeat(40)], ClientIDList: ['sts.amazonaws.com'] }));
+  await iam.send(
+    new CreateOpenIDConnectProviderCommand({
+      Url: 'https://example.com',
+      ThumbprintList: ['A'.repeat(40)],
+      ClientIDList: ['sts.amazonaws.com'],
+    }),
+  );
 
   const cases: [string[], string, RegExp][] = [
     [['iam', 'get-role', '--role-name', 'missing'], 'NoSuchEntity', /^The role with name missing cannot be found\.$/],
@@ -59,14 +65,36 @@ test('IAM error codes as the aws CLI reports them', async (t) => {
       'EntityAlreadyExists',
       /^Provider with url https:\/\/example\.com already exists\.$/,
     ],
-    [['iam', 'create-role', '--role-name', 'r', '--assume-role-policy-document', '{"Statement":'], 'MalformedPolicyDocument', /^Syntax errors in policy\.$/],
     [
-      ['iam', 'create-role', '--role-name', 'r', '--assume-role-policy-document', TRUST, '--max-session-duration', '50000'],
+      ['iam', 'create-role', '--role-name', 'r', '--assume-role-policy-document', '{"Statement":'],
+      'MalformedPolicyDocument',
+      /^Syntax errors in policy\.$/,
+    ],
+    [
+      [
+        'iam',
+        'create-role',
+        '--role-name',
+        'r',
+        '--assume-role-policy-document',
+        TRUST,
+        '--max-session-duration',
+        '50000',
+      ],
       'ValidationError',
       /at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200/,
     ],
     [
-      ['iam', 'create-open-id-connect-provider', '--url', 'https://other.example.com', '--thumbprint-list', 'A'.repeat(40), '--client-id-list', ...Array.from({ length: 101 }, (_, i) => `c${i}`)],
+      [
+        'iam',
+        'create-open-id-connect-provider',
+        '--url',
+        'https://other.example.com',
+        '--thumbprint-list',
+        'A'.repeat(40),
+        '--client-id-list',
+        ...Array.from({ length: 101 }, (_, i) => `c${i}`),
+      ],
       'LimitExceeded',
       /^Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100$/,
     ],
@@ -84,11 +112,18 @@ test('IAM error codes as the aws CLI reports them', async (t) => {
   // 100 providers per account, then LimitExceeded (created concurrently: mutations never interleave).
   await Promise.all(
     Array.from({ length: 99 }, (_, i) =>
-      iam.send(new CreateOpenIDConnectProviderCommand({ Url: `https://p${i}.example.com`, ThumbprintList: ['B'.repeat(40)] })),
+      iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: `https://p${i}.example.com`, ThumbprintList: ['B'.repeat(40)] }),
+      ),
     ),
   );
   await assert.rejects(
-    iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://one-too-many.example.com', ThumbprintList: ['B'.repeat(40)] })),
+    iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: 'https://one-too-many.example.com',
+        ThumbprintList: ['B'.repeat(40)],
+      }),
+    ),
     { name: 'LimitExceededException' },
   );
   // Provider URL rules: https only, no query; a port is accepted.
@@ -97,6 +132,134 @@ test('IAM error codes as the aws CLI reports them', async (t) => {
       name: 'ValidationError',
     });
   }
+});
+
+test('every served IAM action round-trips through the SDK', async (t) => {
+  const sb = await sandboxFor(t);
+  const iam = iamClient(sb);
+  t.after(() => iam.destroy());
+  const m = await import('@aws-sdk/client-iam');
+  const Url = 'https://issuer.example.com/cluster-1';
+  const { OpenIDConnectProviderArn: arn } = await iam.send(
+    new m.CreateOpenIDConnectProviderCommand({
+      Url,
+      ThumbprintList: ['a'.repeat(40)],
+      ClientIDList: ['sts.amazonaws.com'],
+      Tags: [{ Key: 'team', Value: 'a' }],
+    }),
+  );
+  assert.equal(arn, 'arn:aws:iam::000000000000:oidc-provider/issuer.example.com/cluster-1');
+  await iam.send(new m.AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'other' }));
+  await iam.send(
+    new m.RemoveClientIDFromOpenIDConnectProviderCommand({
+      OpenIDConnectProviderArn: arn,
+      ClientID: 'sts.amazonaws.com',
+    }),
+  );
+  await iam.send(
+    new m.UpdateOpenIDConnectProviderThumbprintCommand({
+      OpenIDConnectProviderArn: arn,
+      ThumbprintList: ['B'.repeat(40), 'C'.repeat(40)],
+    }),
+  );
+  await iam.send(
+    new m.TagOpenIDConnectProviderCommand({
+      OpenIDConnectProviderArn: arn,
+      Tags: [
+        { Key: 'env', Value: 'dev' },
+        { Key: 'TEAM', Value: 'b' },
+      ],
+    }),
+  );
+  await iam.send(new m.UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, TagKeys: ['env'] }));
+  const p = await iam.send(new m.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+  assert.equal(p.Url, 'issuer.example.com/cluster-1');
+  assert.deepEqual(p.ClientIDList, ['other']);
+  assert.deepEqual(p.ThumbprintList, ['B'.repeat(40), 'C'.repeat(40)]);
+  assert.deepEqual(p.Tags, [{ Key: 'TEAM', Value: 'b' }]);
+  assert.ok(p.CreateDate instanceof Date);
+  const list = await iam.send(new m.ListOpenIDConnectProvidersCommand({}));
+  assert.deepEqual(list.OpenIDConnectProviderList, [{ Arn: arn }]);
+
+  const role = await iam.send(
+    new m.CreateRoleCommand({
+      RoleName: 'r',
+      Path: '/x/y/',
+      AssumeRolePolicyDocument: TRUST,
+      MaxSessionDuration: 7200,
+      Tags: [{ Key: 'k', Value: 'v' }],
+    }),
+  );
+  assert.equal(role.Role?.Arn, 'arn:aws:iam::000000000000:role/x/y/r');
+  assert.match(role.Role?.RoleId ?? '', /^AROA[A-Z0-9]{17}$/);
+  await iam.send(new m.UpdateRoleCommand({ RoleName: 'r', Description: 'd', MaxSessionDuration: 43200 }));
+  const newTrust = TRUST.replace('example.com', 'example.org');
+  await iam.send(new m.UpdateAssumeRolePolicyCommand({ RoleName: 'r', PolicyDocument: newTrust }));
+  await iam.send(new m.TagRoleCommand({ RoleName: 'r', Tags: [{ Key: 'k2', Value: 'v2' }] }));
+  await iam.send(new m.UntagRoleCommand({ RoleName: 'r', TagKeys: ['k'] }));
+  assert.deepEqual((await iam.send(new m.ListRoleTagsCommand({ RoleName: 'r' }))).Tags, [{ Key: 'k2', Value: 'v2' }]);
+  const got = (await iam.send(new m.GetRoleCommand({ RoleName: 'r' }))).Role;
+  assert.equal(got?.Description, 'd');
+  assert.equal(got?.MaxSessionDuration, 43200);
+  assert.equal(decodeURIComponent(got?.AssumeRolePolicyDocument ?? ''), newTrust);
+  assert.equal((await iam.send(new m.ListRolesCommand({ PathPrefix: '/x/' }))).Roles?.length, 1);
+  assert.equal((await iam.send(new m.ListRolesCommand({ PathPrefix: '/z/' }))).Roles?.length, 0);
+
+  const managed = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+  const own = 'arn:aws:iam::000000000000:policy/mine';
+  await iam.send(new m.AttachRolePolicyCommand({ RoleName: 'r', PolicyArn: managed }));
+  await iam.send(new m.AttachRolePolicyCommand({ RoleName: 'r', PolicyArn: own }));
+  await assert.rejects(
+    iam.send(new m.AttachRolePolicyCommand({ RoleName: 'r', PolicyArn: 'arn:aws:iam::111111111111:policy/theirs' })),
+    { name: 'NoSuchEntityException' },
+  );
+  assert.deepEqual((await iam.send(new m.ListAttachedRolePoliciesCommand({ RoleName: 'r' }))).AttachedPolicies, [
+    { PolicyName: 'ReadOnlyAccess', PolicyArn: managed },
+    { PolicyName: 'mine', PolicyArn: own },
+  ]);
+  await iam.send(
+    new m.PutRolePolicyCommand({
+      RoleName: 'r',
+      PolicyName: 'inline',
+      PolicyDocument:
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+    }),
+  );
+  await assert.rejects(
+    iam.send(
+      new m.PutRolePolicyCommand({
+        RoleName: 'r',
+        PolicyName: 'bad',
+        PolicyDocument: '{"Statement":[{"Effect":"Allow","Action":"s3:*"}]}',
+      }),
+    ),
+    { name: 'MalformedPolicyDocumentException' },
+  );
+  assert.deepEqual((await iam.send(new m.ListRolePoliciesCommand({ RoleName: 'r' }))).PolicyNames, ['inline']);
+  await assert.rejects(
+    iam.send(new m.DeleteRoleCommand({ RoleName: 'r' })),
+    (e: Error) => e.name === 'DeleteConflictException' && /detach all policies/.test(e.message),
+  );
+  await iam.send(new m.DetachRolePolicyCommand({ RoleName: 'r', PolicyArn: managed }));
+  await iam.send(new m.DetachRolePolicyCommand({ RoleName: 'r', PolicyArn: own }));
+  await assert.rejects(iam.send(new m.DetachRolePolicyCommand({ RoleName: 'r', PolicyArn: own })), {
+    name: 'NoSuchEntityException',
+  });
+  await assert.rejects(iam.send(new m.DeleteRoleCommand({ RoleName: 'r' })), (e: Error) =>
+    /delete policies first/.test(e.message),
+  );
+  await iam.send(new m.DeleteRolePolicyCommand({ RoleName: 'r', PolicyName: 'inline' }));
+  await assert.rejects(
+    iam.send(new m.GetRolePolicyCommand({ RoleName: 'r', PolicyName: 'inline' })),
+    (e: Error) => e.message === 'The role policy with name inline cannot be found.',
+  );
+  await iam.send(new m.DeleteRoleCommand({ RoleName: 'r' }));
+  await assert.rejects(iam.send(new m.GetRoleCommand({ RoleName: 'r' })), { name: 'NoSuchEntityException' });
+  await iam.send(new m.DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+  await assert.rejects(
+    iam.send(new m.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+    (e: Error) => e.name === 'NoSuchEntityException' && e.message === `OpenIDConnect provider not found for arn ${arn}`,
+  );
 });
 
 test('IAM calls must be SigV4-signed with the admin key', async (t) => {
@@ -117,14 +280,27 @@ test('IAM calls must be SigV4-signed with the admin key', async (t) => {
   const badSecret = await signedPost(sb.endpoint, list, { accessKeyId: 'test', secretAccessKey: 'wrong' });
   assert.equal(badSecret.status, 403);
   assert.equal(awsError(badSecret.body).code, 'SignatureDoesNotMatch');
-  const old = await signedPost(sb.endpoint, list, { accessKeyId: 'test', secretAccessKey: 'test' }, { date: new Date(Date.now() - 20 * 60_000) });
+  const old = await signedPost(
+    sb.endpoint,
+    list,
+    { accessKeyId: 'test', secretAccessKey: 'test' },
+    { date: new Date(Date.now() - 20 * 60_000) },
+  );
   assert.equal(old.status, 403);
   assert.match(awsError(old.body).message ?? '', /^Signature expired: \d{8}T\d{6}Z is now earlier than/);
-  const future = await signedPost(sb.endpoint, list, { accessKeyId: 'test', secretAccessKey: 'test' }, { date: new Date(Date.now() + 20 * 60_000) });
+  const future = await signedPost(
+    sb.endpoint,
+    list,
+    { accessKeyId: 'test', secretAccessKey: 'test' },
+    { date: new Date(Date.now() + 20 * 60_000) },
+  );
   assert.match(awsError(future.body).message ?? '', /^Signature not yet current:/);
   const ok = await signedPost(sb.endpoint, list, { accessKeyId: 'test', secretAccessKey: 'test' });
   assert.equal(ok.status, 200, ok.body);
-  assert.match(ok.body, /<ListRolesResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><ListRolesResult>/);
+  assert.match(
+    ok.body,
+    /<ListRolesResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><ListRolesResult>/,
+  );
 
   // Session credentials are valid for STS but are not allowed to change IAM.
   const key = rsaKey();
@@ -140,12 +316,17 @@ test('IAM calls must be SigV4-signed with the admin key', async (t) => {
   const denied = await signedPost(sb.endpoint, list, creds);
   assert.equal(denied.status, 403);
   assert.equal(awsError(denied.body).code, 'AccessDenied');
-  const who = await signedPost(sb.endpoint, { Action: 'GetCallerIdentity', Version: '2011-06-15' }, creds, { service: 'sts' });
+  const who = await signedPost(sb.endpoint, { Action: 'GetCallerIdentity', Version: '2011-06-15' }, creds, {
+    service: 'sts',
+  });
   assert.equal(who.status, 200, who.body);
   assert.match(who.body, /<Arn>arn:aws:sts::000000000000:assumed-role\/test-pod-sa@default\/s1<\/Arn>/);
   // Expired session (sandbox clock moved past the expiry): ExpiredToken, 400.
   const later = await sandboxFor(t, { stateDir: sb.stateDir, now: () => Date.now() / 1000 + 7200 });
-  const expired = await signedPost(later.endpoint, { Action: 'GetCallerIdentity', Version: '2011-06-15' }, creds, { service: 'sts', date: new Date(Date.now() + 7200_000) });
+  const expired = await signedPost(later.endpoint, { Action: 'GetCallerIdentity', Version: '2011-06-15' }, creds, {
+    service: 'sts',
+    date: new Date(Date.now() + 7200_000),
+  });
   assert.equal(expired.status, 400, expired.body);
   assert.deepEqual(awsError(expired.body), {
     code: 'ExpiredToken',
@@ -164,8 +345,21 @@ test('state persists across a restart; a corrupt state file stops the start and 
   assert.match(roleArn, /^arn:aws-cn:iam::123456789012:role\//);
   assert.match(providerArn, /^arn:aws-cn:iam::123456789012:oidc-provider\//);
   const description = 'a <b> & "c" \'d\'';
-  await iam.send(new CreateRoleCommand({ RoleName: 'r2', Path: '/team/', AssumeRolePolicyDocument: TRUST, Description: description }));
-  await iam.send(new PutRolePolicyCommand({ RoleName: 'r2', PolicyName: 'p', PolicyDocument: '{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}' }));
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'r2',
+      Path: '/team/',
+      AssumeRolePolicyDocument: TRUST,
+      Description: description,
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: 'r2',
+      PolicyName: 'p',
+      PolicyDocument: '{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}',
+    }),
+  );
   const before = (await iam.send(new GetRoleCommand({ RoleName: 'r2' }))).Role;
   const assumed = await post(sb.endpoint, assumeForm(roleArn, await mint(key, issuer)));
   assert.equal(assumed.status, 200, assumed.body);
@@ -196,17 +390,25 @@ test('state persists across a restart; a corrupt state file stops the start and 
     },
   });
   t.after(() => sts.destroy());
-  assert.match((await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '', /^arn:aws-cn:sts::123456789012:assumed-role\//);
+  assert.match(
+    (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '',
+    /^arn:aws-cn:sts::123456789012:assumed-role\//,
+  );
   await again.close();
 
   // Another account on the same state: refused. A corrupt file: refused and left as it was.
-  await assert.rejects(startSandbox({ stateDir: dir, accountId: '999999999999', region: 'cn-north-1' }), { code: 'ERR_SANDBOX_STATE' });
-  writeFileSync(join(dir, 'state.json'), '{"version":1, trunc');
-  await assert.rejects(startSandbox({ stateDir: dir, accountId: '123456789012', region: 'cn-north-1' }), (e: Error & { code?: string }) => {
-    assert.equal(e.code, 'ERR_SANDBOX_STATE');
-    assert.match(e.message, /state\.json: not a valid sandbox state file/);
-    return true;
+  await assert.rejects(startSandbox({ stateDir: dir, accountId: '999999999999', region: 'cn-north-1' }), {
+    code: 'ERR_SANDBOX_STATE',
   });
+  writeFileSync(join(dir, 'state.json'), '{"version":1, trunc');
+  await assert.rejects(
+    startSandbox({ stateDir: dir, accountId: '123456789012', region: 'cn-north-1' }),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ERR_SANDBOX_STATE');
+      assert.match(e.message, /state\.json: not a valid sandbox state file/);
+      return true;
+    },
+  );
   assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), '{"version":1, trunc');
 });
 
@@ -216,7 +418,9 @@ test('concurrent CreateRole calls: every distinct role created once, duplicates 
   const iam = iamClient(sb);
   t.after(() => iam.destroy());
   const names = [...Array.from({ length: 30 }, (_, i) => `role-${i}`), ...Array.from({ length: 10 }, () => 'same')];
-  const results = await Promise.allSettled(names.map((RoleName) => iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST }))));
+  const results = await Promise.allSettled(
+    names.map((RoleName) => iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST }))),
+  );
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 31);
   const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
   assert.equal(rejected.length, 9);
@@ -230,7 +434,9 @@ test('concurrent CreateRole calls: every distinct role created once, duplicates 
 
 test('huge and garbage requests get errors, and the server keeps serving', async (t) => {
   const sb = await sandboxFor(t);
-  const huge = await fetch(`${sb.endpoint}/`, { method: 'POST', body: 'A'.repeat(2 * 1024 * 1024) }).catch((e) => e as Error);
+  const huge = await fetch(`${sb.endpoint}/`, { method: 'POST', body: 'A'.repeat(2 * 1024 * 1024) }).catch(
+    (e) => e as Error,
+  );
   if (!(huge instanceof Error)) assert.equal(huge.status, 413);
   const bodies: (string | Uint8Array)[] = [
     '%%%%%ZZ&Action=%E0%A4%A',
@@ -242,7 +448,11 @@ test('huge and garbage requests get errors, and the server keeps serving', async
     '',
   ];
   for (const body of bodies) {
-    const r = await fetch(`${sb.endpoint}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body as BodyInit });
+    const r = await fetch(`${sb.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: body as BodyInit,
+    });
     const text = await r.text();
     assert.ok(r.status >= 400 && r.status < 500, `${r.status} ${text}`);
     assert.match(text, /^<ErrorResponse xmlns="https:\/\/(sts|iam)\.amazonaws\.com\/doc\/\d{4}-\d{2}-\d{2}\/">/);
@@ -250,14 +460,26 @@ test('huge and garbage requests get errors, and the server keeps serving', async
   const missing = await post(sb.endpoint, { Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15' });
   assert.equal(missing.status, 400);
   assert.equal(awsError(missing.body).code, 'ValidationError');
-  assert.match(awsError(missing.body).message ?? '', /Value null at 'roleArn' failed to satisfy constraint: Member must not be null/);
+  assert.match(
+    awsError(missing.body).message ?? '',
+    /Value null at 'roleArn' failed to satisfy constraint: Member must not be null/,
+  );
   const invalid = await post(sb.endpoint, { Action: 'NoSuchThing', Version: '2011-06-15' });
-  assert.deepEqual(awsError(invalid.body), { code: 'InvalidAction', message: 'Could not find operation NoSuchThing for version 2011-06-15', type: 'Sender' });
+  assert.deepEqual(awsError(invalid.body), {
+    code: 'InvalidAction',
+    message: 'Could not find operation NoSuchThing for version 2011-06-15',
+    type: 'Sender',
+  });
   assert.equal(invalid.headers.get('content-type'), 'text/xml');
   assert.match(invalid.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
 
   assert.equal((await fetch(`${sb.endpoint}/health`)).status, 200);
-  const who = await signedPost(sb.endpoint, { Action: 'GetCallerIdentity', Version: '2011-06-15' }, { accessKeyId: 'test', secretAccessKey: 'test' }, { service: 'sts' });
+  const who = await signedPost(
+    sb.endpoint,
+    { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+    { accessKeyId: 'test', secretAccessKey: 'test' },
+    { service: 'sts' },
+  );
   assert.equal(who.status, 200);
 });
 
@@ -285,7 +507,14 @@ test('issuer host: read-only, no way out of DIR/issuer, kube-apiserver content t
   assert.equal(JSON.parse(disco.body).issuer, sb.issuerUrlBase);
   const jwks = await get('/openid/v1/jwks');
   assert.equal(jwks.headers['content-type'], 'application/jwk-set+json');
-  for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/openid/../../secret.txt', '/openid', '/nothing']) {
+  for (const p of [
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/..%2fsecret.txt',
+    '/openid/../../secret.txt',
+    '/openid',
+    '/nothing',
+  ]) {
     const r = await get(p);
     assert.equal(r.status === 400 || r.status === 404, true, `${p}: ${r.status}`);
     assert.doesNotMatch(r.body, /not for you/);
@@ -296,10 +525,27 @@ test('issuer host: read-only, no way out of DIR/issuer, kube-apiserver content t
 
 test('irsa sandbox: prints the export lines, serves /health, exits 0 on SIGTERM', async (t) => {
   const dir = tmp(t);
-  const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', '--issuer-port', '0', '--state-dir', dir, '--admin-secret-access-key', 'my-secret', '--region', 'us-gov-west-1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'sandbox',
+      '--port',
+      '0',
+      '--issuer-port',
+      '0',
+      '--state-dir',
+      dir,
+      '--admin-secret-access-key',
+      'my-secret',
+      '--region',
+      'us-gov-west-1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    },
+  );
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -314,7 +560,12 @@ test('irsa sandbox: prints the export lines, serves /health, exits 0 on SIGTERM'
   assert.doesNotMatch(stdout, /my-secret/);
   assert.match(stdout, /export AWS_DEFAULT_REGION=us-gov-west-1/);
   assert.equal((await fetch(`${endpoint}/health`)).status, 200);
-  const who = await signedPost(endpoint, { Action: 'GetCallerIdentity' }, { accessKeyId: 'test', secretAccessKey: 'my-secret' }, { service: 'sts' });
+  const who = await signedPost(
+    endpoint,
+    { Action: 'GetCallerIdentity' },
+    { accessKeyId: 'test', secretAccessKey: 'my-secret' },
+    { service: 'sts' },
+  );
   assert.match(who.body, /<Arn>arn:aws-us-gov:iam::000000000000:root<\/Arn>/);
   child.kill('SIGTERM');
   assert.equal(await exited, 0);

@@ -523,6 +523,19 @@ describe('fake kube-apiserver: with kubectl', () => {
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /serviceaccounts "nope" not found/);
     const raw = await run(['get', '--raw', '/openid/v1/jwks']);
-    assert.notEqual(raw.status, 0);
+    assert.notEqual(raw.status, 0); // 404 until setDiscovery()
+    kube.setDiscovery('{"issuer":"https://x.example.com"}', '{"keys":[]}');
+    assert.equal((await run(['get', '--raw', '/openid/v1/jwks'])).stdout, '{"keys":[]}');
+    // kubectl annotate sends a strategic-merge PATCH
+    const annotate = await run(['annotate', 'sa', 'app', '-n', 'team', 'eks.amazonaws.com/audience=my-aud']);
+    assert.equal(annotate.status, 0, annotate.stderr);
+    assert.equal(
+      kube.get('serviceaccounts', 'team', 'app')?.metadata?.annotations?.['eks.amazonaws.com/audience'],
+      'my-aud',
+    );
+    assert.equal(
+      kube.get('serviceaccounts', 'team', 'app')?.metadata?.annotations?.['eks.amazonaws.com/role-arn'],
+      'arn:aws:iam::111122223333:role/a',
+    );
   });
 });

@@ -41,6 +41,8 @@
  * - Discovery for kubectl: /api, /apis, /api/v1, /apis/G/V, /version; /healthz, /readyz, /livez.
  * - `/.well-known/openid-configuration` (application/json) and `/openid/v1/jwks` (application/jwk-set+json), both
  *   `Cache-Control: public, max-age=3600`, 404 until setDiscovery().
+ * - Bodies are JSON only: a protobuf body (kubectl's typed generators such as `kubectl create sa NAME`) -> 415.
+ *   kubectl get/annotate/label/delete/patch work; create/apply -f need --validate=false (no /openapi).
  * Namespaces default, kube-system, kube-public and kube-node-lease exist from the start, and put()/POST of a
  * namespaced object creates its namespace when missing (real apiserver would 404; tests stay short).
  *
@@ -674,6 +676,19 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<FakeK
     });
   }
 
+  /** A create/replace body; JSON only (kube-apiserver also takes protobuf and YAML; this server does not). */
+  async function readJsonBody(req: IncomingMessage): Promise<string> {
+    const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+    const text = await readBody(req);
+    if (type !== 'application/json' && type !== '*/*') {
+      throw new HttpError(
+        415,
+        `the body of the request was in an unknown format - accepted media types include: application/json (test server: ${type} not supported)`,
+      );
+    }
+    return text;
+  }
+
   function parseJson(text: string): KubeObject {
     try {
       const v = JSON.parse(text);
@@ -872,7 +887,7 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<FakeK
         return;
       }
       if (method === 'POST') {
-        const body = parseJson(await readBody(req));
+        const body = parseJson(await readJsonBody(req));
         body.metadata ??= {};
         if (def.namespaced) {
           if (r.namespace === undefined)
@@ -906,7 +921,7 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<FakeK
       return;
     }
     if (method === 'PUT') {
-      const body = parseJson(await readBody(req));
+      const body = parseJson(await readJsonBody(req));
       if (body.metadata?.name !== undefined && body.metadata.name !== r.name) {
         throw new HttpError(
           400,

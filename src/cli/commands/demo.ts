@@ -62,7 +62,7 @@ export async function demo(opts: DemoOptions, ctx: Context): Promise<Report> {
   const step = (seed: string, title: string, ok: boolean, detail: string) => {
     const s: DemoStep = { n: steps.length + 1, title, ok, detail, seed, atMs: Math.round(performance.now() - started) };
     steps.push(s);
-    if (text) ctx.out(`${String(s.n).padStart(2)}. ${ok ? '✔' : '✘'} ${title}\n      ${detail}`);
+    if (text) ctx.out(`${String(s.n).padStart(2)}. ${ok ? '✔' : '✘'} ${title}  [seed ${seed}]\n      ${detail}`);
     if (!ok) throw new DemoStepFailed(title);
   };
 

@@ -38,7 +38,8 @@ export interface DoctorOptions {
 const SESSION_NAME = 'irsa-doctor';
 
 export async function doctor(opts: DoctorOptions, ctx: Context): Promise<Report> {
-  if (opts.pod) return (await import('./doctor-pod.js')).doctorPod(opts, ctx);
+  const { pod } = opts;
+  if (pod) return (await import('./doctor-pod.js')).doctorPod({ ...opts, pod }, ctx);
   const tokenFile = opts.tokenFile ?? process.env.AWS_WEB_IDENTITY_TOKEN_FILE;
   const roleArn = opts.roleArn ?? process.env.AWS_ROLE_ARN;
   if (!tokenFile) throw new UsageError('--token-file is required (or set AWS_WEB_IDENTITY_TOKEN_FILE)');
@@ -91,14 +92,30 @@ export async function doctor(opts: DoctorOptions, ctx: Context): Promise<Report>
   });
   const fetcher = new OidcKeyFetcher({ trustCa });
   try {
-    const [listed, fetched] = await Promise.all([
+    const [listed, fetched, caller] = await Promise.all([
       iam.listOidcProviders().then(
         (v) => ({ ok: true as const, v }),
         (e: Error) => ({ ok: false as const, e }),
       ),
       fetcher.getKeys(iss),
+      callerAccount(iam.client.config.region),
     ]);
     const observations = fetched.ok ? (fetched.tls ?? []) : [];
+    // IAM is read with doctor's own credentials: if they belong to another account, every IAM fact below is about
+    // the wrong account (and a provider in another account is itself a classic "No OpenIDConnect provider found").
+    if (caller && caller !== role.accountId) {
+      checks.push(
+        check(
+          'iam-account',
+          'IAM account',
+          'warn',
+          `doctor's credentials are for account ${caller}, the role is in ${role.accountId}: the IAM checks read account ${caller}`,
+          {
+            fix: `run doctor with credentials of account ${role.accountId}; the provider must be in the role's account`,
+          },
+        ),
+      );
+    }
 
     let provider: OidcProviderState | undefined;
     if (!listed.ok) {
@@ -254,6 +271,22 @@ function report(
       trace: decision?.trace ?? [],
     },
   };
+}
+
+/** The account of doctor's own credentials (undefined when STS cannot tell: then nothing is claimed). */
+async function callerAccount(region: unknown): Promise<string | undefined> {
+  try {
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const resolved = typeof region === 'function' ? await region() : region;
+    const sts = new STSClient({ region: typeof resolved === 'string' ? resolved : 'us-east-1', maxAttempts: 1 });
+    try {
+      return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    } finally {
+      sts.destroy();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 function iamRegion(partition: string): string {

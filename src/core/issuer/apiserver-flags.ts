@@ -180,6 +180,13 @@ export function buildApiserverFlags(input: ApiserverFlagsInput): ApiserverFlagsR
         'apiserver signs will not verify.',
     );
   }
+  const droppedDefaults = profile.keyFiles.filter((k) => !keyFiles.includes(k));
+  if (!usingDefaults && input.distro !== 'talos' && input.distro !== 'generic' && droppedDefaults.length > 0) {
+    warnings.push(
+      `${input.distro}'s own verification key ${droppedDefaults.join(', ')} is not in --service-account-key-file any ` +
+        'more: tokens it signed stop verifying; add it as --public-key until they have expired',
+    );
+  }
   if (signingKeys.length > 0 && ['generic', 'kubeadm', 'kind'].includes(input.distro)) {
     notes.push(
       'kube-controller-manager signs legacy Secret-based tokens with its own --service-account-private-key-file ' +

@@ -13,6 +13,7 @@ export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
 export const DEFAULT_EXPIRATION = 86400;
 export const DEFAULT_TOKEN_PATH = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 export const TOKEN_VOLUME = 'aws-iam-token';
+const KUBE_API_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** TokenRequest's minimum lifetime. */
 const MIN_EXPIRATION = 600;
 /** nobody/nogroup: any non-root id works; fsGroup makes the token file group-readable for it. */
@@ -64,6 +65,12 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
     throw new IrsaError(
       'ERR_TOKEN_PATH',
       `--token-path must be an absolute file path below a directory (e.g. ${DEFAULT_TOKEN_PATH}), got: ${tokenPath}`,
+    );
+  }
+  if (tokenPath.slice(0, slash) === KUBE_API_TOKEN_DIR) {
+    throw new IrsaError(
+      'ERR_TOKEN_PATH',
+      `--token-path must not be in ${KUBE_API_TOKEN_DIR}: kubelet mounts the ServiceAccount's API token there`,
     );
   }
   const warnings: string[] = [];

@@ -1,5 +1,6 @@
 import { IrsaError } from '../errors.js';
 import { checkIssuerUrl } from '../issuer/issuer-url.js';
+import { nonPublicHostReason } from '../issuer/public-host.js';
 import {
   DEFAULT_AUDIENCE,
   DEFAULT_EXPIRATION_SECONDS,
@@ -39,6 +40,7 @@ export type FindingId =
   | 'iss-invalid'
   | 'iss-trailing-slash'
   | 'iss-port'
+  | 'iss-not-public'
   | 'legacy-token'
   | 'alg-missing'
   | 'alg-none'
@@ -112,6 +114,9 @@ const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
 
 export function inspectToken(raw: string, now: number): Inspection {
   if (raw.trim() === '') throw new IrsaError('ERR_TOKEN_MALFORMED', 'token is empty');
+  if (/^bearer\s/i.test(raw.trim())) {
+    throw new IrsaError('ERR_TOKEN_MALFORMED', 'starts with "Bearer ": give the token alone, without the HTTP scheme');
+  }
   const decoded = decodeToken(raw);
   const { header, payload } = decoded;
   const findings: Finding[] = [];
@@ -329,7 +334,18 @@ function checkIssuer(iss: unknown, add: (s: Severity, id: FindingId, m: string) 
         'the same trailing slash, byte for byte',
     );
   }
-  if (new URL(iss).port !== '') {
+  const url = new URL(iss);
+  const hidden = nonPublicHostReason(url.hostname);
+  if (hidden) {
+    // info, not warning: a local STS sandbox on 127.0.0.1 is a legitimate target for such tokens.
+    add(
+      'info',
+      'iss-not-public',
+      `iss host ${url.hostname} ${hidden}: AWS STS fetches the discovery document from <iss>/.well-known/openid-configuration ` +
+        'over the internet, so it cannot reach this issuer (fine only for a local STS sandbox)',
+    );
+  }
+  if (url.port !== '') {
     add('info', 'iss-port', 'iss has a port: IAM says an OIDC provider URL "should not contain a port number"');
   }
 }

@@ -182,7 +182,8 @@ function groupByOwner(pods: MissedPod[]): MissedGroup[] {
     const rollout = ROLLOUT_KINDS[kind];
     if (rollout) {
       g.command = `kubectl rollout restart ${rollout}/${name} -n ${namespace}`;
-      if (g.owner.guessed) g.note = `Deployment name derived from ReplicaSet name (ReplicaSet not readable)`;
+      if (g.owner.guessed)
+        g.note = `Deployment name derived from ReplicaSet name (ReplicaSet not found or not readable)`;
     } else {
       g.command = `kubectl delete pod ${g.pods.join(' ')} -n ${namespace}`;
       if (kind === 'Pod') {

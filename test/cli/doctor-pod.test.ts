@@ -1,0 +1,327 @@
+// `irsa doctor --pod NS/NAME`: the cluster side checked against the local test API server, with the published
+// documents served by a separate local HTTPS host that the CLI trusts through NODE_EXTRA_CA_CERTS (as STS would
+// fetch them: anonymously, over HTTPS).
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import jsonpatch from 'fast-json-patch';
+import { podChecks } from '../../src/core/doctor/pod-checks.js';
+import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
+import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
+import { parseKeys } from '../../src/core/keys/parse.js';
+import { mutatePod } from '../../src/core/webhook/mutate.js';
+import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject } from '../../src/core/webhook/types.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { EC_KID, EC_PUBLIC, RSA_KID, RSA_PUBLIC } from '../support/key-fixtures.js';
+import { startHttpsServer, startKubeApiServer } from '../support/kube-apiserver.js';
+
+const ROLE = 'arn:aws:iam::111122223333:role/app@team';
+const rsa = parseKeys(readFileSync(RSA_PUBLIC), 'rsa');
+const ec = parseKeys(readFileSync(EC_PUBLIC), 'ec');
+const clusterJwks = serializeJwks(buildJwks([...rsa, ...ec]));
+
+const sa = (annotations: Record<string, string>): KubeObject => ({
+  metadata: { name: 'app', namespace: 'team', annotations },
+});
+const rawPod = (name = 'app-0', extra: Record<string, unknown> = {}): KubeObject => ({
+  metadata: {
+    name,
+    namespace: 'team',
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'app', uid: 'u', controller: true }],
+  },
+  spec: { serviceAccountName: 'app', containers: [{ name: 'app', image: 'x' }], ...extra },
+  status: { phase: 'Running' },
+});
+function mutated(pod: KubeObject, serviceAccount: KubeObject): KubeObject {
+  const { patch } = mutatePod(pod, serviceAccount, DEFAULT_WEBHOOK_SETTINGS, { namespace: 'team' });
+  return jsonpatch.applyPatch(structuredClone(pod), patch as jsonpatch.Operation[], true, false).newDocument;
+}
+
+/** A cluster and the public host its issuer points at; both serve documents built by our issuer code. */
+async function world(t: { after: (fn: () => unknown) => void }) {
+  const docs = new Map<string, string>();
+  const host = await startHttpsServer((req, res) => {
+    const body = docs.get(req.url ?? '');
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    res.end(body ?? 'not found');
+  });
+  t.after(() => host.close());
+  const kube = await startKubeApiServer();
+  t.after(() => kube.close());
+  const issuer = `${host.url}/c1`;
+  const discovery = serializeDiscovery(buildDiscovery(issuer, `${issuer}/keys.json`, buildJwks([...rsa, ...ec])));
+  kube.setDiscovery(discovery, clusterJwks);
+  docs.set('/c1/.well-known/openid-configuration', discovery);
+  docs.set('/c1/keys.json', clusterJwks);
+  const dir = tempDir(t);
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, host.caPem);
+  const kubeconfig = kube.writeKubeconfig(dir);
+  const doctor = async (pod: string, env: Record<string, string> = { NODE_EXTRA_CA_CERTS: caFile }) => {
+    const r = await runCli(['doctor', '--pod', pod, '--kubeconfig', kubeconfig, '-o', 'json'], {
+      env: { HOME: dir, KUBECONFIG: '', ...env },
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON output
+    const out: any = r.stdout ? JSON.parse(r.stdout) : undefined;
+    const status = (id: string) =>
+      (out?.data?.checks ?? []).filter((c: { id: string }) => c.id === id).map((c: { status: string }) => c.status);
+    return { ...r, out, status };
+  };
+  return { kube, host, docs, dir, doctor };
+}
+
+describe('irsa doctor --pod', { concurrency: true }, () => {
+  test('a mutated pod whose keys are published passes every check; exit 0', async (t) => {
+    const { kube, doctor } = await world(t);
+    const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
+    kube.put('serviceaccounts', account);
+    kube.put('pods', mutated(rawPod(), account));
+    const r = await doctor('team/app-0');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(r.out.ok, true);
+    for (const id of [
+      'service-account',
+      'role-arn-annotation',
+      'role-arn-valid',
+      'pod-mutated',
+      'token-audience',
+      'token-expiration',
+      'token-file',
+      'cluster-jwks',
+      'published-discovery',
+      'signing-keys-published',
+    ]) {
+      assert.deepEqual(r.status(id), ['pass'], id);
+    }
+    assert.equal(r.out.data.serviceAccount, 'team/app');
+  });
+
+  test('a cluster key missing from the published JWKS fails (exit 1); the message names the missing kid', async (t) => {
+    const { kube, docs, doctor } = await world(t);
+    const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
+    kube.put('serviceaccounts', account);
+    kube.put('pods', mutated(rawPod(), account));
+    docs.set('/c1/keys.json', serializeJwks(buildJwks(rsa))); // published before the EC key was added
+    const r = await doctor('team/app-0');
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.status('signing-keys-published'), ['fail']);
+    const msg = r.out.data.checks.find((c: { id: string }) => c.id === 'signing-keys-published').message;
+    assert.match(msg, new RegExp(EC_KID));
+    assert.doesNotMatch(msg, new RegExp(RSA_KID));
+  });
+
+  test('an unmutated pod fails with the restart command; the published host must be trusted (real TLS)', async (t) => {
+    const { kube, doctor } = await world(t);
+    kube.put('serviceaccounts', sa({ 'eks.amazonaws.com/role-arn': ROLE }));
+    kube.put('pods', rawPod());
+    const r = await doctor('team/app-0', {}); // no NODE_EXTRA_CA_CERTS: the test CA is not trusted
+    assert.equal(r.code, 1);
+    const mutatedCheck = r.out.data.checks.find((c: { id: string }) => c.id === 'pod-mutated');
+    assert.equal(mutatedCheck.status, 'fail');
+    assert.match(mutatedCheck.message, /volume aws-iam-token/);
+    assert.match(mutatedCheck.fix, /kubectl rollout restart statefulset\/app -n team/);
+    assert.deepEqual(r.status('published-discovery'), ['fail']);
+    assert.match(
+      r.out.data.checks.find((c: { id: string }) => c.id === 'published-discovery').message,
+      /cannot fetch \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+    );
+  });
+
+  test('pod not found and a bad --pod are one-line errors', async (t) => {
+    const { doctor } = await world(t);
+    const missing = await doctor('team/nope');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^irsa doctor: pod team\/nope not found \(context fake\)\n/);
+    const bad = await doctor('a/b/c');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--pod must be NAMESPACE\/NAME, got: a\/b\/c/);
+  });
+});
+
+describe('pod checks (pure)', () => {
+  const cluster = {
+    discoveryText: serializeDiscovery(
+      buildDiscovery('https://oidc.example.com', 'https://oidc.example.com/keys.json', buildJwks(rsa)),
+    ),
+    jwksText: serializeJwks(buildJwks(rsa)),
+  };
+  const published = {
+    discoveryUrl: 'https://oidc.example.com/.well-known/openid-configuration',
+    jwksUrl: 'https://oidc.example.com/keys.json',
+    ...cluster,
+  };
+  const run = (serviceAccount: KubeObject | undefined, pod: KubeObject) =>
+    podChecks({ pod, namespace: 'team', serviceAccount, cluster, published });
+  const find = (checks: ReturnType<typeof run>, id: string) => checks.filter((c) => c.id === id);
+
+  test('near-miss annotation keys are named', () => {
+    for (const key of ['eks.amazonaws.com/role_arn', 'eks.amazon.com/role-arn', 'EKS.amazonaws.com/role-arn']) {
+      const checks = run(sa({ [key]: ROLE }), rawPod());
+      const [c] = find(checks, 'role-arn-annotation');
+      assert.equal(c.status, 'fail', key);
+      assert.match(c.message, new RegExp(key.replace(/\./g, '\\.')));
+      assert.match(c.fix ?? '', /eks\.amazonaws\.com\/role-arn/);
+      assert.equal(find(checks, 'pod-mutated')[0].status, 'skip');
+    }
+  });
+
+  test('whitespace and invalid ARNs fail; a missing ServiceAccount or annotation fails', () => {
+    assert.equal(
+      find(run(sa({ 'eks.amazonaws.com/role-arn': ` ${ROLE}` }), rawPod()), 'role-arn-valid')[0].status,
+      'fail',
+    );
+    const bad = find(
+      run(sa({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1234:role/x' }), rawPod()),
+      'role-arn-valid',
+    )[0];
+    assert.equal(bad.status, 'fail');
+    assert.match(bad.awsError ?? '', /Request ARN is invalid/);
+    assert.equal(find(run(undefined, rawPod()), 'service-account')[0].status, 'fail');
+    assert.equal(find(run(sa({}), rawPod()), 'role-arn-annotation')[0].status, 'fail');
+    const onPod = rawPod();
+    onPod.metadata!.annotations = { 'eks.amazonaws.com/role-arn': ROLE };
+    assert.match(find(run(sa({}), onPod), 'role-arn-annotation')[0].message, /is on the pod/);
+  });
+
+  test('audience, lifetime, token path and skip-containers', () => {
+    const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
+    const good = mutated(rawPod(), account);
+    const withVolume = (fn: (t: Record<string, unknown>) => void) => {
+      const p = structuredClone(good);
+      const vol = (
+        p.spec as {
+          volumes: { name: string; projected: { sources: { serviceAccountToken: Record<string, unknown> }[] } }[];
+        }
+      ).volumes.find((v) => v.name === 'aws-iam-token')!;
+      fn(vol.projected.sources[0].serviceAccountToken);
+      return p;
+    };
+    assert.equal(
+      find(
+        run(
+          account,
+          withVolume((t) => delete t.audience),
+        ),
+        'token-audience',
+      )[0].status,
+      'fail',
+    );
+    assert.equal(
+      find(
+        run(
+          account,
+          withVolume((t) => (t.audience = 'kubernetes')),
+        ),
+        'token-audience',
+      )[0].status,
+      'fail',
+    );
+    const custom = sa({ 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/audience': 'my-client' });
+    assert.equal(
+      find(
+        run(
+          custom,
+          withVolume((t) => (t.audience = 'my-client')),
+        ),
+        'token-audience',
+      )[0].status,
+      'warn',
+    );
+    assert.equal(
+      find(
+        run(
+          account,
+          withVolume((t) => (t.expirationSeconds = 300)),
+        ),
+        'token-expiration',
+      )[0].status,
+      'fail',
+    );
+    assert.equal(
+      find(
+        run(
+          account,
+          withVolume((t) => (t.path = 'other')),
+        ),
+        'token-file',
+      )[0].status,
+      'fail',
+    );
+
+    // a sidecar named in skip-containers needs nothing; one that is not named is a gap
+    const twoContainers = rawPod('p', {
+      containers: [
+        { name: 'app', image: 'x' },
+        { name: 'proxy', image: 'y' },
+      ],
+    });
+    twoContainers.metadata!.annotations = { 'eks.amazonaws.com/skip-containers': 'proxy' };
+    const skipped = find(run(account, mutated(twoContainers, account)), 'pod-mutated')[0];
+    assert.equal(skipped.status, 'pass');
+    assert.match(skipped.message, /skip-containers: proxy/);
+    delete twoContainers.metadata!.annotations;
+    const notSkipped = structuredClone(mutated(rawPod('p'), account));
+    (notSkipped.spec as { containers: unknown[] }).containers.push({ name: 'proxy', image: 'y' });
+    assert.equal(find(run(account, notSkipped), 'pod-mutated')[0].status, 'fail');
+  });
+
+  test('manual set-up (no annotation, own token volume and env) passes', () => {
+    const manual = rawPod('m', {
+      containers: [
+        {
+          name: 'app',
+          image: 'x',
+          env: [
+            { name: 'AWS_ROLE_ARN', value: ROLE },
+            { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/tokens/aws' },
+          ],
+          volumeMounts: [{ name: 'aws-token', mountPath: '/var/run/secrets/tokens' }],
+        },
+      ],
+      volumes: [
+        {
+          name: 'aws-token',
+          projected: {
+            sources: [
+              { serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'aws' } },
+            ],
+          },
+        },
+      ],
+    });
+    const checks = run(sa({}), manual);
+    assert.deepEqual(
+      checks.filter((c) => c.status !== 'pass').map((c) => c.id),
+      [],
+    );
+  });
+
+  test('published issuer mismatch and fetch errors fail', () => {
+    const other = {
+      ...published,
+      discoveryText: cluster.discoveryText.replace('https://oidc.example.com"', 'https://oidc.example.com/"'),
+    };
+    const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
+    const pod = mutated(rawPod(), account);
+    const mismatch = podChecks({ pod, namespace: 'team', serviceAccount: account, cluster, published: other });
+    assert.equal(find(mismatch, 'published-discovery')[0].status, 'fail');
+    const down = podChecks({
+      pod,
+      namespace: 'team',
+      serviceAccount: account,
+      cluster,
+      published: { discoveryUrl: published.discoveryUrl, error: 'cannot fetch (ECONNREFUSED)' },
+    });
+    assert.equal(find(down, 'published-discovery')[0].status, 'fail');
+    assert.equal(find(down, 'signing-keys-published')[0].status, 'skip');
+    const noKeys = podChecks({
+      pod,
+      namespace: 'team',
+      serviceAccount: account,
+      cluster: { ...cluster, jwksText: '{"keys":[]}' },
+      published,
+    });
+    assert.equal(find(noKeys, 'cluster-jwks')[0].status, 'fail');
+  });
+});
