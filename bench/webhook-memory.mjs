@@ -92,7 +92,19 @@ function serve(extra) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      [CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...tlsFlags, ...extra],
+      [
+        CLI,
+        'webhook',
+        'serve',
+        '--port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--bind-address',
+        '127.0.0.1',
+        ...tlsFlags,
+        ...extra,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS } },
     );
     children.push(child);
@@ -131,7 +143,13 @@ function scrape(port) {
     }).on('error', fail);
   });
 }
-const metric = (text, name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+const metric = (text, name) =>
+  Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `))
+      ?.split(' ')[1],
+  );
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -159,7 +177,12 @@ async function measure(mode, extra) {
         kind: { group: '', version: 'v1', kind: 'Pod' },
         namespace: `team-${n % 250}`,
         operation: 'CREATE',
-        object: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'p-' }, spec: { serviceAccountName: `svc-${n}`, containers: [{ name: 'c', image: 'x' }] } },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { generateName: 'p-' },
+          spec: { serviceAccountName: `svc-${n}`, containers: [{ name: 'c', image: 'x' }] },
+        },
       },
     });
     const r = JSON.parse((await httpsCall(s.port, 'POST', '/mutate', body)).body);

@@ -180,7 +180,17 @@ const ca = await issueCa();
 const leaf = await issueServingCert({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
 writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
-const sas = [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'orders-api', namespace: 'shop', annotations: { 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/token-expiration': '3600' } } }];
+const sas = [
+  {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'orders-api',
+      namespace: 'shop',
+      annotations: { 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/token-expiration': '3600' },
+    },
+  },
+];
 for (let i = 0; i < 500; i++) {
   sas.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `sa-${i}`, namespace: `ns-${i % 50}` } });
 }
@@ -224,11 +234,28 @@ function start(argv, env = {}) {
 }
 
 const webhook = await start([
-  CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1',
-  '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'),
-  '--service-accounts-file', join(dir, 'sa.json'), '--aws-default-region', 'eu-west-1',
+  CLI,
+  'webhook',
+  'serve',
+  '--port',
+  '0',
+  '--metrics-port',
+  '0',
+  '--bind-address',
+  '127.0.0.1',
+  '--tls-cert',
+  join(dir, 'tls.crt'),
+  '--tls-key',
+  join(dir, 'tls.key'),
+  '--service-accounts-file',
+  join(dir, 'sa.json'),
+  '--aws-default-region',
+  'eu-west-1',
 ]);
-const bare = await start(['--input-type=module', '-e', BARE], { CERT: join(dir, 'tls.crt'), KEY: join(dir, 'tls.key') });
+const bare = await start(['--input-type=module', '-e', BARE], {
+  CERT: join(dir, 'tls.crt'),
+  KEY: join(dir, 'tls.key'),
+});
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
 function cpuSeconds(pid) {
@@ -261,11 +288,15 @@ function run(port, seconds) {
 {
   const { request } = await import('node:https');
   const res = await new Promise((ok, fail) => {
-    const req = request(`https://127.0.0.1:${webhook.port}/mutate`, { method: 'POST', ca: ca.certPem, headers: { 'content-type': 'application/json' } }, (r) => {
-      let b = '';
-      r.on('data', (c) => (b += c));
-      r.on('end', () => ok(JSON.parse(b)));
-    });
+    const req = request(
+      `https://127.0.0.1:${webhook.port}/mutate`,
+      { method: 'POST', ca: ca.certPem, headers: { 'content-type': 'application/json' } },
+      (r) => {
+        let b = '';
+        r.on('data', (c) => (b += c));
+        r.on('end', () => ok(JSON.parse(b)));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -289,7 +320,9 @@ for (let round = 0; round < ROUNDS; round++) {
     results[which].push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUs });
     if (!JSON_OUT) {
       const c = cpuUs === undefined ? '' : `  server CPU ${cpuUs.toFixed(1)} us/req`;
-      console.log(`round ${round + 1} ${which.padEnd(7)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${c}`);
+      console.log(
+        `round ${round + 1} ${which.padEnd(7)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms${c}`,
+      );
     }
   }
 }
@@ -307,15 +340,44 @@ for (const k of ['webhook', 'bare']) {
 const ratio = summary.webhook.rps / summary.bare.rps;
 const p99x = summary.webhook.p99 / summary.bare.p99;
 const cpuRatio = summary.webhook.cpuUs ? summary.bare.cpuUs / summary.webhook.cpuUs : undefined;
-const verdict = { cpuRatio: cpuRatio && Number(cpuRatio.toFixed(3)), ratio: Number(ratio.toFixed(3)), p99x: Number(p99x.toFixed(3)), ratioOk: ratio >= 0.8, p99Ok: p99x <= 1.5 };
+const verdict = {
+  cpuRatio: cpuRatio && Number(cpuRatio.toFixed(3)),
+  ratio: Number(ratio.toFixed(3)),
+  p99x: Number(p99x.toFixed(3)),
+  ratioOk: ratio >= 0.8,
+  p99Ok: p99x <= 1.5,
+};
 if (JSON_OUT) {
-  console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, bodyBytes: Buffer.byteLength(body), summary, verdict, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        rounds: ROUNDS,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        bodyBytes: Buffer.byteLength(body),
+        summary,
+        verdict,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`\nmean over ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections:`);
-  console.log(`  bare     ${summary.bare.rps} req/s  p50 ${summary.bare.p50.toFixed(2)} ms  p99 ${summary.bare.p99.toFixed(2)} ms`);
-  console.log(`  webhook  ${summary.webhook.rps} req/s  p50 ${summary.webhook.p50.toFixed(2)} ms  p99 ${summary.webhook.p99.toFixed(2)} ms`);
-  if (cpuRatio) console.log(`  server CPU per request: bare ${summary.bare.cpuUs.toFixed(1)} us, webhook ${summary.webhook.cpuUs.toFixed(1)} us (bare/webhook ${verdict.cpuRatio})`);
-  console.log(`  ratio ${verdict.ratio} (target >= 0.8: ${verdict.ratioOk ? 'ok' : 'MISSED'}), p99 ${verdict.p99x}x bare (target <= 1.5: ${verdict.p99Ok ? 'ok' : 'MISSED'})`);
+  console.log(
+    `  bare     ${summary.bare.rps} req/s  p50 ${summary.bare.p50.toFixed(2)} ms  p99 ${summary.bare.p99.toFixed(2)} ms`,
+  );
+  console.log(
+    `  webhook  ${summary.webhook.rps} req/s  p50 ${summary.webhook.p50.toFixed(2)} ms  p99 ${summary.webhook.p99.toFixed(2)} ms`,
+  );
+  if (cpuRatio)
+    console.log(
+      `  server CPU per request: bare ${summary.bare.cpuUs.toFixed(1)} us, webhook ${summary.webhook.cpuUs.toFixed(1)} us (bare/webhook ${verdict.cpuRatio})`,
+    );
+  console.log(
+    `  ratio ${verdict.ratio} (target >= 0.8: ${verdict.ratioOk ? 'ok' : 'MISSED'}), p99 ${verdict.p99x}x bare (target <= 1.5: ${verdict.p99Ok ? 'ok' : 'MISSED'})`,
+  );
 }
 for (const c of children) c.kill('SIGTERM');
 process.exit(verdict.ratioOk && verdict.p99Ok ? 0 : 1);

@@ -215,7 +215,8 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     return { Role: roleXml(r, true) };
   },
   GetRole(c) {
-    return { Role: roleXml(roleParam(c), true) };
+    // GetRole also carries RoleLastUsed; the sandbox does not track use, so it is empty (as for an unused role).
+    return { Role: { ...(roleXml(roleParam(c), true) as Record<string, XmlValue>), RoleLastUsed: {} } };
   },
   ListRoles(c) {
     const prefix = c.params.get('PathPrefix') ?? '/';

@@ -15,6 +15,11 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 export function scanKubeList(buf: Buffer, onItem: (item: unknown) => void): Record<string, unknown> {
+  return scanKubeListSpans(buf, (start, end) => onItem(JSON.parse(buf.toString('utf8', start, end))));
+}
+
+/** The same, handing over each item's byte span unparsed (for readers that take only a few fields). */
+export function scanKubeListSpans(buf: Buffer, onItem: (start: number, end: number) => void): Record<string, unknown> {
   let i = ws(buf, 0);
   expect(buf, i, OPEN_OBJ);
   i = ws(buf, i + 1);
@@ -33,7 +38,7 @@ export function scanKubeList(buf: Buffer, onItem: (item: unknown) => void): Reco
       else {
         for (;;) {
           const end = skipValue(buf, i);
-          onItem(JSON.parse(buf.toString('utf8', i, end)));
+          onItem(i, end);
           i = ws(buf, end);
           if (buf[i] === COMMA) {
             i = ws(buf, i + 1);
@@ -57,6 +62,47 @@ export function scanKubeList(buf: Buffer, onItem: (item: unknown) => void): Reco
     expect(buf, i, CLOSE_OBJ);
     return out;
   }
+}
+
+/** Calls `fn` for each key of the JSON object starting at `start`, with its value's span; values are not parsed. */
+export function forEachKey(
+  buf: Buffer,
+  start: number,
+  fn: (key: string, valueStart: number, valueEnd: number) => void,
+): void {
+  expect(buf, start, OPEN_OBJ);
+  let i = ws(buf, start + 1);
+  if (buf[i] === CLOSE_OBJ) return;
+  for (;;) {
+    expect(buf, i, QUOTE);
+    const keyEnd = skipString(buf, i);
+    let escaped = false;
+    for (let j = i + 1; j < keyEnd - 1; j++) {
+      if (buf[j] === BACKSLASH) {
+        escaped = true;
+        break;
+      }
+    }
+    const key = escaped
+      ? (JSON.parse(buf.toString('utf8', i, keyEnd)) as string)
+      : buf.toString('utf8', i + 1, keyEnd - 1);
+    i = ws(buf, keyEnd);
+    expect(buf, i, COLON);
+    i = ws(buf, i + 1);
+    const end = skipValue(buf, i);
+    fn(key, i, end);
+    i = ws(buf, end);
+    if (buf[i] === COMMA) {
+      i = ws(buf, i + 1);
+      continue;
+    }
+    expect(buf, i, CLOSE_OBJ);
+    return;
+  }
+}
+
+export function parseSpan(buf: Buffer, start: number, end: number): unknown {
+  return JSON.parse(buf.toString('utf8', start, end));
 }
 
 function ws(buf: Buffer, i: number): number {
@@ -105,7 +151,8 @@ function skipValue(buf: Buffer, i: number): number {
   let j = i;
   while (j < buf.length) {
     const d = buf[j];
-    if (d === COMMA || d === CLOSE_OBJ || d === CLOSE_ARR || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    if (d === COMMA || d === CLOSE_OBJ || d === CLOSE_ARR || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09)
+      break;
     j++;
   }
   if (j === i) throw new SyntaxError(`list response: expected a value at byte ${i}`);

@@ -14,7 +14,6 @@ export const SKIP_REASONS = [
   'invalid-role-arn',
   'already-mutated',
   'opted-out',
-  'host-network',
   'not-a-pod',
   'other',
 ] as const;
@@ -29,7 +28,9 @@ export class WebhookMetrics {
   private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly skippedChildren = new Map<string, { inc(): void }>();
-  readonly mutations: Counter;
+  private readonly mutate200: { inc(): void } | undefined;
+  private readonly mutateLatency: { observe(v: number): void } | undefined;
+  private readonly mutationsByMethod: Record<string, { inc(): void }>;
   readonly missingServiceAccounts: Counter;
   readonly internalErrors: Counter;
   readonly warnings: Counter;
@@ -55,11 +56,16 @@ export class WebhookMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.mutations = new Counter({
+    const mutations = new Counter({
       name: 'irsa_webhook_mutations_total',
-      help: 'Pods patched with credentials',
+      help: 'Pods patched with credentials, by method (web-identity or container-credentials)',
+      labelNames: ['method'],
       registers,
     });
+    this.mutationsByMethod = {
+      'web-identity': mutations.labels('web-identity'),
+      'container-credentials': mutations.labels('container-credentials'),
+    };
     const skipped = new Counter({
       name: 'irsa_webhook_skipped_total',
       help: 'Admission requests answered without a patch, by reason',
@@ -67,6 +73,8 @@ export class WebhookMetrics {
       registers,
     });
     for (const r of SKIP_REASONS) this.skippedChildren.set(r, skipped.labels(r));
+    this.mutate200 = this.requests.labels('/mutate', '200');
+    this.mutateLatency = this.latency.labels('/mutate');
     this.missingServiceAccounts = new Counter({
       name: 'irsa_webhook_missing_service_account_total',
       help: 'Pods whose ServiceAccount was not found, even after the lookup grace period',
@@ -110,6 +118,12 @@ export class WebhookMetrics {
 
   /** Counts a finished request. `path` outside the routed set is `other`. */
   request(path: string, code: number, seconds: number): void {
+    // The common case without building a key.
+    if (code === 200 && path === '/mutate' && this.mutate200) {
+      this.mutate200.inc();
+      this.mutateLatency!.observe(seconds);
+      return;
+    }
     const p = (PATHS as readonly string[]).includes(path) ? path : 'other';
     const key = `${p} ${code}`;
     let c = this.requestChildren.get(key);
@@ -124,6 +138,10 @@ export class WebhookMetrics {
       this.latencyChildren.set(p, h);
     }
     h.observe(seconds);
+  }
+
+  mutated(method: string | undefined): void {
+    (this.mutationsByMethod[method ?? 'web-identity'] ?? this.mutationsByMethod['web-identity']).inc();
   }
 
   skipped(reason: string): void {
@@ -155,16 +173,15 @@ export class WebhookMetrics {
   }
 }
 
-/** Maps the core's free-text `skipped` to a bounded metric label. */
+/**
+ * Maps the core's `skipped` text (mutate.ts) to a bounded metric label. Matched on the fixed parts of its
+ * messages, never on names inside them (a namespace called "optimizer" is not an opt-out).
+ */
 export function skipReason(skipped: string): SkipReason {
-  const s = skipped.toLowerCase();
-  if (s.includes('already')) return 'already-mutated';
-  if (s.includes('invalid') && s.includes('arn')) return 'invalid-role-arn';
-  if (s.includes('host') && s.includes('network')) return 'host-network';
-  if (s.includes('opt') || s.includes('skip')) return 'opted-out';
-  if (s.includes('service account') || s.includes('serviceaccount')) {
-    return s.includes('no role') || s.includes('role-arn') || s.includes('role arn') ? 'no-role' : 'no-service-account';
-  }
-  if (s.includes('role')) return 'no-role';
+  if (skipped.startsWith('already mutated')) return 'already-mutated';
+  if (skipped.startsWith('opted out')) return 'opted-out';
+  if (skipped.startsWith('invalid ')) return 'invalid-role-arn';
+  if (skipped.startsWith('ServiceAccount ') && skipped.endsWith(' not found')) return 'no-service-account';
+  if (skipped.startsWith('ServiceAccount ') && skipped.includes(' has no ')) return 'no-role';
   return 'other';
 }

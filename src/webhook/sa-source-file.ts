@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
 import { scanKubeList } from './list-scan.js';
@@ -30,13 +30,13 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
   const visit = (doc: unknown, where: string): void => {
     if (doc === null || doc === undefined) return;
     if (Array.isArray(doc)) {
-      doc.forEach((d, i) => visit(d, `${where}[${i}]`));
+      for (const [i, d] of doc.entries()) visit(d, `${where}[${i}]`);
       return;
     }
     if (typeof doc !== 'object') throw new IrsaError('ERR_SA_FILE', `${where}: not a Kubernetes object`);
     const o = doc as Record<string, unknown>;
     if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
-      o.items.forEach((d, i) => visit(d, `${where}.items[${i}]`));
+      for (const [i, d] of o.items.entries()) visit(d, `${where}.items[${i}]`);
       return;
     }
     if (o.kind !== 'ServiceAccount') return;
@@ -66,13 +66,66 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
     }
     return;
   }
-  const docs = parseAllDocuments(text ?? buf!.toString('utf8'));
+  const yamlText = text ?? buf!.toString('utf8');
+  // A large `kubectl get -o yaml` List is parsed entry by entry: the yaml package's whole-document tree of 10,000
+  // ServiceAccounts is ~300 MB; one entry at a time it is nothing.
+  const entries = splitYamlListItems(yamlText);
+  if (entries) {
+    entries.forEach((entry, n) => {
+      const where = `${source}.items[${n}]`;
+      const d = parseDocument(entry);
+      const err = d.errors[0];
+      if (err) throw new IrsaError('ERR_SA_FILE', `${where}: invalid YAML (${err.message.split('\n')[0]})`);
+      visit(d.toJS(), where);
+    });
+    return;
+  }
+  const docs = parseAllDocuments(yamlText);
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((d, i) => {
     const err = d.errors[0];
-    if (err) throw new IrsaError('ERR_SA_FILE', `${source}: document ${i + 1}: invalid YAML (${err.message.split('\n')[0]})`);
+    if (err)
+      throw new IrsaError('ERR_SA_FILE', `${source}: document ${i + 1}: invalid YAML (${err.message.split('\n')[0]})`);
     visit(d.toJS(), list.length > 1 ? `${source}#${i + 1}` : source);
   });
+}
+
+/**
+ * The entries of a single-document YAML List in block style (`items:` at column 0, entries `- ` at one indent), as
+ * standalone YAML texts; undefined for anything else (parsed whole instead). The other top-level keys (kind,
+ * apiVersion, metadata) carry nothing the webhook reads.
+ */
+export function splitYamlListItems(text: string): string[] | undefined {
+  if (/^---/m.test(text.replace(/^---[^\n]*\n/, '')) || !/^kind: *\w*List *$/m.test(text)) return undefined;
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^items: *$/.test(l));
+  if (start === -1) return undefined;
+  const first = lines.slice(start + 1).find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const m = first === undefined ? undefined : /^( *)- /.exec(first);
+  if (!m) return undefined;
+  const indent = m[1].length;
+  const entryStart = `${m[1]}- `;
+  const cut = indent + 2;
+  const entries: string[] = [];
+  let cur: string[] | undefined;
+  for (let i = start + 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith(entryStart)) {
+      if (cur) entries.push(cur.join('\n'));
+      cur = [l.slice(cut)];
+      continue;
+    }
+    const blankOrComment = l.trim() === '' || l.trimStart().startsWith('#');
+    if (!blankOrComment && !l.startsWith(' '.repeat(cut))) {
+      // Back at a shallower indent: the items block has ended (or is not what we expect).
+      if (/^[^\s#-][^:]*:/.test(l)) break;
+      return undefined;
+    }
+    if (!cur) return undefined;
+    cur.push(l.slice(Math.min(cut, l.length - l.trimStart().length)));
+  }
+  if (cur) entries.push(cur.join('\n'));
+  return entries;
 }
 
 function firstNonSpace(buf: Buffer): number {

@@ -1,10 +1,10 @@
-import type { CoreV1Api, KubeConfig, ListWatch, V1ServiceAccount, Watch } from '@kubernetes/client-node';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet, type RequestOptions } from 'node:https';
+import type { CoreV1Api, KubeConfig, ListWatch, V1ServiceAccount, Watch } from '@kubernetes/client-node';
 import { IrsaError } from '../core/errors.js';
-import { scanKubeList } from './list-scan.js';
 import type { KubeObject } from '../core/webhook/types.js';
-import { type ServiceAccountSource, saKey, slimServiceAccount } from './sa-source.js';
+import { scanKubeListSpans } from './list-scan.js';
+import { type ServiceAccountSource, saKey, slimServiceAccount, slimServiceAccountJson } from './sa-source.js';
 
 export interface KubeSourceOptions {
   annotationPrefix: string;
@@ -69,7 +69,6 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     const k8s = await import('@kubernetes/client-node');
     this.api = this.kc.makeApiClient(k8s.CoreV1Api);
     const prefix = this.options.annotationPrefix;
-    const api = this.api;
     const listFn = async () => {
       const items: KubeObject[] = [];
       let metadata: { resourceVersion?: string; continue?: string } = {};
@@ -78,7 +77,7 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
         const query = new URLSearchParams({ limit: String(LIST_PAGE) });
         if (metadata.continue) query.set('continue', metadata.continue);
         const body = await this.getRaw(`/api/v1/serviceaccounts?${query}`);
-        const rest = scanKubeList(body, (item) => items.push(slimServiceAccount(item as KubeObject, prefix)));
+        const rest = scanKubeListSpans(body, (start) => items.push(slimServiceAccountJson(body, start, prefix)));
         metadata = (rest.metadata ?? {}) as typeof metadata;
       } while (metadata.continue);
       // ListWatch stores the items right after this resolves (same tick); ready only once they are in.
@@ -88,7 +87,12 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     const watch = new k8s.Watch(this.kc);
     // Objects arriving on the watch are stripped before ListWatch stores them.
     const slimming = {
-      watch: (path: string, query: Record<string, string | number | boolean | undefined>, cb: (t: string, o: unknown, w?: unknown) => void, done: (e: unknown) => void) =>
+      watch: (
+        path: string,
+        query: Record<string, string | number | boolean | undefined>,
+        cb: (t: string, o: unknown, w?: unknown) => void,
+        done: (e: unknown) => void,
+      ) =>
         watch.watch(
           path,
           query,
@@ -190,7 +194,10 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       try {
-        const sa = await withTimeout(api.readNamespacedServiceAccount({ name, namespace }), Math.min(remaining, GET_TIMEOUT_MS));
+        const sa = await withTimeout(
+          api.readNamespacedServiceAccount({ name, namespace }),
+          Math.min(remaining, GET_TIMEOUT_MS),
+        );
         const slim = slimServiceAccount(sa as KubeObject, this.options.annotationPrefix);
         this.fetched.set(saKey(namespace, name), { sa: slim, at: Date.now() });
         return slim;
@@ -201,7 +208,10 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     if (lastError !== undefined) {
-      throw new IrsaError('ERR_SA_LOOKUP', `ServiceAccount ${namespace}/${name}: lookup failed (${describe(lastError)})`);
+      throw new IrsaError(
+        'ERR_SA_LOOKUP',
+        `ServiceAccount ${namespace}/${name}: lookup failed (${describe(lastError)})`,
+      );
     }
     return undefined;
   }

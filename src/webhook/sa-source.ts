@@ -1,4 +1,5 @@
 import type { KubeObject } from '../core/webhook/types.js';
+import { forEachKey, parseSpan } from './list-scan.js';
 
 /**
  * Where the webhook finds a pod's ServiceAccount: the Kubernetes API (sa-source-kube.ts) or a file
@@ -20,7 +21,15 @@ export interface ServiceAccountSource {
 }
 
 /** Annotation names the webhook reads (squashed: lower case, letters and digits only), plus a common typo. */
-const KNOWN = new Set(['rolearn', 'iamrolearn', 'audience', 'stsregionalendpoints', 'tokenexpiration', 'region', 'skipcontainers']);
+const KNOWN = new Set([
+  'rolearn',
+  'iamrolearn',
+  'audience',
+  'stsregionalendpoints',
+  'tokenexpiration',
+  'region',
+  'skipcontainers',
+]);
 const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
@@ -34,7 +43,7 @@ export function slimServiceAccount(sa: KubeObject, prefix: string): KubeObject {
   let annotations: Record<string, string> | undefined;
   const p = `${prefix}/`;
   for (const key in all) {
-    if (key.startsWith(p) || KNOWN.has(squash(key.slice(key.lastIndexOf('/') + 1)))) {
+    if (keepAnnotation(key, p)) {
       if (annotations === undefined) annotations = {};
       annotations[key] = all[key];
     }
@@ -43,6 +52,39 @@ export function slimServiceAccount(sa: KubeObject, prefix: string): KubeObject {
   if (md.resourceVersion !== undefined) metadata.resourceVersion = md.resourceVersion;
   if (annotations) metadata.annotations = annotations;
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata } as KubeObject;
+}
+
+/** Whether mutation reads (or warns about) an annotation; `p` is the prefix with its slash. */
+export function keepAnnotation(key: string, p: string): boolean {
+  return key.startsWith(p) || KNOWN.has(squash(key.slice(key.lastIndexOf('/') + 1)));
+}
+
+/**
+ * slimServiceAccount straight from a ServiceAccount's JSON bytes: only the kept fields are ever parsed, so reading
+ * 10,000 of them allocates next to nothing besides what is cached (the rest, such as a
+ * last-applied-configuration annotation, is skipped over as bytes).
+ */
+export function slimServiceAccountJson(buf: Buffer, start: number, prefix: string): KubeObject {
+  const metadata: Record<string, unknown> = {};
+  const p = `${prefix}/`;
+  forEachKey(buf, start, (key, s) => {
+    if (key !== 'metadata' || buf[s] !== 0x7b) return;
+    forEachKey(buf, s, (mk, ms, me) => {
+      if (mk === 'name' || mk === 'namespace' || mk === 'resourceVersion') metadata[mk] = parseSpan(buf, ms, me);
+      else if (mk === 'annotations' && buf[ms] === 0x7b) {
+        forEachKey(buf, ms, (ak, as, ae) => {
+          if (!keepAnnotation(ak, p)) return;
+          const annotations = (metadata.annotations ??= {}) as Record<string, unknown>;
+          annotations[ak] = parseSpan(buf, as, ae);
+        });
+      }
+    });
+  });
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: metadata.name, namespace: metadata.namespace, ...metadata },
+  } as KubeObject;
 }
 
 export function saKey(namespace: string, name: string): string {

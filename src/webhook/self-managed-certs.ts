@@ -141,14 +141,23 @@ export class SelfManagedCerts {
     const now = this.now();
     const ca = keep
       ? { certPem: keep.caCertPem, keyPem: keep.caKeyPem }
-      : await issueCa({ now, days: this.o.caDays ?? 3650, commonName: `${this.o.service}.${this.o.serviceNamespace} webhook CA` });
+      : await issueCa({
+          now,
+          days: this.o.caDays ?? 3650,
+          commonName: `${this.o.service}.${this.o.serviceNamespace} webhook CA`,
+        });
     const serving = await issueServingCert({
       ca,
       dnsNames: serviceDnsNames(this.o.service, this.o.serviceNamespace),
       now,
       days: this.o.certDays ?? 365,
     });
-    const m: CertMaterial = { caCertPem: ca.certPem, caKeyPem: ca.keyPem, certPem: serving.certPem, keyPem: serving.keyPem };
+    const m: CertMaterial = {
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      certPem: serving.certPem,
+      keyPem: serving.keyPem,
+    };
     if (keep?.previousCaPem) m.previousCaPem = keep.previousCaPem;
     return m;
   }
@@ -197,7 +206,10 @@ export class SelfManagedCerts {
       } catch (e) {
         if (status(e) === 404) {
           if (!this.missingConfigLogged) {
-            this.o.log.warn({ webhookConfig: name }, 'MutatingWebhookConfiguration not found yet; will inject the caBundle when it exists');
+            this.o.log.warn(
+              { webhookConfig: name },
+              'MutatingWebhookConfiguration not found yet; will inject the caBundle when it exists',
+            );
             this.missingConfigLogged = true;
           }
           return false;
@@ -270,7 +282,10 @@ export class SelfManagedCerts {
   }
 }
 
-export function selfManagedTlsProvider(kc: KubeConfig, o: SelfManagedOptions): TlsProvider & { certs: SelfManagedCerts } {
+export function selfManagedTlsProvider(
+  kc: KubeConfig,
+  o: SelfManagedOptions,
+): TlsProvider & { certs: SelfManagedCerts } {
   const certs = new SelfManagedCerts(kc, o);
   return { certs, start: (apply) => certs.start(apply), close: () => certs.close() };
 }

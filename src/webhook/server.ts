@@ -32,10 +32,12 @@ export interface WebhookServerOptions {
   drainTimeoutMs?: number;
   /** The mutation core; replaceable so tests can inject a fault. */
   mutate?: MutateFn;
+  /** Default TLSv1.2 (the API server speaks 1.2 and 1.3). */
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-const TEXT_HEADERS = { 'content-type': 'text/plain; charset=utf-8' };
+const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 const BAD_CONTENT_TYPE = 'Invalid Content-Type, expected `application/json`\n';
 
 /**
@@ -59,7 +61,7 @@ export class WebhookServer {
       {
         cert: o.credentials.certPem,
         key: o.credentials.keyPem,
-        minVersion: 'TLSv1.2',
+        minVersion: o.tlsMinVersion ?? 'TLSv1.2',
         // The API server keeps connections open; keep-alive is what makes TLS cheap (node20-dependencies §4a).
         keepAlive: true,
         keepAliveTimeout: 65_000,
@@ -75,7 +77,7 @@ export class WebhookServer {
 
   /** Swaps the serving certificate for new connections (file reload, self-managed rotation). */
   setCredentials(c: TlsCredentials): void {
-    this.server.setSecureContext({ cert: c.certPem, key: c.keyPem, minVersion: 'TLSv1.2' });
+    this.server.setSecureContext({ cert: c.certPem, key: c.keyPem, minVersion: this.o.tlsMinVersion ?? 'TLSv1.2' });
   }
 
   async listen(port: number, host?: string): Promise<AddressInfo> {
@@ -128,30 +130,42 @@ export class WebhookServer {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (path === '/mutate') {
-      if (req.method !== 'POST') return this.send(res, path, start, 405, TEXT_HEADERS, 'use POST\n');
+      if (req.method !== 'POST') {
+        this.send(res, path, start, 405, TEXT_TYPE, 'use POST\n');
+        return;
+      }
       this.receive(req, res, start);
       return;
     }
     if (path === '/healthz' || path === '/livez') {
-      return this.send(res, '/healthz', start, 200, TEXT_HEADERS, 'ok\n');
+      this.send(res, '/healthz', start, 200, TEXT_TYPE, 'ok\n');
+      return;
     }
     if (path === '/readyz') {
-      if (this.ready) return this.send(res, path, start, 200, TEXT_HEADERS, 'ok\n');
+      if (this.ready) {
+        this.send(res, path, start, 200, TEXT_TYPE, 'ok\n');
+        return;
+      }
       const why = this.draining ? 'shutting down' : 'ServiceAccount source not synced yet';
-      return this.send(res, path, start, 503, TEXT_HEADERS, `not ready: ${why}\n`);
+      this.send(res, path, start, 503, TEXT_TYPE, `not ready: ${why}\n`);
+      return;
     }
-    this.send(res, path, start, 404, TEXT_HEADERS, 'not found\n');
+    this.send(res, path, start, 404, TEXT_TYPE, 'not found\n');
   }
 
   private receive(req: IncomingMessage, res: ServerResponse, start: number): void {
     const type = req.headers['content-type'];
     const media = type === undefined ? '' : type.split(';', 1)[0].trim().toLowerCase();
     if (media !== 'application/json') {
-      return this.send(res, '/mutate', start, 415, TEXT_HEADERS, BAD_CONTENT_TYPE);
+      this.send(res, '/mutate', start, 415, TEXT_TYPE, BAD_CONTENT_TYPE);
+      return;
     }
     const limit = this.o.maxBodyBytes;
     const declared = Number(req.headers['content-length'] ?? -1);
-    if (declared > limit) return this.tooLarge(req, res, start);
+    if (declared > limit) {
+      this.tooLarge(req, res, start);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let stopped = false;
@@ -168,11 +182,13 @@ export class WebhookServer {
     req.on('end', () => {
       if (stopped) return;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      this.review(body, res, start).catch((e) => {
+      try {
+        this.review(body, res, start);
+      } catch (e) {
         // Only a bug in this file gets here (review() answers its own errors); never leave the API server hanging.
         this.o.log.warn({ err: (e as Error).message }, 'unexpected error answering an AdmissionReview');
-        if (!res.headersSent) this.send(res, '/mutate', start, 500, TEXT_HEADERS, 'internal error\n');
-      });
+        if (!res.headersSent) this.send(res, '/mutate', start, 500, TEXT_TYPE, 'internal error\n');
+      }
     });
     req.on('error', () => {
       stopped = true;
@@ -183,95 +199,110 @@ export class WebhookServer {
   private tooLarge(req: IncomingMessage, res: ServerResponse, start: number): void {
     res.setHeader('connection', 'close');
     req.pause();
-    this.send(res, '/mutate', start, 413, TEXT_HEADERS, `request body larger than ${this.o.maxBodyBytes} bytes\n`);
+    this.send(res, '/mutate', start, 413, TEXT_TYPE, `request body larger than ${this.o.maxBodyBytes} bytes\n`);
     res.once('finish', () => req.socket.destroySoon());
   }
 
-  private async review(body: Buffer, res: ServerResponse, start: number): Promise<void> {
+  /** Synchronous unless the ServiceAccount has to be looked up: the common case answers in the same tick. */
+  private review(body: Buffer, res: ServerResponse, start: number): void {
     let review: DecodedReview;
     try {
       review = decodeReview(body);
     } catch (e) {
       if (!(e instanceof BadReview)) throw e;
       this.o.log.warn({ reason: e.message }, 'rejected a request that is not an AdmissionReview (HTTP 400)');
-      return this.send(res, '/mutate', start, 400, TEXT_HEADERS, `${e.message}\n`);
+      this.send(res, '/mutate', start, 400, TEXT_TYPE, `${e.message}\n`);
+      return;
     }
     const { request } = review;
-    const src = this.o.source;
-    let answer: AdmissionAnswer;
-    let logged: Record<string, unknown> | undefined;
     if (!isPod(request)) {
       this.o.metrics.skipped('not-a-pod');
-      answer = { allowed: true };
-      if (this.debug) logged = { uid: request.uid, kind: request.kind ?? request.object.kind, skipped: 'not a Pod' };
-    } else {
-      try {
-        const r = await this.mutatePodRequest(request.object, request.namespace);
-        answer = { allowed: true, patch: r.result.patch, warnings: r.result.warnings };
-        if (r.result.patch.length > 0) this.o.metrics.mutations.inc();
-        else this.o.metrics.skipped(r.missing ? 'no-service-account' : skipReason(r.result.skipped ?? ''));
-        if (r.result.warnings.length > 0) this.o.metrics.warnings.inc(r.result.warnings.length);
-        if (this.debug || (r.missing && src.lookup)) {
-          logged = {
-            uid: request.uid,
-            namespace: r.namespace,
-            pod: podName(request.object),
-            serviceAccount: r.serviceAccount,
-            mutated: r.result.patch.length > 0,
-            skipped: r.result.skipped,
-            warnings: r.result.warnings.length > 0 ? r.result.warnings : undefined,
-          };
-        }
-        // With the API as source a missing ServiceAccount is an anomaly worth a line; a file lists only some.
-        if (r.missing && this.o.source.lookup) {
-          this.o.log.info(logged, 'ServiceAccount not found: pod admitted without credentials');
-          logged = undefined;
-        }
-      } catch (e) {
-        this.o.metrics.internalErrors.inc();
-        const message = `irsa webhook internal error: ${(e as Error).message}`;
-        this.o.log.warn(
-          { uid: request.uid, namespace: request.namespace, pod: podName(request.object), err: (e as Error).message },
-          this.o.failClosed ? 'internal error: pod denied (--fail-closed)' : 'internal error: pod admitted unmutated',
+      if (this.debug) {
+        this.o.log.debug(
+          { uid: request.uid, kind: request.kind ?? request.object.kind, skipped: 'not a Pod' },
+          'admission',
         );
-        answer = this.o.failClosed
-          ? { allowed: false, status: { code: 500, message } }
-          : { allowed: true, warnings: [`${message}; pod admitted without AWS credentials injected`] };
       }
+      this.send(res, '/mutate', start, 200, JSON_TYPE, encodeReview(review, request.uid, { allowed: true }));
+      return;
     }
-    const out = encodeReview(review, request.uid, answer);
-    if (logged) this.o.log.debug({ ...logged, ms: Math.round((performance.now() - start) * 100) / 100 }, 'admission');
-    this.send(res, '/mutate', start, 200, JSON_HEADERS, out);
-  }
-
-  private async mutatePodRequest(pod: KubeObject, requestNamespace: string) {
+    const pod = request.object;
     const spec = (pod.spec ?? {}) as Record<string, unknown>;
-    const namespace = requestNamespace || (pod.metadata?.namespace as string | undefined) || 'default';
-    const serviceAccount =
+    const namespace = request.namespace || (pod.metadata?.namespace as string | undefined) || 'default';
+    const saName =
       (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) ||
       (typeof spec.serviceAccount === 'string' && spec.serviceAccount) ||
       'default';
     const src = this.o.source;
-    let sa = src.get(namespace, serviceAccount);
+    const sa = src.get(namespace, saName);
     // A pod created together with its ServiceAccount can reach us before the informer has it (EKS webhook #174).
     if (sa === undefined && src.lookup && this.o.lookupGraceMs > 0) {
-      sa = await src.lookup(namespace, serviceAccount, this.o.lookupGraceMs);
+      src.lookup(namespace, saName, this.o.lookupGraceMs).then(
+        (found) => this.answerPod(review, res, start, namespace, saName, found),
+        (e: unknown) => this.answerPod(review, res, start, namespace, saName, undefined, e),
+      );
+      return;
     }
-    const missing = sa === undefined;
-    if (missing) this.o.metrics.missingServiceAccounts.inc();
-    const result = this.mutate(pod, sa, this.o.settings, { namespace });
-    return { result, namespace, serviceAccount, missing };
+    this.answerPod(review, res, start, namespace, saName, sa);
   }
 
-  private send(
+  private answerPod(
+    review: DecodedReview,
     res: ServerResponse,
-    path: string,
     start: number,
-    code: number,
-    headers: Record<string, string>,
-    body: string,
+    namespace: string,
+    saName: string,
+    sa: KubeObject | undefined,
+    lookupError?: unknown,
   ): void {
-    res.writeHead(code, { ...headers, 'content-length': Buffer.byteLength(body) });
+    const { request } = review;
+    let answer: AdmissionAnswer;
+    let logged: Record<string, unknown> | undefined;
+    try {
+      if (lookupError !== undefined) throw lookupError;
+      const missing = sa === undefined;
+      if (missing) this.o.metrics.missingServiceAccounts.inc();
+      const result = this.mutate(request.object, sa, this.o.settings, { namespace });
+      answer = { allowed: true, patch: result.patch, warnings: result.warnings };
+      if (result.patch.length > 0) this.o.metrics.mutated(result.mode);
+      else this.o.metrics.skipped(missing ? 'no-service-account' : skipReason(result.skipped ?? ''));
+      if (result.warnings.length > 0) this.o.metrics.warnings.inc(result.warnings.length);
+      // With the API as source a missing ServiceAccount is an anomaly worth a line; a file lists only some.
+      const notable = missing && this.o.source.lookup !== undefined;
+      if (this.debug || notable) {
+        logged = {
+          uid: request.uid,
+          namespace,
+          pod: podName(request.object),
+          serviceAccount: saName,
+          mutated: result.patch.length > 0,
+          skipped: result.skipped,
+          warnings: result.warnings.length > 0 ? result.warnings : undefined,
+        };
+      }
+      if (notable) {
+        this.o.log.info(logged, 'ServiceAccount not found: pod admitted without credentials');
+        logged = undefined;
+      }
+    } catch (e) {
+      this.o.metrics.internalErrors.inc();
+      const message = `irsa webhook internal error: ${(e as Error).message}`;
+      this.o.log.warn(
+        { uid: request.uid, namespace, pod: podName(request.object), err: (e as Error).message },
+        this.o.failClosed ? 'internal error: pod denied (--fail-closed)' : 'internal error: pod admitted unmutated',
+      );
+      answer = this.o.failClosed
+        ? { allowed: false, status: { code: 500, message } }
+        : { allowed: true, warnings: [`${message}; pod admitted without AWS credentials injected`] };
+    }
+    const out = encodeReview(review, request.uid, answer);
+    if (logged) this.o.log.debug({ ...logged, ms: Math.round((performance.now() - start) * 100) / 100 }, 'admission');
+    this.send(res, '/mutate', start, 200, JSON_TYPE, out);
+  }
+
+  private send(res: ServerResponse, path: string, start: number, code: number, type: string, body: string): void {
+    // Flat header array: no object per response.
+    res.writeHead(code, ['content-type', type, 'content-length', String(Buffer.byteLength(body))]);
     res.end(body);
     this.o.metrics.request(path, code, (performance.now() - start) / 1000);
   }

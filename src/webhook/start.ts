@@ -32,6 +32,7 @@ export interface StartWebhookOptions {
   waitForSync?: boolean;
   mutate?: MutateFn;
   processMetrics?: boolean;
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 export interface RunningWebhook {
@@ -68,6 +69,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<RunningWebho
     lookupGraceMs: o.lookupGraceMs,
     drainTimeoutMs: o.drainTimeoutMs,
     mutate: o.mutate,
+    tlsMinVersion: o.tlsMinVersion,
   });
   const webhook = server;
   metrics.bind(

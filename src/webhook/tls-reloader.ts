@@ -1,6 +1,6 @@
-import { readFileSync, type FSWatcher, watch } from 'node:fs';
-import { createSecureContext } from 'node:tls';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { IrsaError } from '../core/errors.js';
 
 /** A serving certificate chain and its key, PEM. */

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
+import { nonPublicHostReason } from '../../src/core/issuer/public-host.js';
+import { publishLayout } from '../../src/core/issuer/published-check.js';
 import { parseKeys } from '../../src/core/keys/parse.js';
 import { CLI, runCli, tempDir } from '../support/cli.js';
 import { EC_PUBLIC, RSA_PUBLIC } from '../support/key-fixtures.js';
@@ -242,5 +244,55 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     assert.ok(seen.size >= 1);
     const fetchChunk = readFileSync(CLI, 'utf8').match(/import\("(\.\/chunks\/issuer-fetch-[^"]+)"\)/);
     assert.ok(fetchChunk, 'issuer fetch is its own lazily imported chunk');
+  });
+
+  test('host classification and output layout (pure)', () => {
+    for (const h of [
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.10',
+      '127.0.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '::1',
+      '[fd00::1]',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      'localhost',
+      'kubernetes',
+      'kubernetes.default.svc',
+      'api.kube-system.svc',
+      'oidc.cluster.local',
+      'ip-10-0-0-1.ec2.internal',
+      'control-plane-1',
+    ]) {
+      assert.ok(nonPublicHostReason(h), h);
+    }
+    for (const h of [
+      'oidc.example.com',
+      'irsa.s3.eu-west-1.amazonaws.com',
+      '203.0.113.7',
+      '2001:db8::1',
+      '172.32.0.1',
+    ]) {
+      assert.equal(nonPublicHostReason(h), undefined, h);
+    }
+    assert.match(nonPublicHostReason('203.0.113.7', '203.0.113.7') ?? '', /API server's own address/);
+    assert.deepEqual(publishLayout('https://h.example.com/c1/', 'https://h.example.com/c1/keys.json'), {
+      discovery: '.well-known/openid-configuration',
+      jwks: 'keys.json',
+      note: undefined,
+    });
+    assert.equal(publishLayout('https://h.example.com', 'https://other.example.com/x/jwks').jwks, 'x/jwks');
+    assert.match(
+      publishLayout('https://h.example.com', 'https://other.example.com/x/jwks').note ?? '',
+      /not under the issuer/,
+    );
+    assert.throws(() => publishLayout('https://h.example.com', 'https://h.example.com/'), {
+      code: 'ERR_JWKS_URI_INVALID',
+    });
+    assert.throws(() => publishLayout('https://h.example.com', 'https://h.example.com/a%2F..%2F..%2Fetc'), {
+      code: 'ERR_JWKS_URI_INVALID',
+    });
   });
 });

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { tempDir } from '../support/cli.js';
 import {
   applyPatch,
   caseServiceAccount,
@@ -18,7 +19,6 @@ import {
   settingsFromFlags,
   tolerancePath,
 } from '../support/webhook-conformance.js';
-import { tempDir } from '../support/cli.js';
 import { decodePatch, review, send, startTestWebhook } from '../webhook/helpers.js';
 
 const mutationCases = loadMutationCases();

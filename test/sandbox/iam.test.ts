@@ -2,7 +2,7 @@
 // survives a restart, concurrent mutations, hostile request bodies, and the `irsa sandbox` process lifecycle.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -488,6 +488,7 @@ test('issuer host: read-only, no way out of DIR/issuer, kube-apiserver content t
   const key = rsaKey();
   publishIssuer(sb, [key]);
   writeFileSync(join(sb.stateDir, 'secret.txt'), 'not for you');
+  symlinkSync(join(sb.stateDir, 'secret.txt'), join(sb.issuerDir, 'link.json'));
   const { request } = await import('node:https');
   const get = (path: string, method = 'GET') =>
     new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {

@@ -443,13 +443,17 @@ describe('fake kube-apiserver: with the real @kubernetes/client-node', () => {
     informer.on('update', (o) => seen.push(`update ${o.metadata?.name} ${Object.keys(o.metadata?.annotations ?? {})}`));
     informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name}`));
     // client-node stops on a watch error; restarting is the caller's job (as a real controller does)
+    let stopped = false;
     informer.on('error', () => {
       errors++;
-      setTimeout(() => void informer.start(), 20);
+      if (!stopped) setTimeout(() => !stopped && void informer.start(), 20);
+    });
+    t.after(async () => {
+      stopped = true; // before kube.close(): the closed server must not trigger endless restarts
+      await informer.stop();
     });
     kube.put('serviceaccounts', sa('before'));
     await informer.start();
-    t.after(() => informer.stop());
     await kube.waitForWatches(1, 'serviceaccounts');
     kube.put('serviceaccounts', sa('a'));
     kube.put('serviceaccounts', sa('a', 'default', { x: 'y' }));

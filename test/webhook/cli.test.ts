@@ -24,7 +24,18 @@ describe('irsa webhook certs', () => {
   test('writes a CA and a serving certificate with the Service SANs; never overwrites without --force', async (t) => {
     const dir = tempDir(t);
     const r = await runCli([
-      'webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir, '--days', '90', '--output', 'json',
+      'webhook',
+      'certs',
+      '--service',
+      'irsa-webhook',
+      '--namespace',
+      'irsa',
+      '--out-dir',
+      dir,
+      '--days',
+      '90',
+      '--output',
+      'json',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -49,18 +60,46 @@ describe('irsa webhook certs', () => {
     const { createSecureContext } = await import('node:tls');
     createSecureContext({ cert: readFileSync(join(dir, 'tls.crt')), key: readFileSync(join(dir, 'tls.key')) });
 
-    const again = await runCli(['webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir]);
+    const again = await runCli([
+      'webhook',
+      'certs',
+      '--service',
+      'irsa-webhook',
+      '--namespace',
+      'irsa',
+      '--out-dir',
+      dir,
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists \(use --force to overwrite\)/);
     assert.equal(new X509Certificate(readFileSync(join(dir, 'tls.crt'))).serialNumber, leaf.serialNumber);
 
-    const forced = await runCli(['webhook', 'certs', '--service', 'irsa-webhook', '--namespace', 'irsa', '--out-dir', dir, '--force']);
+    const forced = await runCli([
+      'webhook',
+      'certs',
+      '--service',
+      'irsa-webhook',
+      '--namespace',
+      'irsa',
+      '--out-dir',
+      dir,
+      '--force',
+    ]);
     assert.equal(forced.code, 0, forced.stderr);
     assert.notEqual(new X509Certificate(readFileSync(join(dir, 'tls.crt'))).serialNumber, leaf.serialNumber);
   });
 
   test('rejects a Service name that is not a DNS label', async () => {
-    const r = await runCli(['webhook', 'certs', '--service', 'Bad_Name', '--namespace', 'x', '--out-dir', '/tmp/never']);
+    const r = await runCli([
+      'webhook',
+      'certs',
+      '--service',
+      'Bad_Name',
+      '--namespace',
+      'x',
+      '--out-dir',
+      '/tmp/never',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--service must be a DNS label/);
   });
@@ -76,9 +115,13 @@ interface Served {
 
 /** Starts `irsa webhook serve` on free ports and waits for its "webhook listening" line. */
 async function serve(t: { after: (fn: () => unknown) => void }, args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'webhook', 'serve', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t.after(() => {
@@ -135,8 +178,10 @@ describe('irsa webhook serve', () => {
     const dir = tempDir(t);
     const s = await serve(t, [
       ...(await certFiles(dir)),
-      '--kubeconfig', kube.writeKubeconfig(dir),
-      '--service-account-lookup-grace-period', '5000',
+      '--kubeconfig',
+      kube.writeKubeconfig(dir),
+      '--service-account-lookup-grace-period',
+      '5000',
     ]);
     const pki = await testPki();
     const url = `https://127.0.0.1:${s.port}`;
@@ -146,7 +191,10 @@ describe('irsa webhook serve', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal((await send(url, pki.caPem, { method: 'GET', path: '/readyz' })).status, 200);
-    const inflight = send(url, pki.caPem, { body: review(pod('late'), { namespace: 'ns1' }), contentType: 'application/json' });
+    const inflight = send(url, pki.caPem, {
+      body: review(pod('late'), { namespace: 'ns1' }),
+      contentType: 'application/json',
+    });
     const waitFor = async (pred: () => boolean) => {
       for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
     };
@@ -166,17 +214,67 @@ describe('irsa webhook serve', () => {
     assert.ok(!s.stderr().includes(kube.token), 'the bearer token is never logged');
   });
 
+  test("the EKS webhook Deployment's args work unchanged (drop-in)", async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(
+      join(dir, 'sa.yaml'),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': ROLE } },
+      }),
+    );
+    const s = await serve(t, [
+      ...(await certFiles(dir)),
+      '--service-accounts-file',
+      join(dir, 'sa.yaml'),
+      // upstream deploy/deployment-base.yaml plus klog flags
+      '--in-cluster=false',
+      '--namespace=eks',
+      '--service-name=pod-identity-webhook',
+      '--annotation-prefix=eks.amazonaws.com',
+      '--token-audience=sts.amazonaws.com',
+      '--logtostderr',
+      '-v=4',
+      '--service-account-lookup-grace-period=250ms',
+      '--resync-period=60s',
+      '--tls-min-version=VersionTLS12',
+    ]);
+    const pki = await testPki();
+    const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
+      body: review(pod()),
+      contentType: 'application/json',
+    });
+    assert.ok(decodePatch(res.json().response).length > 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(s.stderr(), /"msg":"admission"/, '-v=4 turns on debug logs');
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  });
+
   test('bad flags and files fail at start with one line', async (t) => {
     const dir = tempDir(t);
     const r1 = await runCli(['webhook', 'serve', '--token-expiration', '100', '--service-accounts-file', '/nope']);
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /--token-expiration must be at least 600/);
     writeFileSync(join(dir, 'sa.yaml'), '');
-    const r2 = await runCli(['webhook', 'serve', '--service-accounts-file', join(dir, 'sa.yaml'), '--tls-cert', join(dir, 'none.crt'), '--tls-key', join(dir, 'none.key')]);
+    const r2 = await runCli([
+      'webhook',
+      'serve',
+      '--service-accounts-file',
+      join(dir, 'sa.yaml'),
+      '--tls-cert',
+      join(dir, 'none.crt'),
+      '--tls-key',
+      join(dir, 'none.key'),
+    ]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /none\.crt: cannot read TLS certificate \(no such file\)/);
     const r3 = await runCli(['webhook', 'serve', '--service-accounts-file', join(dir, 'missing.yaml')]);
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /missing\.yaml: cannot read ServiceAccounts \(no such file\)/);
+    const r4 = await runCli(['webhook', 'serve', '--service-account-lookup-grace-period', '2x']);
+    assert.equal(r4.code, 1);
+    assert.match(r4.stderr, /must be a duration such as 2s or 500ms/);
   });
 });

@@ -3,15 +3,15 @@
  * client trusting only that CA, and an in-process webhook (the same startWebhook the CLI uses) with cleanup.
  */
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import pino from 'pino';
 import { issueCa, issueServingCert } from '../../src/core/certs/issue.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject, type WebhookSettings } from '../../src/core/webhook/types.js';
-import { FileServiceAccountSource } from '../../src/webhook/sa-source-file.js';
 import type { ServiceAccountSource } from '../../src/webhook/sa-source.js';
+import { FileServiceAccountSource } from '../../src/webhook/sa-source-file.js';
 import type { MutateFn } from '../../src/webhook/server.js';
 import { type RunningWebhook, startWebhook, type TlsProvider } from '../../src/webhook/start.js';
 import { fileTlsProvider, type TlsCredentials } from '../../src/webhook/tls-reloader.js';
@@ -127,6 +127,7 @@ export interface HttpResult {
   body: string;
   /** Serial number of the certificate the server presented. */
   serial: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into response JSON freely
   json(): any;
 }
 
@@ -195,6 +196,7 @@ export function review(pod: KubeObject, o: { namespace?: string; uid?: string; a
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: patch ops are inspected freely in tests
 export function decodePatch(response: { patch?: string }): any[] {
   return response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : [];
 }

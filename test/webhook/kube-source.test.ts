@@ -50,7 +50,7 @@ describe('Kubernetes ServiceAccount source', () => {
     assert.equal(source.ready, true);
     assert.deepEqual(source.get('default', 'app')?.metadata?.annotations, ROLE_ANN);
     assert.equal(source.get('default', 'app')?.secrets, undefined, 'only what mutation needs is cached');
-    assert.equal((source.get('default', 'app')?.metadata as Record<string, unknown>).labels, undefined);
+    assert.equal((source.get('default', 'app')?.metadata as Record<string, unknown> | undefined)?.labels, undefined);
 
     await kube.waitForWatches(1, 'serviceaccounts');
     kube.put('serviceaccounts', { metadata: { name: 'later', namespace: 'team', annotations: ROLE_ANN } });
@@ -96,7 +96,9 @@ describe('Kubernetes ServiceAccount source', () => {
     );
     kube.put('serviceaccounts', { metadata: { name: 'fresh', namespace: 'apps', annotations: ROLE_ANN } });
     assert.equal(await pending, true);
-    assert.ok(kube.requests.some((r) => r.path === '/api/v1/namespaces/apps/serviceaccounts/fresh' && r.status === 200));
+    assert.ok(
+      kube.requests.some((r) => r.path === '/api/v1/namespaces/apps/serviceaccounts/fresh' && r.status === 200),
+    );
   });
 
   test('concurrent pods of one missing ServiceAccount share one lookup; grace period bounds the wait', async (t) => {

@@ -8,9 +8,13 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
-import { IrsaError } from '../../src/core/errors.js';
-import { FileServiceAccountSource, parseServiceAccounts } from '../../src/webhook/sa-source-file.js';
+import type { IrsaError } from '../../src/core/errors.js';
 import { slimServiceAccount } from '../../src/webhook/sa-source.js';
+import {
+  FileServiceAccountSource,
+  parseServiceAccounts,
+  splitYamlListItems,
+} from '../../src/webhook/sa-source-file.js';
 import { tempDir } from '../support/cli.js';
 import {
   captureLog,
@@ -69,9 +73,15 @@ describe('TLS certificate reload', () => {
     writeFileSync(join(dir, 'tls.crt'), 'not a certificate');
     writeFileSync(join(dir, 'tls.key'), 'not a key');
     const tls = fileTlsProvider(join(dir, 'tls.crt'), join(dir, 'tls.key'), { onError: () => undefined });
-    await assert.rejects(tls.start(() => undefined), (e: IrsaError) => e.code === 'ERR_TLS_CREDENTIALS' && /tls\.crt/.test(e.message));
+    await assert.rejects(
+      tls.start(() => undefined),
+      (e: IrsaError) => e.code === 'ERR_TLS_CREDENTIALS' && /tls\.crt/.test(e.message),
+    );
     const missing = fileTlsProvider(join(dir, 'nope.crt'), join(dir, 'tls.key'), { onError: () => undefined });
-    await assert.rejects(missing.start(() => undefined), /nope\.crt: cannot read TLS certificate \(no such file\)/);
+    await assert.rejects(
+      missing.start(() => undefined),
+      /nope\.crt: cannot read TLS certificate \(no such file\)/,
+    );
   });
 });
 
@@ -106,6 +116,27 @@ describe('--service-accounts-file parsing', () => {
       sas.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`),
       ['team-a/a', 'kube-system/default'],
     );
+  });
+
+  test('a YAML List is read entry by entry (kubectl and indented styles); other shapes parse whole', () => {
+    const items = [
+      serviceAccount('a', 'one', { 'eks.amazonaws.com/role-arn': ROLE, note: 'line1\nline2\n- not an entry\n' }),
+      serviceAccount('b', 'two'),
+    ];
+    const indented = stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
+    assert.match(indented, /^ {2}- /m);
+    for (const text of [KUBECTL_LIST, indented]) {
+      const entries = splitYamlListItems(text);
+      assert.ok(entries, 'split');
+      assert.equal(entries.length, 2);
+    }
+    assert.deepEqual(parseServiceAccounts(indented, 'sa.yaml'), items);
+    // Flow style and multi-document files are parsed whole, with the same result.
+    const flow = `kind: List\nitems: [${JSON.stringify(items[0])}]\n`;
+    assert.equal(splitYamlListItems(flow), undefined);
+    assert.equal(parseServiceAccounts(flow, 'sa.yaml').length, 1);
+    const broken = KUBECTL_LIST.replace('    name: default', '    name: [default');
+    assert.throws(() => parseServiceAccounts(broken, 'sa.yaml'), /sa\.yaml\.items\[1\]: invalid YAML/);
   });
 
   test('multi-document YAML, other kinds ignored, namespace defaults to default', () => {
@@ -149,7 +180,10 @@ describe('--service-accounts-file parsing', () => {
       annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/a' },
     });
     // A near-miss key is kept so the core can warn about the typo.
-    const typo = slimServiceAccount(serviceAccount('n', 's', { 'eks.amazon.com/role-arn': ROLE, other: 'x' }), 'eks.amazonaws.com');
+    const typo = slimServiceAccount(
+      serviceAccount('n', 's', { 'eks.amazon.com/role-arn': ROLE, other: 'x' }),
+      'eks.amazonaws.com',
+    );
     assert.deepEqual(typo.metadata?.annotations, { 'eks.amazon.com/role-arn': ROLE });
   });
 });
@@ -188,10 +222,16 @@ describe('--service-accounts-file reload', () => {
     mkdirSync(join(dir, 'v1'));
     mkdirSync(join(dir, 'v2'));
     writeFileSync(join(dir, 'v1', 'sa.yaml'), stringify(serviceAccount('default', 'other')));
-    writeFileSync(join(dir, 'v2', 'sa.yaml'), stringify(serviceAccount('default', 'app', { 'eks.amazonaws.com/role-arn': ROLE })));
+    writeFileSync(
+      join(dir, 'v2', 'sa.yaml'),
+      stringify(serviceAccount('default', 'app', { 'eks.amazonaws.com/role-arn': ROLE })),
+    );
     symlinkSync('v1', join(dir, '..data'));
     symlinkSync('..data/sa.yaml', join(dir, 'sa.yaml'));
-    const source = new FileServiceAccountSource(join(dir, 'sa.yaml'), { annotationPrefix: 'eks.amazonaws.com', pollMs: 300 });
+    const source = new FileServiceAccountSource(join(dir, 'sa.yaml'), {
+      annotationPrefix: 'eks.amazonaws.com',
+      pollMs: 300,
+    });
     await source.start();
     t.after(() => source.close());
     assert.equal(source.get('default', 'app'), undefined);

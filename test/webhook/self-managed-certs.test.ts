@@ -120,7 +120,12 @@ describe('self-managed certificates', () => {
     kube.put('secrets', {
       metadata: { name: SECRET, namespace: NS },
       type: 'kubernetes.io/tls',
-      data: { 'ca.crt': b64(ca.certPem), 'ca.key': b64(ca.keyPem), 'tls.crt': b64(old.certPem), 'tls.key': b64(old.keyPem) },
+      data: {
+        'ca.crt': b64(ca.certPem),
+        'ca.key': b64(ca.keyPem),
+        'tls.crt': b64(old.certPem),
+        'tls.key': b64(old.keyPem),
+      },
     });
     const w = await startTestWebhook(t, { tls: provider(), source: memorySource([]) });
     const leaf = new X509Certificate(secretPem(kube, 'tls.crt'));

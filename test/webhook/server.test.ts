@@ -69,7 +69,10 @@ describe('AdmissionReview envelope', () => {
     const b = (await send(w.url, w.pki.caPem, { body: review(pod()), contentType: JSON_CT })).json();
     assert.equal(b.response.allowed, true);
     assert.equal(b.response.patch, undefined);
-    assert.ok(b.response.warnings.some((x: string) => x.includes('not-an-arn')), b.response.warnings);
+    assert.ok(
+      b.response.warnings.some((x: string) => x.includes('not-an-arn')),
+      b.response.warnings,
+    );
   });
 
   test('charset parameter on application/json is accepted', async (t) => {
@@ -225,7 +228,7 @@ describe('probes, routing, keep-alive, metrics, logs', () => {
     const text = await scrape(w.metricsPort!);
     assert.match(text, /irsa_webhook_requests_total\{path="\/mutate",code="200"\} 2/);
     assert.match(text, /irsa_webhook_request_duration_seconds_count\{path="\/mutate"\} 2/);
-    assert.equal(metric(text, 'irsa_webhook_mutations_total'), 1);
+    assert.match(text, /irsa_webhook_mutations_total\{method="web-identity"\} 1/);
     assert.equal(metric(text, 'irsa_webhook_missing_service_account_total'), 1);
     assert.match(text, /irsa_webhook_skipped_total\{reason="no-service-account"\} 1/);
     assert.equal(metric(text, 'irsa_webhook_service_accounts'), 1);

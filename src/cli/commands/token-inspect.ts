@@ -8,7 +8,7 @@ import type { Context, Report } from '../context.js';
  * `irsa token inspect [FILE|-]`: decodes and explains, never verifies, never prints the token or its signature.
  * Exit 1 when a finding is an error (the token cannot work as it is), else 0.
  */
-export async function tokenInspect(_opts: unknown, _ctx: Context, args: string[]): Promise<Report> {
+export async function tokenInspect(opts: { now?: number }, _ctx: Context, args: string[]): Promise<Report> {
   const file = args[0] ?? '-';
   if (file === '-' && process.stdin.isTTY) {
     throw new IrsaError('ERR_USAGE', 'no token file given and standard input is a terminal', {
@@ -21,7 +21,7 @@ export async function tokenInspect(_opts: unknown, _ctx: Context, args: string[]
   if (file === '-') raw = raw.replace(/\r?\n$/, '');
   let result: Inspection;
   try {
-    result = inspectToken(raw, Math.floor(Date.now() / 1000));
+    result = inspectToken(raw, opts.now ?? Math.floor(Date.now() / 1000));
   } catch (e) {
     if (e instanceof IrsaError) throw new IrsaError(e.code, `${file === '-' ? 'stdin' : file}: ${e.message}`);
     throw e;

@@ -34,7 +34,10 @@ export async function webhookCerts(opts: Options, _ctx: Context): Promise<Report
 
   const dnsNames = serviceDnsNames(opts.service, opts.namespace);
   // The CA outlives the serving certificate, so re-issuing the leaf later keeps the caBundle unchanged.
-  const ca = await issueCa({ days: Math.max(3650, opts.days), commonName: `${opts.service}.${opts.namespace} webhook CA` });
+  const ca = await issueCa({
+    days: Math.max(3650, opts.days),
+    commonName: `${opts.service}.${opts.namespace} webhook CA`,
+  });
   const serving = await issueServingCert({ ca, dnsNames, days: opts.days });
   await writeFileAtomic(files.caKey, ca.keyPem, { mode: 0o600 });
   await writeFileAtomic(files.key, serving.keyPem, { mode: 0o600 });

@@ -6,8 +6,8 @@ import {
   DEFAULT_WEBHOOK_SETTINGS,
   type WebhookSettings,
 } from '../../core/webhook/types.js';
-import { FileServiceAccountSource } from '../../webhook/sa-source-file.js';
 import type { ServiceAccountSource } from '../../webhook/sa-source.js';
+import { FileServiceAccountSource } from '../../webhook/sa-source-file.js';
 import { type StartWebhookOptions, startWebhook, type TlsProvider } from '../../webhook/start.js';
 import { fileTlsProvider } from '../../webhook/tls-reloader.js';
 import type { Context, Report } from '../context.js';
@@ -43,6 +43,13 @@ export interface ServeOptions {
   maxBodyBytes: number;
   logLevel: string;
   debug?: boolean;
+  // EKS webhook flags accepted for drop-in use.
+  inCluster?: string | boolean;
+  namespace?: string;
+  resyncPeriod?: string;
+  tlsMinVersion?: string;
+  logtostderr?: string | boolean;
+  v?: string;
 }
 
 /** SIGTERM drains within this budget (Kubernetes' default grace period is 30 s; the issue asks for 10 s). */
@@ -52,12 +59,15 @@ const DRAIN_MS = 8_000;
  * `irsa webhook serve`: the pod identity webhook. Runs until SIGTERM/SIGINT, then drains in-flight requests and
  * exits within 10 s.
  */
-export async function webhookServe(opts: ServeOptions, _ctx: Context): Promise<Report> {
+export async function webhookServe(opts: ServeOptions, ctx: Context): Promise<Report> {
+  applyEksFlags(opts, ctx);
   const settings = settingsFrom(opts);
   checkPort(opts.port, '--port');
   checkPort(opts.metricsPort, '--metrics-port');
   if (opts.serviceAccountLookupGracePeriod < 0 || opts.serviceAccountLookupGracePeriod > 30_000) {
-    throw new UsageError('--service-account-lookup-grace-period must be 0..30000 ms (the API server waits 10 s at most)');
+    throw new UsageError(
+      '--service-account-lookup-grace-period must be 0..30000 ms (the API server waits 10 s at most)',
+    );
   }
   if (opts.maxBodyBytes < 1024) throw new UsageError('--max-body-bytes must be at least 1024');
   if (opts.serviceAccountsFile && opts.kubeconfig) {
@@ -80,7 +90,8 @@ export async function webhookServe(opts: ServeOptions, _ctx: Context): Promise<R
   if (opts.serviceAccountsFile) {
     source = new FileServiceAccountSource(opts.serviceAccountsFile, {
       annotationPrefix: settings.annotationPrefix,
-      onReload: (count) => log.info({ file: opts.serviceAccountsFile, serviceAccounts: count }, 'ServiceAccounts loaded'),
+      onReload: (count) =>
+        log.info({ file: opts.serviceAccountsFile, serviceAccounts: count }, 'ServiceAccounts loaded'),
       onError: (message) => log.warn({ file: opts.serviceAccountsFile }, message),
     });
     // A broken file at start-up is a configuration error to report now, not a webhook that skips every pod.
@@ -120,6 +131,7 @@ export async function webhookServe(opts: ServeOptions, _ctx: Context): Promise<R
     failClosed: Boolean(opts.failClosed),
     lookupGraceMs: opts.serviceAccountLookupGracePeriod,
     drainTimeoutMs: DRAIN_MS,
+    tlsMinVersion: opts.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
   };
   const running = await startWebhook(startOptions);
 
@@ -136,6 +148,29 @@ export async function webhookServe(opts: ServeOptions, _ctx: Context): Promise<R
   log.info({ ms: Date.now() - started }, 'stopped');
   setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
   return { data: { signal, drainedMs: Date.now() - started }, text: '' };
+}
+
+/**
+ * The EKS webhook's own flags, so its Deployment args work unchanged: `--namespace` is the Service namespace,
+ * `-v 4`+ is debug logging, `--tls-min-version` applies; `--in-cluster=true` (its CSR mode, broken upstream since
+ * v0.3.0) is answered with a warning pointing at --tls-self-managed; `--resync-period` and `--logtostderr` are not
+ * needed and ignored.
+ */
+function applyEksFlags(opts: ServeOptions, ctx: Context): void {
+  if (opts.namespace) opts.serviceNamespace = opts.namespace;
+  // klog style `-v=4` reaches us as `=4`.
+  if (opts.v !== undefined && Number(opts.v.replace(/^=/, '')) >= 4) opts.logLevel = 'debug';
+  if (opts.inCluster !== undefined && opts.inCluster !== 'false' && !opts.tlsSelfManaged) {
+    ctx.warn(
+      '--in-cluster (CSR-issued certificates) is not supported; using --tls-cert/--tls-key (see --tls-self-managed)',
+    );
+  }
+  if (opts.tlsMinVersion !== undefined) {
+    const v = opts.tlsMinVersion.replace(/^VersionTLS1/, '1.');
+    if (v !== '1.2' && v !== '1.3')
+      throw new UsageError(`--tls-min-version must be 1.2 or 1.3, got: ${opts.tlsMinVersion}`);
+    opts.tlsMinVersion = v;
+  }
 }
 
 function settingsFrom(opts: ServeOptions): WebhookSettings {
@@ -208,10 +243,16 @@ function watchContainerCredentials(
     try {
       doc = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new IrsaError('ERR_CC_CONFIG', `${file}: cannot read container-credentials config (${(e as Error).message})`);
+      throw new IrsaError(
+        'ERR_CC_CONFIG',
+        `${file}: cannot read container-credentials config (${(e as Error).message})`,
+      );
     }
     const ids = (doc as { identities?: unknown })?.identities;
-    if (!Array.isArray(ids) || !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')) {
+    if (
+      !Array.isArray(ids) ||
+      !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')
+    ) {
       throw new IrsaError('ERR_CC_CONFIG', `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
     }
     settings.containerCredentials = { ...base, identities: ids };

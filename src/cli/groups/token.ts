@@ -26,6 +26,7 @@ export function registerTokenCommands(program: Command): void {
     .command('inspect')
     .description('decode a token without verifying it and explain what looks wrong (never prints the token)')
     .argument('[file]', 'token file, or - for stdin', '-')
+    .option('--now <unix>', 'judge expiry at this unix time (default: now)', intOption('--now'))
     .addHelpText(
       'after',
       '\nExample:\n  irsa token inspect /var/run/secrets/eks.amazonaws.com/serviceaccount/token --output json',

@@ -1,5 +1,18 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { intOption, lazy } from '../action.js';
+
+/** A Go duration (`2s`, `500ms`, `1m30s`, as the EKS webhook takes it) or plain milliseconds, as milliseconds. */
+function durationMsOption(flag: string) {
+  const UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return (value: string): number => {
+    if (/^\d+$/.test(value)) return Number(value);
+    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
+      throw new InvalidArgumentError(`${flag} must be a duration such as 2s or 500ms (or milliseconds), got: ${value}`);
+    }
+    return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT[p[2]], 0));
+  };
+}
 
 export function registerWebhookCommands(program: Command): void {
   const webhook = program.command('webhook').description('pod identity webhook (drop-in for the EKS one)');
@@ -27,9 +40,9 @@ export function registerWebhookCommands(program: Command): void {
     .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
     .option('--token-fs-group <gid>', 'opt-in: fsGroup for mutated pods that set none', intOption('--token-fs-group'))
     .option(
-      '--service-account-lookup-grace-period <ms>',
-      'live GET window for a ServiceAccount not yet cached (EKS: 0)',
-      intOption('--service-account-lookup-grace-period'),
+      '--service-account-lookup-grace-period <duration>',
+      'live GET window for a ServiceAccount not yet cached: Go duration (2s, 500ms) or milliseconds (EKS: 0)',
+      durationMsOption('--service-account-lookup-grace-period'),
       2000,
     )
     .option('--metrics-port <port>', 'Prometheus /metrics (plain HTTP)', intOption('--metrics-port'), 9999)
@@ -45,7 +58,11 @@ export function registerWebhookCommands(program: Command): void {
       'container-credentials token directory',
       '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount',
     )
-    .option('--container-credentials-token-volume-name <name>', 'container-credentials volume', 'eks-pod-identity-token')
+    .option(
+      '--container-credentials-token-volume-name <name>',
+      'container-credentials volume',
+      'eks-pod-identity-token',
+    )
     .option('--container-credentials-token-path <file>', 'container-credentials token file', 'eks-pod-identity-token')
     .option(
       '--container-credentials-full-uri <uri>',
@@ -59,6 +76,13 @@ export function registerWebhookCommands(program: Command): void {
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
     )
+    // Accepted so an EKS webhook Deployment's args work unchanged; see webhook-serve.ts for what each maps to.
+    .addOption(new Option('--in-cluster [bool]', 'EKS: CSR-issued certificate (use --tls-self-managed)').hideHelp())
+    .addOption(new Option('--namespace <ns>', 'EKS: the webhook namespace (= --service-namespace)').hideHelp())
+    .addOption(new Option('--resync-period <duration>', 'EKS: informer resync (not needed, ignored)').hideHelp())
+    .addOption(new Option('--tls-min-version <v>', 'EKS: minimum TLS version (1.2 or 1.3)').hideHelp())
+    .addOption(new Option('--logtostderr [bool]', 'EKS/klog: ignored (logs go to stderr)').hideHelp())
+    .addOption(new Option('-v, --v <level>', 'EKS/klog: verbosity; 4 or more means debug').hideHelp())
     .addHelpText(
       'after',
       '\nExample:\n  irsa webhook serve --service-accounts-file sa.yaml --tls-cert tls.crt --tls-key tls.key',

@@ -88,7 +88,12 @@ export async function issueCa(options: ValidityOptions & { commonName?: string }
 
 /** The DNS names a webhook Service is reached by, as the EKS webhook's CSR lists them. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
 }
 
 export interface ServingCertOptions extends ValidityOptions {
@@ -105,7 +110,7 @@ export async function issueServingCert(options: ServingCertOptions): Promise<Iss
   const caCert = new x509.X509Certificate(options.ca.certPem);
   const caKey = await importSigningKey(options.ca.keyPem);
   const v = validity(options, 365);
-  const notAfter = v.notAfter > caCert.notAfter ? caCert.notAfter : v.notAfter;
+  const notAfter = new Date(Math.min(v.notAfter.getTime(), caCert.notAfter.getTime()));
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

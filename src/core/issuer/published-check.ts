@@ -223,8 +223,14 @@ export function publishLayout(issuer: string, jwksUri: string): { discovery: str
     rel = jw.pathname.replace(/^\/+/, '');
     note = `jwks_uri ${jwksUri} is not under the issuer ${issuer}: publish the JWKS file at that URL yourself`;
   }
-  const segments = rel.split('/').map((s) => decodeURIComponent(s));
-  if (rel === '' || segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\'))) {
+  let segments: string[];
+  try {
+    segments = rel.split('/').map((s) => decodeURIComponent(s));
+  } catch {
+    segments = [''];
+  }
+  // No way out of the output directory: no empty, dot or dot-dot segments, no encoded separators.
+  if (rel === '' || segments.some((s) => s === '' || s === '.' || s === '..' || /[\\/\0]/.test(s))) {
     throw new IrsaError('ERR_JWKS_URI_INVALID', `jwks_uri ${jwksUri} has no usable file path to write the JWKS to`);
   }
   return { discovery: '.well-known/openid-configuration', jwks: segments.join('/'), note };
