@@ -108,7 +108,12 @@ export function createAwsEndpoint(deps: EndpointDeps): Server {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<[number, string]> {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sandbox');
+    } catch {
+      url = new URL('http://sandbox/?Action=-');
+    }
     if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       send(res, 200, '{"status":"ok"}\n', requestId, 'application/json', req.method === 'HEAD');
       return [200, 'health'];

@@ -83,15 +83,21 @@ export function encodeReview(
   a: AdmissionAnswer,
 ): string {
   let out = '{';
-  if (review.apiVersion !== undefined) out += `"apiVersion":${JSON.stringify(review.apiVersion)},`;
-  if (review.kind !== undefined) out += `"kind":${JSON.stringify(review.kind)},`;
-  out += `"response":{"uid":${JSON.stringify(uid)},"allowed":${a.allowed}`;
-  if (a.patch && a.patch.length > 0) {
-    out += `,"patch":"${Buffer.from(JSON.stringify(a.patch)).toString('base64')}","patchType":"JSONPatch"`;
-  }
+  // decodeReview only lets the two admission versions and AdmissionReview through: no escaping needed.
+  if (review.apiVersion !== undefined) out += `"apiVersion":"${review.apiVersion}",`;
+  if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
+  out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
+  if (a.patch && a.patch.length > 0) out += `,"patch":"${base64(JSON.stringify(a.patch))}","patchType":"JSONPatch"`;
   if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
   if (a.warnings && a.warnings.length > 0) out += `,"warnings":${JSON.stringify(a.warnings)}`;
   return `${out}}}`;
+}
+
+/** A UID as the API server makes them (UUIDs) needs no JSON escaping. */
+const SAFE_UID = /^[A-Za-z0-9._:-]*$/;
+
+function base64(text: string): string {
+  return Buffer.from(text).toString('base64');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRoleName } from '../../src/core/aws/arn.js';
-import { certificateThumbprint } from '../../src/core/aws/thumbprint.js';
 import { buildTrustPolicy } from '../../src/core/aws/trust-policy-builder.js';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
@@ -11,8 +10,8 @@ import { type GeneratedKeyPair, generateSigningKey } from '../../src/core/keys/g
 import { type MintRequest, mintToken } from '../../src/core/tokens/mint.js';
 import { IamExecutor } from '../../src/io/aws/iam-executor.js';
 import { writeFileAtomic } from '../../src/io/files.js';
+import { OidcKeyFetcher } from '../../src/io/oidc/fetcher.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
-import { servedTopCertificate } from '../../src/sandbox/served-chain.js';
 
 /**
  * A whole IRSA chain on a real sandbox: signing key, issuer documents published on its HTTPS host, the IAM OIDC
@@ -69,7 +68,7 @@ export async function startChain(
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   t.after(() => iam.destroy());
-  const thumbprint = certificateThumbprint(await servedTopCertificate(issuer));
+  const { thumbprint } = await new OidcKeyFetcher().probe(issuer);
   const providerUrl = options.providerUrl ?? issuer;
   const provider = await iam.ensureOidcProvider({
     url: providerUrl,

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { certificateInfo, needsRotation } from '../../src/core/certs/info.js';
 import { issueCa, issueServingCert, serviceDnsNames } from '../../src/core/certs/issue.js';
 import { mutatePod } from '../../src/core/webhook/mutate.js';
-import { DEFAULT_WEBHOOK_SETTINGS, SKIP_POD_LABEL } from '../../src/core/webhook/types.js';
+import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject, SKIP_POD_LABEL } from '../../src/core/webhook/types.js';
 import { decodeReview, encodeReview } from '../../src/webhook/admission.js';
 import { scanKubeList } from '../../src/webhook/list-scan.js';
 import { SKIP_REASONS, skipReason } from '../../src/webhook/metrics.js';
@@ -84,7 +84,7 @@ describe('slimServiceAccountJson', () => {
       const buf = Buffer.from(JSON.stringify(sa, null, 1));
       assert.deepEqual(
         slimServiceAccountJson(buf, 0, 'eks.amazonaws.com'),
-        slimServiceAccount(sa, 'eks.amazonaws.com'),
+        slimServiceAccount(sa as unknown as KubeObject, 'eks.amazonaws.com'),
       );
     }
   });

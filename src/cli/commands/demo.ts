@@ -11,7 +11,6 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRoleName, oidcProviderArn, partitionForRegion } from '../../core/aws/arn.js';
-import { certificateThumbprint } from '../../core/aws/thumbprint.js';
 import { buildTrustPolicy } from '../../core/aws/trust-policy-builder.js';
 import { IrsaError } from '../../core/errors.js';
 import { buildDiscovery, serializeDiscovery } from '../../core/issuer/discovery.js';
@@ -115,8 +114,8 @@ export async function demo(opts: DemoOptions, ctx: Context): Promise<Report> {
     );
 
     // 5/6 — the IAM OIDC identity provider, thumbprint taken from the chain the issuer host actually serves.
-    const { servedTopCertificate } = await import('../../sandbox/served-chain.js');
-    const thumbprint = certificateThumbprint(await servedTopCertificate(issuer));
+    const { OidcKeyFetcher } = await import('../../io/oidc/fetcher.js');
+    const { thumbprint } = await new OidcKeyFetcher().probe(issuer);
     const { IamExecutor } = await import('../../io/aws/iam-executor.js');
     const iam = new IamExecutor({
       endpoint: sb.endpoint,

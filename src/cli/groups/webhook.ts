@@ -46,7 +46,7 @@ export function registerWebhookCommands(program: Command): void {
       2000,
     )
     .option('--metrics-port <port>', 'Prometheus /metrics (plain HTTP)', intOption('--metrics-port'), 9999)
-    .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)')
     .option(
       '--service-accounts-file <file>',
       'ServiceAccounts from a YAML/JSON file instead of the API (reloaded on change)',

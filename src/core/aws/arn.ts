@@ -20,7 +20,8 @@ export interface Arn {
 }
 
 // Every partition a role can live in (the webhook must inject roles of isolated partitions too).
-const ARN_RE = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|):(.+)$/;
+const ARN_RE =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|):(.+)$/;
 
 export function parseArn(value: string): Arn | undefined {
   const m = ARN_RE.exec(value);

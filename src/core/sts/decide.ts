@@ -7,7 +7,7 @@
  * discovery + JWKS (HTTPS) → TLS trust / thumbprint → key by kid (one bounded refresh) → signature → aud →
  * exp / nbf / iat → sub → role exists → trust policy → DurationSeconds ≤ role maximum.
  */
-import { compactVerify, importJWK, type JWK } from 'jose';
+import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { assumedRoleArn, parseRoleArn } from '../aws/arn.js';
 import { decodeToken, MAX_TOKEN_LENGTH } from '../tokens/decode.js';
 import {
@@ -186,7 +186,7 @@ export async function decideAssumeRoleWithWebIdentity(
     );
   }
   pass('kid', `key ${JSON.stringify(kid ?? null)} found`);
-  const verified = await verifySignature(token, iss, alg, usable[0]);
+  const verified = verifySignature(token, iss, alg, usable[0]);
   if (verified !== true) {
     return fail(
       'signature',
@@ -383,50 +383,68 @@ function tlsSummary(fetched: Extract<IssuerKeysResult, { ok: true }>): string {
     .join('; ');
 }
 
-// Imported keys, reused across requests. Fast path: the JWK object itself (a caching fetcher hands out the same
+// Public keys, reused across requests. Fast path: the JWK object itself (a caching fetcher hands out the same
 // objects); otherwise its content, so a rotated key under an old kid is never confused with the previous one.
-const byObject = new WeakMap<object, Map<string, Promise<CryptoKey | Uint8Array>>>();
-const byContent = new Map<string, Promise<CryptoKey | Uint8Array>>();
+const byObject = new WeakMap<object, KeyObject>();
+const byContent = new Map<string, KeyObject>();
 const MAX_CONTENT_KEYS = 1000;
 
-function importedKey(issuer: string, alg: string, jwk: Record<string, unknown>): Promise<CryptoKey | Uint8Array> {
-  let perAlg = byObject.get(jwk);
-  const hit = perAlg?.get(alg);
+function publicKeyFor(issuer: string, jwk: Record<string, unknown>): KeyObject {
+  const hit = byObject.get(jwk);
   if (hit) return hit;
-  const contentKey = [issuer, alg, jwk.kty, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y].join('\u0000');
-  let p = byContent.get(contentKey);
-  if (!p) {
-    const { kty, crv, n, e, x, y } = jwk as JWK;
-    p = importJWK({ kty, crv, n, e, x, y } as JWK, alg);
-    p.catch(() => byContent.delete(contentKey));
+  const contentKey = [issuer, jwk.kty, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y].join('\u0000');
+  let key = byContent.get(contentKey);
+  if (!key) {
+    const { kty, crv, n, e, x, y } = jwk as Record<string, string>;
+    key = createPublicKey({ key: (kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y }) as JsonWebKey, format: 'jwk' });
     if (byContent.size >= MAX_CONTENT_KEYS) byContent.clear();
-    byContent.set(contentKey, p);
+    byContent.set(contentKey, key);
   }
-  if (!perAlg) {
-    perAlg = new Map();
-    byObject.set(jwk, perAlg);
-  }
-  perAlg.set(alg, p);
-  return p;
+  byObject.set(jwk, key);
+  return key;
 }
 
-/** true, or why not. Algorithms are pinned to the header's (already allowed) alg and the key was checked to fit. */
-async function verifySignature(
-  token: string,
-  issuer: string,
-  alg: string,
-  jwk: Record<string, unknown>,
-): Promise<true | string> {
-  let key: CryptoKey | Uint8Array;
+const HASH: Record<string, string> = {
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
+};
+/** JWS ECDSA signatures are raw r||s of a fixed length (RFC 7518 §3.4). */
+const EC_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132 };
+
+/**
+ * true, or why not. Algorithms are pinned to the header's (already allowed) alg and the key was checked to fit.
+ * Node's synchronous crypto.verify on a cached KeyObject: the same OpenSSL check jose makes through WebCrypto, without
+ * a thread-pool round trip per token (the sandbox's STS verifies on its hot path). OpenSSL rejects r = 0 or s = 0.
+ */
+function verifySignature(token: string, issuer: string, alg: string, jwk: Record<string, unknown>): true | string {
+  let key: KeyObject;
   try {
-    key = await importedKey(issuer, alg, jwk);
+    key = publicKeyFor(issuer, jwk);
   } catch (e) {
     return `the JWK cannot be imported (${(e as Error).message})`;
   }
+  if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    return 'RSA keys must be at least 2048 bits';
+  }
+  const dot = token.lastIndexOf('.');
+  const encoded = token.slice(dot + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return 'signature is not base64url';
+  const signature = Buffer.from(encoded, 'base64url');
+  const ecBytes = EC_SIGNATURE_BYTES[alg];
+  if (ecBytes !== undefined && signature.length !== ecBytes) return 'signature verification failed';
   try {
-    await compactVerify(token, key, { algorithms: [alg] });
-    return true;
+    const ok = cryptoVerify(
+      HASH[alg],
+      Buffer.from(token.slice(0, dot), 'latin1'),
+      ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' },
+      signature,
+    );
+    return ok ? true : 'signature verification failed';
   } catch (e) {
-    return (e as Error).message;
+    return `signature verification failed (${(e as Error).message})`;
   }
 }
