@@ -74,8 +74,8 @@ export function slimServiceAccountJson(buf: Buffer, start: number, prefix: strin
       else if (mk === 'annotations' && buf[ms] === 0x7b) {
         forEachKey(buf, ms, (ak, as, ae) => {
           if (!keepAnnotation(ak, p)) return;
-          const annotations = (metadata.annotations ??= {}) as Record<string, unknown>;
-          annotations[ak] = parseSpan(buf, as, ae);
+          if (metadata.annotations === undefined) metadata.annotations = {};
+          (metadata.annotations as Record<string, unknown>)[ak] = parseSpan(buf, as, ae);
         });
       }
     });
