@@ -186,7 +186,7 @@ export async function decideAssumeRoleWithWebIdentity(
     );
   }
   pass('kid', `key ${JSON.stringify(kid ?? null)} found`);
-  const verified = verifySignature(token, iss, alg, usable[0]);
+  const verified = await verifySignature(token, iss, alg, usable[0]);
   if (verified !== true) {
     return fail(
       'signature',
@@ -417,10 +417,16 @@ const EC_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512
 
 /**
  * true, or why not. Algorithms are pinned to the header's (already allowed) alg and the key was checked to fit.
- * Node's synchronous crypto.verify on a cached KeyObject: the same OpenSSL check jose makes through WebCrypto, without
- * a thread-pool round trip per token (the sandbox's STS verifies on its hot path). OpenSSL rejects r = 0 or s = 0.
+ * Node's crypto.verify on a cached KeyObject: the same OpenSSL check jose makes through WebCrypto, without importing
+ * a key per token. The callback form runs on libuv's thread pool, so verifications overlap with request handling on
+ * the main thread (the sandbox's STS verifies on its hot path). OpenSSL rejects r = 0 or s = 0.
  */
-function verifySignature(token: string, issuer: string, alg: string, jwk: Record<string, unknown>): true | string {
+async function verifySignature(
+  token: string,
+  issuer: string,
+  alg: string,
+  jwk: Record<string, unknown>,
+): Promise<true | string> {
   let key: KeyObject;
   try {
     key = publicKeyFor(issuer, jwk);
@@ -436,15 +442,20 @@ function verifySignature(token: string, issuer: string, alg: string, jwk: Record
   const signature = Buffer.from(encoded, 'base64url');
   const ecBytes = EC_SIGNATURE_BYTES[alg];
   if (ecBytes !== undefined && signature.length !== ecBytes) return 'signature verification failed';
-  try {
-    const ok = cryptoVerify(
-      HASH[alg],
-      Buffer.from(token.slice(0, dot), 'latin1'),
-      ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' },
-      signature,
-    );
-    return ok ? true : 'signature verification failed';
-  } catch (e) {
-    return `signature verification failed (${(e as Error).message})`;
-  }
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify(
+        HASH[alg],
+        Buffer.from(token.slice(0, dot), 'latin1'),
+        ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' },
+        signature,
+        (err, ok) => {
+          if (err) resolve(`signature verification failed (${err.message})`);
+          else resolve(ok ? true : 'signature verification failed');
+        },
+      );
+    } catch (e) {
+      resolve(`signature verification failed (${(e as Error).message})`);
+    }
+  });
 }
