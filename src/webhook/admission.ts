@@ -68,6 +68,8 @@ export function isPod(request: AdmissionRequest): boolean {
 export interface AdmissionAnswer {
   allowed: boolean;
   patch?: JsonPatchOp[];
+  /** `patch` as JSON text when the mutation core already built it (then it is not stringified again). */
+  patchJson?: string;
   warnings?: string[];
   /** For a denial: HTTP-like code and message shown to the user. */
   status?: { code: number; message: string };
@@ -87,7 +89,9 @@ export function encodeReview(
   if (review.apiVersion !== undefined) out += `"apiVersion":"${review.apiVersion}",`;
   if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
   out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
-  if (a.patch && a.patch.length > 0) out += `,"patch":"${base64(JSON.stringify(a.patch))}","patchType":"JSONPatch"`;
+  if (a.patch && a.patch.length > 0) {
+    out += `,"patch":"${base64(a.patchJson ?? JSON.stringify(a.patch))}","patchType":"JSONPatch"`;
+  }
   if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
   if (a.warnings && a.warnings.length > 0) out += `,"warnings":${JSON.stringify(a.warnings)}`;
   return `${out}}}`;
@@ -96,8 +100,19 @@ export function encodeReview(
 /** A UID as the API server makes them (UUIDs) needs no JSON escaping. */
 const SAFE_UID = /^[A-Za-z0-9._:-]*$/;
 
+let lastText = '';
+let lastBase64 = '';
+
+/**
+ * Base64 of the patch text. Pods of one workload get the same patch text (a Deployment's replicas, a rollout), so
+ * the last result is kept: one string comparison instead of an encode. The patch itself is built for every pod.
+ */
 function base64(text: string): string {
-  return Buffer.from(text).toString('base64');
+  if (text !== lastText) {
+    lastBase64 = Buffer.from(text).toString('base64');
+    lastText = text;
+  }
+  return lastBase64;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

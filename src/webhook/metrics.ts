@@ -28,15 +28,22 @@ export class WebhookMetrics {
   private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly skippedChildren = new Map<string, { inc(): void }>();
-  private readonly mutate200: { inc(): void } | undefined;
+  private readonly mutate200: { inc(n?: number): void } | undefined;
   private readonly mutateLatency: { observe(v: number): void } | undefined;
-  private readonly mutationsByMethod: Record<string, { inc(): void }>;
+  private readonly mutationsByMethod: Record<string, { inc(n?: number): void }>;
   readonly missingServiceAccounts: Counter;
   readonly internalErrors: Counter;
   readonly warnings: Counter;
   readonly certificateExpiry: Gauge;
   readonly serviceAccounts: Gauge;
   readonly ready: Gauge;
+  /**
+   * The per-admission counters are kept as plain numbers and handed to prom-client at scrape time (its label
+   * children hash their labels on every inc()); `collect` runs before every read, so scrapes see exact values.
+   */
+  private pendingMutate200 = 0;
+  private readonly pendingMutations = { 'web-identity': 0, 'container-credentials': 0 };
+  private pendingWarnings = 0;
   /** Read at scrape time (set by bind()). */
   private sizeOf: () => number = () => 0;
   private isReady: () => boolean = () => false;
@@ -48,6 +55,10 @@ export class WebhookMetrics {
       help: 'HTTPS requests by path and status code',
       labelNames: ['path', 'code'],
       registers,
+      collect: () => {
+        if (this.pendingMutate200 > 0) this.mutate200?.inc(this.pendingMutate200);
+        this.pendingMutate200 = 0;
+      },
     });
     this.latency = new Histogram({
       name: 'irsa_webhook_request_duration_seconds',
@@ -61,6 +72,12 @@ export class WebhookMetrics {
       help: 'Pods patched with credentials, by method (web-identity or container-credentials)',
       labelNames: ['method'],
       registers,
+      collect: () => {
+        for (const m of ['web-identity', 'container-credentials'] as const) {
+          if (this.pendingMutations[m] > 0) this.mutationsByMethod[m].inc(this.pendingMutations[m]);
+          this.pendingMutations[m] = 0;
+        }
+      },
     });
     this.mutationsByMethod = {
       'web-identity': mutations.labels('web-identity'),
@@ -89,6 +106,10 @@ export class WebhookMetrics {
       name: 'irsa_webhook_warnings_total',
       help: 'AdmissionReview warnings returned to the API server',
       registers,
+      collect: () => {
+        if (this.pendingWarnings > 0) this.warnings.inc(this.pendingWarnings);
+        this.pendingWarnings = 0;
+      },
     });
     this.certificateExpiry = new Gauge({
       name: 'irsa_webhook_certificate_expiry_timestamp_seconds',
@@ -120,7 +141,7 @@ export class WebhookMetrics {
   request(path: string, code: number, seconds: number): void {
     // The common case without building a key.
     if (code === 200 && path === '/mutate' && this.mutate200) {
-      this.mutate200.inc();
+      this.pendingMutate200++;
       this.mutateLatency!.observe(seconds);
       return;
     }
@@ -141,7 +162,13 @@ export class WebhookMetrics {
   }
 
   mutated(method: string | undefined): void {
-    (this.mutationsByMethod[method ?? 'web-identity'] ?? this.mutationsByMethod['web-identity']).inc();
+    if (method === 'container-credentials') this.pendingMutations['container-credentials']++;
+    else this.pendingMutations['web-identity']++;
+  }
+
+  /** Counts admission warnings returned. */
+  warned(count: number): void {
+    this.pendingWarnings += count;
   }
 
   skipped(reason: string): void {

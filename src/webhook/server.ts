@@ -13,7 +13,7 @@ export type MutateFn = (
   pod: KubeObject,
   serviceAccount: KubeObject | undefined,
   settings: WebhookSettings,
-  context: { namespace: string },
+  context: { namespace: string; json?: boolean },
 ) => MutationResult;
 
 export interface WebhookServerOptions {
@@ -118,13 +118,16 @@ export class WebhookServer {
     await closed;
   }
 
+  private readonly onResponseClose = (): void => {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idle) this.idle();
+  };
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const start = performance.now();
     this.inFlight++;
-    res.once('close', () => {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.idle) this.idle();
-    });
+    // A response emits 'close' once (finished or aborted); one shared handler, no closure per request.
+    res.on('close', this.onResponseClose);
     if (this.draining) res.setHeader('connection', 'close');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -190,9 +193,8 @@ export class WebhookServer {
         if (!res.headersSent) this.send(res, '/mutate', start, 500, TEXT_TYPE, 'internal error\n');
       }
     });
-    req.on('error', () => {
-      stopped = true;
-    });
+    // No 'error' listener: an aborted request emits neither 'end' nor an error without one (IncomingMessage checks
+    // listenerCount), so there is nothing to stop; res 'close' still accounts for it.
   }
 
   /** 413 without reading the rest: the connection is closed, since the unread body is still on it. */
@@ -262,11 +264,11 @@ export class WebhookServer {
       if (lookupError !== undefined) throw lookupError;
       const missing = sa === undefined;
       if (missing) this.o.metrics.missingServiceAccounts.inc();
-      const result = this.mutate(request.object, sa, this.o.settings, { namespace });
-      answer = { allowed: true, patch: result.patch, warnings: result.warnings };
+      const result = this.mutate(request.object, sa, this.o.settings, { namespace, json: true });
+      answer = { allowed: true, patch: result.patch, patchJson: result.patchJson, warnings: result.warnings };
       if (result.patch.length > 0) this.o.metrics.mutated(result.mode);
       else this.o.metrics.skipped(missing ? 'no-service-account' : skipReason(result.skipped ?? ''));
-      if (result.warnings.length > 0) this.o.metrics.warnings.inc(result.warnings.length);
+      if (result.warnings.length > 0) this.o.metrics.warned(result.warnings.length);
       // With the API as source a missing ServiceAccount is an anomaly worth a line; a file lists only some.
       const notable = missing && this.o.source.lookup !== undefined;
       if (this.debug || notable) {

@@ -45,7 +45,10 @@ function run(p: KubeObject, ...rest: [s?: KubeObject | undefined, st?: WebhookSe
   const s = rest.length === 0 ? sa() : rest[0];
   const st = rest[1] ?? settings();
   const namespace = 'team';
-  const result = mutatePod(p, s, st, { namespace });
+  const { patchJson, ...result } = mutatePod(p, s, st, { namespace, json: true });
+  // The server sends the text the core builds next to the ops: it must be exactly the ops' JSON.
+  if (result.patch.length > 0) assert.equal(patchJson, JSON.stringify(result.patch));
+  else assert.equal(patchJson, undefined);
   return { result, out: applyPatch(p, result.patch) as Any };
 }
 

@@ -27,58 +27,105 @@ export const CONTAINER_CREDENTIALS_ENV = [
 export const REGION_ENV = ['AWS_DEFAULT_REGION', 'AWS_REGION'] as const;
 export const STS_REGIONAL_ENV = 'AWS_STS_REGIONAL_ENDPOINTS';
 
-/** What every injected container receives; built once per pod. */
+/** An env entry to inject, with its JSON text (the patch is written as text without stringifying it again). */
+export interface PlannedEnv extends EnvVar {
+  readonly json: string;
+}
+
+export function plannedEnv(name: string, value: string): PlannedEnv {
+  return { name, value, json: JSON.stringify({ name, value }) };
+}
+
+/**
+ * What every injected container receives. Built once per ServiceAccount and settings (mutate.ts caches it), so
+ * nothing here may be changed by a caller: patch values are fresh copies of these entries.
+ */
 export interface InjectionPlan {
   /** The credential pair, in upstream order: [AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE] or the CC pair. */
-  credentials: [EnvVar, EnvVar];
-  useRegionalSts: boolean;
-  /** '' = no region injection. */
-  region: string;
+  credentials: readonly [PlannedEnv, PlannedEnv];
+  /** AWS_STS_REGIONAL_ENDPOINTS=regional, when injected. */
+  sts: PlannedEnv | undefined;
+  /** AWS_DEFAULT_REGION and AWS_REGION, or none ('' region = no region injection). */
+  region: readonly PlannedEnv[];
   volumeName: string;
   mountPath: string;
+  /** JSON text of the volumeMount `{name, readOnly: true, mountPath}`. */
+  mountJson: string;
+}
+
+export function injectionPlan(
+  credentials: readonly [EnvVar, EnvVar],
+  useRegionalSts: boolean,
+  region: string,
+  volumeName: string,
+  mountPath: string,
+): InjectionPlan {
+  return {
+    credentials: [
+      plannedEnv(credentials[0].name, credentials[0].value),
+      plannedEnv(credentials[1].name, credentials[1].value),
+    ],
+    sts: useRegionalSts ? plannedEnv(STS_REGIONAL_ENV, 'regional') : undefined,
+    region: region === '' ? [] : REGION_ENV.map((name) => plannedEnv(name, region)),
+    volumeName,
+    mountPath,
+    mountJson: JSON.stringify(volumeMount(volumeName, mountPath)),
+  };
+}
+
+export function volumeMount(name: string, mountPath: string): VolumeMount {
+  return { name, readOnly: true, mountPath };
 }
 
 export interface ContainerChange {
-  env: EnvVar[];
-  mount?: VolumeMount;
+  /** The plan's entries to append (shared: copy before handing them out). */
+  env: PlannedEnv[];
+  /** Whether the token volume must be mounted. */
+  mount: boolean;
 }
 
-function names(list: unknown, key: 'name'): Set<string> {
-  const out = new Set<string>();
-  if (!Array.isArray(list)) return out;
-  for (const item of list) {
-    if (item && typeof item === 'object' && typeof (item as Record<string, unknown>)[key] === 'string') {
-      out.add((item as Record<string, string>)[key]);
-    }
-  }
-  return out;
-}
+const NOTHING: ContainerChange = Object.freeze({ env: Object.freeze([]) as unknown as PlannedEnv[], mount: false });
 
 /** Env entries and mount to append to `container`; both empty when it needs nothing. */
 export function containerChange(container: Record<string, unknown>, plan: InjectionPlan): ContainerChange {
-  const defined = names(container.env, 'name');
-  const credentialsDefined = plan.credentials.some((e) => defined.has(e.name));
-  const regionDefined = REGION_ENV.some((n) => defined.has(n));
-  const stsDefined = defined.has(STS_REGIONAL_ENV);
+  // One pass over the env names instead of a Set: only five names matter.
+  let credentialsDefined = false;
+  let regionDefined = false;
+  let stsDefined = false;
+  const list = container.env;
+  if (Array.isArray(list)) {
+    const c0 = plan.credentials[0].name;
+    const c1 = plan.credentials[1].name;
+    for (const item of list) {
+      if (item === null || typeof item !== 'object') continue;
+      const name = (item as Record<string, unknown>).name;
+      if (typeof name !== 'string') continue;
+      if (name === c0 || name === c1) credentialsDefined = true;
+      else if (name === REGION_ENV[0] || name === REGION_ENV[1]) regionDefined = true;
+      else if (name === STS_REGIONAL_ENV) stsDefined = true;
+    }
+  }
 
   // Upstream's short-circuit: a container that sets credentials, region and STS endpoints itself is left
   // completely alone, mount included, whether or not region/STS injection is enabled.
-  if (credentialsDefined && regionDefined && stsDefined) return { env: [] };
+  if (credentialsDefined && regionDefined && stsDefined) return NOTHING;
 
-  const env: EnvVar[] = [];
-  if (!stsDefined && plan.useRegionalSts) env.push({ name: STS_REGIONAL_ENV, value: 'regional' });
+  const env: PlannedEnv[] = [];
+  if (!stsDefined && plan.sts) env.push(plan.sts);
   // Both or neither: a container that picked one region name keeps its choice.
-  if (!regionDefined && plan.region !== '') {
-    for (const name of REGION_ENV) env.push({ name, value: plan.region });
-  }
+  if (!regionDefined) for (const e of plan.region) env.push(e);
   // Both or neither, too: a container that sets only AWS_ROLE_ARN gets no token file (fixture rawPodSkip).
-  if (!credentialsDefined) env.push(...plan.credentials.map((e) => ({ ...e })));
+  if (!credentialsDefined) env.push(plan.credentials[0], plan.credentials[1]);
 
-  const mounted = names(container.volumeMounts, 'name').has(plan.volumeName);
-  const mount: VolumeMount | undefined = mounted
-    ? undefined
-    : { name: plan.volumeName, readOnly: true, mountPath: plan.mountPath };
-  return mount ? { env, mount } : { env };
+  return { env, mount: !hasNamed(container.volumeMounts, plan.volumeName) };
+}
+
+function hasNamed(list: unknown, name: string): boolean {
+  if (!Array.isArray(list)) return false;
+  for (const item of list) {
+    if (item !== null && typeof item === 'object' && (item as Record<string, unknown>).name === name) return true;
+  }
+  return false;
 }
 
 /** Whether `container` has an envFrom whose values an injected variable may shadow. */

@@ -51,11 +51,15 @@ import {
   CONTAINER_CREDENTIALS_ENV,
   containerChange,
   type InjectionPlan,
+  injectionPlan,
+  type PlannedEnv,
   usesEnvFrom,
+  volumeMount,
   WEB_IDENTITY_ENV,
 } from './env.js';
-import { appendOps, pointer, setKeyOp } from './patch.js';
+import { setKeyOp } from './patch.js';
 import {
+  type ContainerCredentialsSettings,
   type JsonPatchOp,
   type KubeObject,
   type MutationResult,
@@ -79,6 +83,65 @@ export interface MutateOptions {
   namespace?: string;
   /** [0, 1) source for the container-credentials jitter; Math.random by default. */
   random?: () => number;
+  /** Also return the patch as JSON text (`patchJson`), built from cached pieces (the webhook server's path). */
+  json?: boolean;
+}
+
+/**
+ * What one ServiceAccount object yields under one settings object: its parsed annotations, role ARN verdict and
+ * injection plans. Both ServiceAccount sources hand out the same object until the ServiceAccount changes, so this
+ * is computed once per ServiceAccount version, not per pod. Nothing here depends on the pod.
+ */
+interface ServiceAccountDerived {
+  settings: WebhookSettings;
+  annotations: Record<string, string> | undefined;
+  cfg: ServiceAccountConfig;
+  /** undefined: not computed yet; null: role-arn absent or not an IAM role ARN. */
+  rolePartition?: string | null;
+  /** saCfg warnings plus the partition warning (web-identity mode). */
+  webIdentityWarnings?: string[];
+  /** Injection plans by mode and OS: [web-identity linux, web-identity windows, cc linux, cc windows]. */
+  plans: Array<InjectionPlan | undefined>;
+  /** JSON text of the web-identity token volume with the ServiceAccount's expiration. */
+  volumeJson?: string;
+  /** The container-credentials settings the cc plans were built from (the config file reload replaces them). */
+  ccFor?: ContainerCredentialsSettings;
+}
+
+const derivedBySa = new WeakMap<object, ServiceAccountDerived>();
+/** For pods without a ServiceAccount object (container-credentials mode): derived from the settings alone. */
+const derivedBySettings = new WeakMap<WebhookSettings, ServiceAccountDerived>();
+
+function derive(serviceAccount: KubeObject | undefined, settings: WebhookSettings): ServiceAccountDerived {
+  const annotations = annotationsOf(serviceAccount?.metadata);
+  const cached = serviceAccount ? derivedBySa.get(serviceAccount) : derivedBySettings.get(settings);
+  if (cached && cached.settings === settings && cached.annotations === annotations) return cached;
+  const d: ServiceAccountDerived = {
+    settings,
+    annotations,
+    cfg: parseServiceAccountAnnotations(annotations, settings.annotationPrefix, {
+      audience: settings.audience,
+      stsRegionalEndpoints: settings.stsRegionalEndpoints,
+      expirationSeconds: settings.expirationSeconds,
+      region: settings.region,
+    }),
+    plans: [],
+  };
+  if (serviceAccount) derivedBySa.set(serviceAccount, d);
+  else derivedBySettings.set(settings, d);
+  return d;
+}
+
+/** The token file path per settings and OS (Go filepath.Join is not free, and it never changes). */
+const tokenPaths = new WeakMap<object, [string, string]>();
+
+function cachedTokenPath(owner: object, mountPath: string, tokenPath: string, windows: boolean): string {
+  let paths = tokenPaths.get(owner);
+  if (paths === undefined) {
+    paths = [tokenFilePath(mountPath, tokenPath, false), tokenFilePath(mountPath, tokenPath, true)];
+    tokenPaths.set(owner, paths);
+  }
+  return paths[windows ? 1 : 0];
 }
 
 type Json = Record<string, unknown>;
@@ -117,39 +180,41 @@ export function mutatePod(
   const saName = podServiceAccountName(pod);
   const saRef = `${namespace}/${saName}`;
   const podCfg = parsePodAnnotations(annotationsOf(metadata), prefix);
-  const warnings = [...podCfg.warnings];
-  const saAnnotations = annotationsOf(serviceAccount?.metadata);
-  const saCfg = parseServiceAccountAnnotations(saAnnotations, prefix, {
-    audience: settings.audience,
-    stsRegionalEndpoints: settings.stsRegionalEndpoints,
-    expirationSeconds: settings.expirationSeconds,
-    region: settings.region,
-  });
+  const warnings = podCfg.warnings;
+  const derived = derive(serviceAccount, settings);
+  const saCfg = derived.cfg;
+  const saAnnotations = derived.annotations;
   const windows = isWindowsPod(spec);
 
   let plan: InjectionPlan;
   let volume: TokenVolume;
+  let volumeJson: string | undefined;
   let mode: NonNullable<MutationResult['mode']>;
   const cc = settings.containerCredentials;
-  if (cc?.identities.some((i) => i.namespace === namespace && i.serviceAccount === saName)) {
+  if (cc && isListed(cc.identities, namespace, saName)) {
     // Container credentials ("EKS Pod Identity") mode wins over role-arn, as upstream.
     mode = 'container-credentials';
-    warnings.push(...saCfg.warnings);
+    for (const w of saCfg.warnings) warnings.push(w);
     let expirationSeconds = podCfg.expirationSeconds ?? saCfg.expirationSeconds;
     if (expirationSeconds === DEFAULT_EXPIRATION) {
       const random = options.random ?? Math.random;
       expirationSeconds = JITTER_MIN + Math.floor(random() * (DEFAULT_EXPIRATION - JITTER_MIN + 1));
     }
-    plan = {
-      credentials: [
+    if (derived.ccFor !== cc) {
+      derived.plans[2] = derived.plans[3] = undefined;
+      derived.ccFor = cc;
+    }
+    const slot = windows ? 3 : 2;
+    plan = derived.plans[slot] ??= injectionPlan(
+      [
         { name: CONTAINER_CREDENTIALS_ENV[0], value: cc.fullUri },
-        { name: CONTAINER_CREDENTIALS_ENV[1], value: tokenFilePath(cc.mountPath, cc.tokenPath, windows) },
+        { name: CONTAINER_CREDENTIALS_ENV[1], value: cachedTokenPath(cc, cc.mountPath, cc.tokenPath, windows) },
       ],
-      useRegionalSts: saCfg.useRegionalSts,
-      region: saCfg.region,
-      volumeName: cc.volumeName,
-      mountPath: cc.mountPath,
-    };
+      saCfg.useRegionalSts,
+      saCfg.region,
+      cc.volumeName,
+      cc.mountPath,
+    );
     volume = tokenVolume(cc.volumeName, cc.audience, expirationSeconds, cc.tokenPath);
   } else {
     if (!serviceAccount) return { patch: [], warnings, skipped: `ServiceAccount ${saRef} not found` };
@@ -158,85 +223,178 @@ export function mutatePod(
       warnings.push(...noRoleWarnings(saAnnotations, prefix, saRef));
       return { patch: [], warnings, skipped: `ServiceAccount ${saRef} has no ${prefix}/${ANNOTATIONS.roleArn}` };
     }
-    warnings.push(...saCfg.warnings);
-    const parsed = parseRoleArn(roleArn);
-    if (!parsed) {
+    if (derived.rolePartition === undefined) {
+      const parsed = parseRoleArn(roleArn);
+      derived.rolePartition = parsed ? parsed.partition : null;
+      if (parsed) derived.webIdentityWarnings = [...saCfg.warnings, ...partitionWarnings(saCfg, parsed.partition)];
+    }
+    if (derived.rolePartition === null) {
+      warnings.push(...saCfg.warnings);
       warnings.push(
         `${prefix}/${ANNOTATIONS.roleArn} "${clip(roleArn)}" on ServiceAccount ${saRef} is not an IAM role ARN; ` +
           'credentials not injected',
       );
       return { patch: [], warnings, skipped: `invalid ${prefix}/${ANNOTATIONS.roleArn} on ServiceAccount ${saRef}` };
     }
-    warnings.push(...partitionWarnings(saCfg, parsed.partition));
+    for (const w of derived.webIdentityWarnings!) warnings.push(w);
     mode = 'web-identity';
-    const expirationSeconds = podCfg.expirationSeconds ?? saCfg.expirationSeconds;
-    plan = {
-      credentials: [
+    const slot = windows ? 1 : 0;
+    plan = derived.plans[slot] ??= injectionPlan(
+      [
         { name: WEB_IDENTITY_ENV[0], value: roleArn },
-        { name: WEB_IDENTITY_ENV[1], value: tokenFilePath(settings.mountPath, TOKEN_FILE_NAME, windows) },
+        {
+          name: WEB_IDENTITY_ENV[1],
+          value: cachedTokenPath(settings, settings.mountPath, TOKEN_FILE_NAME, windows),
+        },
       ],
-      useRegionalSts: saCfg.useRegionalSts,
-      region: saCfg.region,
-      volumeName: TOKEN_VOLUME_NAME,
-      mountPath: settings.mountPath,
-    };
-    volume = tokenVolume(TOKEN_VOLUME_NAME, saCfg.audience, expirationSeconds, TOKEN_FILE_NAME);
-  }
-
-  const patch: JsonPatchOp[] = [];
-  if (mode === 'container-credentials' && labels?.[POD_IDENTITY_LABEL] !== 'enabled') {
-    patch.push(
-      metadata
-        ? setKeyOp('/metadata/labels', metadata.labels, POD_IDENTITY_LABEL, 'enabled')
-        : { op: 'add', path: '/metadata', value: { labels: { [POD_IDENTITY_LABEL]: 'enabled' } } },
+      saCfg.useRegionalSts,
+      saCfg.region,
+      TOKEN_VOLUME_NAME,
+      settings.mountPath,
     );
+    if (podCfg.expirationSeconds === undefined || podCfg.expirationSeconds === saCfg.expirationSeconds) {
+      volume = tokenVolume(TOKEN_VOLUME_NAME, saCfg.audience, saCfg.expirationSeconds, TOKEN_FILE_NAME);
+      volumeJson = derived.volumeJson ??= JSON.stringify(volume);
+    } else {
+      volume = tokenVolume(TOKEN_VOLUME_NAME, saCfg.audience, podCfg.expirationSeconds, TOKEN_FILE_NAME);
+    }
   }
 
-  const existing = Array.isArray(spec.volumes)
-    ? spec.volumes.find((v) => isObject(v) && v.name === volume.name)
-    : undefined;
-  if (existing === undefined) patch.push(...appendOps('/spec/volumes', spec.volumes, [volume]));
-  else if (!isProjectedToken(existing)) {
+  const patch = new PatchBuilder();
+  if (mode === 'container-credentials' && labels?.[POD_IDENTITY_LABEL] !== 'enabled') {
+    const op = metadata
+      ? setKeyOp('/metadata/labels', metadata.labels, POD_IDENTITY_LABEL, 'enabled')
+      : { op: 'add' as const, path: '/metadata', value: { labels: { [POD_IDENTITY_LABEL]: 'enabled' } } };
+    patch.add(op.path, op.value, JSON.stringify(op.value));
+  }
+
+  const existing = findNamed(spec.volumes, volume.name);
+  if (existing === undefined) {
+    const json = volumeJson ?? JSON.stringify(volume);
+    if (Array.isArray(spec.volumes)) patch.add('/spec/volumes/-', volume, json);
+    else patch.add('/spec/volumes', [volume], `[${json}]`);
+  } else if (!isProjectedToken(existing)) {
     warnings.push(`volume ${volume.name} already exists and is not a projected token; kept as is`);
   }
 
-  const envFromContainers: string[] = [];
-  for (const field of ['initContainers', 'containers'] as const) {
+  let envFromContainers: string[] | undefined;
+  const skip = podCfg.skipContainers;
+  for (const field of CONTAINER_FIELDS) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
-    list.forEach((container, i) => {
-      if (!isObject(container)) return;
+    for (let i = 0; i < list.length; i++) {
+      const container = list[i];
+      if (!isObject(container)) continue;
       const name = typeof container.name === 'string' ? container.name : '';
-      if (podCfg.skipContainers.has(name)) return;
+      if (skip.size > 0 && skip.has(name)) continue;
       const change = containerChange(container, plan);
-      patch.push(...appendOps(pointer('spec', field, i, 'env'), container.env, change.env));
-      if (change.mount)
-        patch.push(...appendOps(pointer('spec', field, i, 'volumeMounts'), container.volumeMounts, [change.mount]));
-      if (change.env.length > 0 && usesEnvFrom(container)) envFromContainers.push(name);
+      const env = change.env;
+      const paths = env.length > 0 || change.mount ? containerPaths(field, i) : undefined;
+      if (paths && env.length > 0) {
+        if (Array.isArray(container.env)) {
+          for (const e of env) patch.add(paths.envAppend, copyEnv(e), e.json);
+        } else {
+          patch.add(paths.env, env.map(copyEnv), `[${env.map(envJson).join(',')}]`);
+        }
+      }
+      if (paths && change.mount) {
+        const mount = volumeMount(plan.volumeName, plan.mountPath);
+        if (Array.isArray(container.volumeMounts)) patch.add(paths.mountsAppend, mount, plan.mountJson);
+        else patch.add(paths.mounts, [mount], `[${plan.mountJson}]`);
+      }
+      if (env.length > 0 && usesEnvFrom(container)) {
+        if (envFromContainers === undefined) envFromContainers = [];
+        envFromContainers.push(name);
+      }
       const otherPath = conflictingMountPath(container.volumeMounts, plan.volumeName, plan.mountPath);
       if (otherPath !== undefined) {
         warnings.push(
           `container ${name} mounts ${plan.volumeName} at ${otherPath}, not ${plan.mountPath}: the token file env points elsewhere`,
         );
       }
-    });
+    }
   }
-  if (envFromContainers.length > 0) {
+  if (envFromContainers !== undefined) {
     warnings.push(
       `envFrom in container(s) ${envFromContainers.join(', ')}: the injected AWS_* env overrides the same names ` +
         'from envFrom; set them under env to keep yours',
     );
   }
 
-  if (patch.length > 0 && settings.tokenFsGroup !== undefined && !windows) {
+  if (patch.ops.length > 0 && settings.tokenFsGroup !== undefined && !windows) {
     const sc = spec.securityContext;
     if (!isObject(sc) || sc.fsGroup === undefined || sc.fsGroup === null) {
-      patch.push(setKeyOp('/spec/securityContext', sc, 'fsGroup', settings.tokenFsGroup));
+      const op = setKeyOp('/spec/securityContext', sc, 'fsGroup', settings.tokenFsGroup);
+      patch.add(op.path, op.value, JSON.stringify(op.value));
     }
   }
 
-  if (patch.length === 0) return { patch, warnings, skipped: 'already mutated: nothing to add', mode };
-  return { patch, warnings, mode };
+  const ops = patch.ops;
+  if (ops.length === 0) return { patch: ops, warnings, skipped: 'already mutated: nothing to add', mode };
+  return options.json ? { patch: ops, warnings, mode, patchJson: patch.json() } : { patch: ops, warnings, mode };
+}
+
+const CONTAINER_FIELDS = ['initContainers', 'containers'] as const;
+
+interface ContainerPaths {
+  env: string;
+  envAppend: string;
+  mounts: string;
+  mountsAppend: string;
+}
+
+/** JSON pointers of one container's env and volumeMounts, built once per (field, index). */
+const pathCache: Record<(typeof CONTAINER_FIELDS)[number], ContainerPaths[]> = { initContainers: [], containers: [] };
+
+function containerPaths(field: (typeof CONTAINER_FIELDS)[number], i: number): ContainerPaths {
+  const cache = pathCache[field];
+  let p = cache[i];
+  if (p === undefined) {
+    const base = `/spec/${field}/${i}`;
+    p = { env: `${base}/env`, envAppend: `${base}/env/-`, mounts: `${base}/volumeMounts`, mountsAppend: '' };
+    p.mountsAppend = `${p.mounts}/-`;
+    // Pods have a handful of containers; a pathological one with thousands is served without caching them all.
+    if (i < 64) cache[i] = p;
+  }
+  return p;
+}
+
+/**
+ * The ops and, next to them, their JSON text: values come with their JSON (cached per ServiceAccount for env,
+ * mount and volume), and paths are built here from fixed tokens and indexes only, so they need no escaping.
+ * The text is exactly `JSON.stringify(ops)` (test/core/webhook-mutate.test.ts checks it on every case).
+ */
+class PatchBuilder {
+  readonly ops: JsonPatchOp[] = [];
+  private readonly parts: string[] = [];
+
+  add(path: string, value: unknown, valueJson: string): void {
+    this.ops.push({ op: 'add', path, value });
+    this.parts.push(`{"op":"add","path":"${path}","value":${valueJson}}`);
+  }
+
+  json(): string {
+    return `[${this.parts.join(',')}]`;
+  }
+}
+
+function copyEnv(e: PlannedEnv): { name: string; value: string } {
+  return { name: e.name, value: e.value };
+}
+
+function envJson(e: PlannedEnv): string {
+  return e.json;
+}
+
+function isListed(identities: ContainerCredentialsSettings['identities'], namespace: string, sa: string): boolean {
+  for (const i of identities) if (i.namespace === namespace && i.serviceAccount === sa) return true;
+  return false;
+}
+
+function findNamed(list: unknown, name: string): unknown {
+  if (!Array.isArray(list)) return undefined;
+  for (const v of list) if (isObject(v) && v.name === name) return v;
+  return undefined;
 }
 
 function annotationsOf(metadata: unknown): Record<string, string> | undefined {

@@ -91,4 +91,6 @@ export interface MutationResult {
   skipped?: string;
   /** Which mode applied (for the `method` metric label); absent when the pod is not for this webhook. */
   mode?: 'web-identity' | 'container-credentials';
+  /** The patch as JSON text, exactly `JSON.stringify(patch)`; only when asked for (`MutateOptions.json`). */
+  patchJson?: string;
 }
