@@ -214,8 +214,11 @@ const s = createServer({ cert: readFileSync(process.env.CERT), key: readFileSync
 s.listen(0, '127.0.0.1', () => console.error(JSON.stringify({ msg: 'webhook listening', port: s.address().port })));
 `;
 
+// BENCH_NODE_ARGS: extra node flags for both servers alike, e.g. '--max-semi-space-size=32'.
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 function pinned(argv) {
-  return hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...argv]] : [process.execPath, argv];
+  const full = [...nodeArgs, ...argv];
+  return hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...full]] : [process.execPath, full];
 }
 
 function start(argv, env = {}) {
