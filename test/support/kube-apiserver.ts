@@ -49,15 +49,14 @@
  * Also exported: makeTestTls() (a CA + a 127.0.0.1/localhost serving certificate, cached per process) and
  * startHttpsServer(handler) for other local HTTPS endpoints (e.g. a published JWKS host).
  */
-import 'reflect-metadata';
-import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import jsonpatch from 'fast-json-patch';
+import { issueCa, issueServingCert } from '../../src/core/certs/issue.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -262,49 +261,10 @@ export function makeTestTls(): Promise<TestTls> {
 }
 
 async function generateTls(): Promise<TestTls> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const subtle = webcrypto.subtle;
-  const caKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const leafKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + 7 * 24 * 3600_000);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=irsa-anywhere test CA',
-    notBefore,
-    notAfter,
-    keys: caKeys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: '02',
-    subject: 'CN=127.0.0.1',
-    issuer: ca.subject,
-    notBefore,
-    notAfter,
-    signingKey: caKeys.privateKey,
-    publicKey: leafKeys.publicKey,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'dns', value: 'localhost' },
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca),
-    ],
-  });
-  const pkcs8 = Buffer.from(await subtle.exportKey('pkcs8', leafKeys.privateKey)).toString('base64');
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
-  return { caPem: `${ca.toString('pem')}\n`, certPem: `${leaf.toString('pem')}\n`, keyPem };
+  // The project's one certificate issuer (src/core/certs), as the sandbox and the webhook use it.
+  const ca = await issueCa({ days: 7, commonName: 'irsa-anywhere test CA' });
+  const leaf = await issueServingCert({ ca, days: 7, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  return { caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
 }
 
 /** A plain HTTPS server on 127.0.0.1 with the test CA (for published-JWKS hosts and the like). */
