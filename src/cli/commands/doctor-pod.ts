@@ -4,7 +4,7 @@
  * applies), and runs the pure checks of src/core/doctor/pod-checks.ts.
  */
 import { type FetchedDocs, podChecks } from '../../core/doctor/pod-checks.js';
-import { renderChecks } from '../../core/doctor/render.js';
+import { renderChecks, verdictLine } from '../../core/doctor/render.js';
 import { IrsaError, UsageError } from '../../core/errors.js';
 import { parseDiscovery } from '../../core/issuer/published-check.js';
 import { podServiceAccountName } from '../../core/webhook/mutate.js';
@@ -41,7 +41,6 @@ export async function doctorPod(
 
   const checks = podChecks({ pod, namespace, serviceAccount, cluster, published });
   const failed = checks.filter((c) => c.status === 'fail');
-  const warned = checks.filter((c) => c.status === 'warn');
   const ok = failed.length === 0;
   if (ctx.debug) ctx.err(`doctor --pod: ${conn.server} (context ${conn.context})`);
   const text = [
@@ -49,9 +48,7 @@ export async function doctorPod(
     '',
     renderChecks(checks),
     '',
-    ok
-      ? `No check failed${warned.length ? ` (${warned.length} warning${warned.length === 1 ? '' : 's'})` : ''}.`
-      : `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}.`,
+    verdictLine(checks),
   ].join('\n');
   return {
     ok,

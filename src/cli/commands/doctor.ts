@@ -15,7 +15,7 @@ import {
   providerCheck,
   tlsCheck,
 } from '../../core/doctor/issuer-checks.js';
-import { renderChecks, renderTrace } from '../../core/doctor/render.js';
+import { renderChecks, renderTrace, verdictLine } from '../../core/doctor/render.js';
 import { kidCheck, tokenChecks, tokenFileCheck } from '../../core/doctor/token-checks.js';
 import { awsErrorText, check, type DoctorCheck } from '../../core/doctor/types.js';
 import { UsageError } from '../../core/errors.js';
@@ -247,9 +247,7 @@ function report(
       ? ['', "STS validation trace (the sandbox's own core, on this account's IAM state):", renderTrace(decision.trace)]
       : []),
     '',
-    ok
-      ? `No check failed${warned.length ? ` (${warned.length} warning${warned.length === 1 ? '' : 's'})` : ''}.`
-      : `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}.`,
+    verdictLine(checks),
   ].join('\n');
   return {
     ok,

@@ -20,3 +20,11 @@ export function renderTrace(trace: readonly CheckTrace[]): string {
   const width = Math.max(0, ...trace.map((t) => t.id.length));
   return trace.map((t) => `  ${t.status.padEnd(4)} ${t.id.padEnd(width)}  ${t.message}`).join('\n');
 }
+
+/** The closing line: `No check failed (1 warning).` or `2 checks failed: trust-policy, sts.` */
+export function verdictLine(checks: readonly DoctorCheck[]): string {
+  const failed = checks.filter((c) => c.status === 'fail');
+  const warned = checks.filter((c) => c.status === 'warn').length;
+  if (failed.length === 0) return `No check failed${warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.`;
+  return `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.id).join(', ')}.`;
+}

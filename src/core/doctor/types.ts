@@ -3,14 +3,13 @@
  * role ARN → IAM provider → discovery → JWKS → key → audience → thumbprint → role → trust policy → STS verdict).
  * Failures carry the error AWS would answer (code: text) and the fix.
  */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+import type { Check, CheckStatus } from '../checks.js';
 
-export interface DoctorCheck {
-  /** Stable id (scripts and tests match on it). */
-  id: string;
+export type { CheckStatus };
+
+/** A Check (stable id, status, message) with a title and, for failures, AWS's error and the fix. */
+export interface DoctorCheck extends Check {
   title: string;
-  status: CheckStatus;
-  message: string;
   /** The error users would see from AWS for this failure, `Code: message`. */
   awsError?: string;
   /** What to do about it. */
