@@ -93,7 +93,7 @@ export function encodeReview(
     out += `,"patch":"${base64(a.patchJson ?? JSON.stringify(a.patch))}","patchType":"JSONPatch"`;
   }
   if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
-  if (a.warnings && a.warnings.length > 0) out += `,"warnings":${JSON.stringify(a.warnings)}`;
+  if (a.warnings && a.warnings.length > 0) out += `,"warnings":${warningsJson(a.warnings)}`;
   return `${out}}}`;
 }
 
@@ -113,6 +113,20 @@ function base64(text: string): string {
     lastText = text;
   }
   return lastBase64;
+}
+
+let lastWarnings: readonly string[] = [];
+let lastWarningsJson = '[]';
+
+/** JSON of the warnings; pods of one workload get the same (mostly cached) strings, so the last result is kept. */
+function warningsJson(warnings: readonly string[]): string {
+  let same = warnings.length === lastWarnings.length;
+  for (let i = 0; same && i < warnings.length; i++) same = warnings[i] === lastWarnings[i];
+  if (!same) {
+    lastWarningsJson = JSON.stringify(warnings);
+    lastWarnings = warnings.slice();
+  }
+  return lastWarningsJson;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { LatencyHistogram } from './latency-histogram.js';
 
 /**
  * Prometheus metrics of the webhook, served on --metrics-port over plain HTTP. Every label has a small fixed set
@@ -19,17 +20,17 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/** Label values of the request metrics; '/mutate' first (slot 0), 'other' last. */
 const PATHS = ['/mutate', '/healthz', '/readyz', 'other'] as const;
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class WebhookMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'path' | 'code'>;
-  private readonly latency: Histogram<'path'>;
-  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+  private readonly latency: LatencyHistogram<(typeof PATHS)[number]>;
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly skippedChildren = new Map<string, { inc(): void }>();
   private readonly mutate200: { inc(n?: number): void } | undefined;
-  private readonly mutateLatency: { observe(v: number): void } | undefined;
   private readonly mutationsByMethod: Record<string, { inc(n?: number): void }>;
   readonly missingServiceAccounts: Counter;
   readonly internalErrors: Counter;
@@ -60,13 +61,14 @@ export class WebhookMetrics {
         this.pendingMutate200 = 0;
       },
     });
-    this.latency = new Histogram({
-      name: 'irsa_webhook_request_duration_seconds',
-      help: 'Time from request start to response end',
-      labelNames: ['path'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.latency = new LatencyHistogram(
+      'irsa_webhook_request_duration_seconds',
+      'Time from request start to response end',
+      'path',
+      PATHS,
+      LATENCY_BUCKETS,
+    );
+    this.registry.registerMetric(this.latency.asMetric());
     const mutations = new Counter({
       name: 'irsa_webhook_mutations_total',
       help: 'Pods patched with credentials, by method (web-identity or container-credentials)',
@@ -91,7 +93,6 @@ export class WebhookMetrics {
     });
     for (const r of SKIP_REASONS) this.skippedChildren.set(r, skipped.labels(r));
     this.mutate200 = this.requests.labels('/mutate', '200');
-    this.mutateLatency = this.latency.labels('/mutate');
     this.missingServiceAccounts = new Counter({
       name: 'irsa_webhook_missing_service_account_total',
       help: 'Pods whose ServiceAccount was not found, even after the lookup grace period',
@@ -142,10 +143,12 @@ export class WebhookMetrics {
     // The common case without building a key.
     if (code === 200 && path === '/mutate' && this.mutate200) {
       this.pendingMutate200++;
-      this.mutateLatency!.observe(seconds);
+      this.latency.observe(0, seconds);
       return;
     }
-    const p = (PATHS as readonly string[]).includes(path) ? path : 'other';
+    let slot = this.latency.slot(path);
+    if (slot === -1) slot = PATHS.length - 1;
+    const p = PATHS[slot];
     const key = `${p} ${code}`;
     let c = this.requestChildren.get(key);
     if (c === undefined) {
@@ -153,12 +156,7 @@ export class WebhookMetrics {
       this.requestChildren.set(key, c);
     }
     c.inc();
-    let h = this.latencyChildren.get(p);
-    if (h === undefined) {
-      h = this.latency.labels(p);
-      this.latencyChildren.set(p, h);
-    }
-    h.observe(seconds);
+    this.latency.observe(slot, seconds);
   }
 
   mutated(method: string | undefined): void {

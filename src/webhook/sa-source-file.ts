@@ -5,7 +5,7 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import { IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
 import { scanKubeList } from './list-scan.js';
-import { type ServiceAccountSource, saKey, slimServiceAccount } from './sa-source.js';
+import { type ServiceAccountSource, slimServiceAccount } from './sa-source.js';
 
 function digest(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
@@ -140,7 +140,9 @@ function firstNonSpace(buf: Buffer): number {
  * fails to parse is logged and the last good set kept.
  */
 export class FileServiceAccountSource implements ServiceAccountSource {
-  private map = new Map<string, KubeObject>();
+  /** namespace → name → ServiceAccount: two lookups of the request's own strings, no key built per pod. */
+  private map = new Map<string, Map<string, KubeObject>>();
+  private count = 0;
   /** Digests, not contents: a 10,000-ServiceAccount file is ~14 MB we need not keep. */
   private lastDigest: string | undefined;
   private lastBadDigest: string | undefined;
@@ -160,11 +162,11 @@ export class FileServiceAccountSource implements ServiceAccountSource {
   ) {}
 
   get(namespace: string, name: string): KubeObject | undefined {
-    return this.map.get(saKey(namespace, name));
+    return this.map.get(namespace)?.get(name);
   }
 
   size(): number {
-    return this.map.size;
+    return this.count;
   }
 
   /** The first load must succeed: a webhook started on a broken file would skip every pod. */
@@ -194,14 +196,23 @@ export class FileServiceAccountSource implements ServiceAccountSource {
 
   private apply(content: Buffer, digest: string): void {
     if (digest === this.lastDigest) return;
-    const next = new Map<string, KubeObject>();
+    const next = new Map<string, Map<string, KubeObject>>();
+    let count = 0;
     forEachServiceAccount(content, this.file, (sa) => {
       const slim = slimServiceAccount(sa, this.options.annotationPrefix);
-      next.set(saKey(slim.metadata?.namespace as string, slim.metadata?.name as string), slim);
+      const namespace = slim.metadata?.namespace as string;
+      let byName = next.get(namespace);
+      if (byName === undefined) {
+        byName = new Map();
+        next.set(namespace, byName);
+      }
+      if (!byName.has(slim.metadata?.name as string)) count++;
+      byName.set(slim.metadata?.name as string, slim);
     });
     this.map = next;
+    this.count = count;
     this.lastDigest = digest;
-    this.options.onReload?.(next.size);
+    this.options.onReload?.(count);
   }
 
   private schedule(): void {
@@ -220,7 +231,7 @@ export class FileServiceAccountSource implements ServiceAccountSource {
       this.apply(content, d);
     } catch (e) {
       this.lastBadDigest = d;
-      this.options.onError?.(`${(e as Error).message}; keeping the previous ${this.map.size} ServiceAccounts`);
+      this.options.onError?.(`${(e as Error).message}; keeping the previous ${this.count} ServiceAccounts`);
     }
   }
 

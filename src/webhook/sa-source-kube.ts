@@ -202,7 +202,10 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
         this.fetched.set(saKey(namespace, name), { sa: slim, at: Date.now() });
         return slim;
       } catch (e) {
-        lastError = (e as { code?: number }).code === 404 ? undefined : e;
+        // A last attempt cut short by the deadline says less than the API error before it: keep that one.
+        if (!(e instanceof DeadlineError && lastError !== undefined)) {
+          lastError = (e as { code?: number }).code === 404 ? undefined : e;
+        }
       }
       const wait = Math.min(this.options.lookupRetryMs ?? 100, deadline - Date.now());
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -223,10 +226,12 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
   }
 }
 
+class DeadlineError extends Error {}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

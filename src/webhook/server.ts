@@ -158,8 +158,8 @@ export class WebhookServer {
 
   private receive(req: IncomingMessage, res: ServerResponse, start: number): void {
     const type = req.headers['content-type'];
-    const media = type === undefined ? '' : type.split(';', 1)[0].trim().toLowerCase();
-    if (media !== 'application/json') {
+    // The API server sends exactly `application/json`; anything else is parsed as a media type.
+    if (type !== JSON_TYPE && (type === undefined || type.split(';', 1)[0].trim().toLowerCase() !== JSON_TYPE)) {
       this.send(res, '/mutate', start, 415, TEXT_TYPE, BAD_CONTENT_TYPE);
       return;
     }

@@ -147,8 +147,10 @@ describe('Kubernetes ServiceAccount source', () => {
 
   test('a GET that keeps failing (not 404) becomes an internal error → fail-open warning', async (t) => {
     const { kube, source } = await setup(t);
-    const w = await startTestWebhook(t, { source, lookupGraceMs: 400 });
-    kube.failNext(/serviceaccounts\/broken$/, 500, { count: 100 });
+    // A grace period long enough for the first GET (client set-up, TLS) to finish on a loaded machine: with 400 ms
+    // it could time out instead, and the warning then names the timeout rather than the HTTP 500.
+    const w = await startTestWebhook(t, { source, lookupGraceMs: 2000 });
+    kube.failNext(/serviceaccounts\/broken$/, 500, { count: 1000 });
     const res = await send(w.url, w.pki.caPem, { body: review(pod('broken')), contentType: JSON_CT });
     const b = res.json();
     assert.equal(b.response.allowed, true);

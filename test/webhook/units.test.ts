@@ -143,6 +143,21 @@ describe('AdmissionReview encoding', () => {
       { op: 'add', path: '/a', value: 'é' },
     ]);
   });
+
+  test('the kept last patch and warnings never leak into the next answer', () => {
+    const r = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' };
+    const answer = (patchValue: string, warnings: string[]) => {
+      const patch = [{ op: 'add' as const, path: '/a', value: patchValue }];
+      const out = JSON.parse(encodeReview(r, 'u', { allowed: true, patch, warnings }));
+      return [JSON.parse(Buffer.from(out.response.patch, 'base64').toString('utf8'))[0].value, out.response.warnings];
+    };
+    const reused = ['one'];
+    assert.deepEqual(answer('x', reused), ['x', ['one']]);
+    assert.deepEqual(answer('y', ['two', 'three']), ['y', ['two', 'three']]);
+    reused.push('changed after encoding');
+    assert.deepEqual(answer('x', reused), ['x', ['one', 'changed after encoding']]);
+    assert.deepEqual(answer('x', ['one']), ['x', ['one']]);
+  });
 });
 
 describe('certificates', () => {

@@ -217,15 +217,18 @@ export interface PodConfig {
   /** Pod `token-expiration`, clamped; undefined = use the ServiceAccount's. */
   expirationSeconds?: number;
   /** Container names never touched (initContainers and containers alike). */
-  skipContainers: Set<string>;
+  skipContainers: ReadonlySet<string>;
   warnings: string[];
 }
+
+/** Shared by every pod without skip-containers (read-only, so one instance serves all). */
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 export function parsePodAnnotations(annotations: Annotations, prefix: string): PodConfig {
   const keys = keysFor(prefix);
   // Most pods carry none of our annotations: one scan of their keys instead of six lookups.
   if (!hasPrefixed(annotations, keys.slash))
-    return { expirationSeconds: undefined, skipContainers: new Set(), warnings: [] };
+    return { expirationSeconds: undefined, skipContainers: NO_NAMES, warnings: [] };
   const warnings: string[] = [];
   let expirationSeconds: number | undefined;
   const exp = get(annotations, keys.tokenExpiration);

@@ -30,10 +30,12 @@ export const STS_REGIONAL_ENV = 'AWS_STS_REGIONAL_ENDPOINTS';
 /** An env entry to inject, with its JSON text (the patch is written as text without stringifying it again). */
 export interface PlannedEnv extends EnvVar {
   readonly json: string;
+  /** Text of the patch ops that append this entry, by JSON pointer (mutate.ts fills it). */
+  readonly ops: Map<string, string>;
 }
 
 export function plannedEnv(name: string, value: string): PlannedEnv {
-  return { name, value, json: JSON.stringify({ name, value }) };
+  return { name, value, json: JSON.stringify({ name, value }), ops: new Map() };
 }
 
 /**
@@ -51,6 +53,15 @@ export interface InjectionPlan {
   mountPath: string;
   /** JSON text of the volumeMount `{name, readOnly: true, mountPath}`. */
   mountJson: string;
+  /** Text of the patch ops that append the mount, by JSON pointer (mutate.ts fills it). */
+  mountOps: Map<string, string>;
+  /** Text of the ops that create a container's env with every planned entry, by JSON pointer (mutate.ts fills it). */
+  allEnvOps: Map<string, string>;
+}
+
+/** How many entries a container that defines none of them gets: all of the plan's. */
+export function plannedCount(plan: InjectionPlan): number {
+  return (plan.sts ? 1 : 0) + plan.region.length + 2;
 }
 
 export function injectionPlan(
@@ -70,6 +81,8 @@ export function injectionPlan(
     volumeName,
     mountPath,
     mountJson: JSON.stringify(volumeMount(volumeName, mountPath)),
+    mountOps: new Map(),
+    allEnvOps: new Map(),
   };
 }
 

@@ -53,6 +53,7 @@ import {
   type InjectionPlan,
   injectionPlan,
   type PlannedEnv,
+  plannedCount,
   usesEnvFrom,
   volumeMount,
   WEB_IDENTITY_ENV,
@@ -104,6 +105,8 @@ interface ServiceAccountDerived {
   plans: Array<InjectionPlan | undefined>;
   /** JSON text of the web-identity token volume with the ServiceAccount's expiration. */
   volumeJson?: string;
+  /** Text of the patch op that appends that volume, by JSON pointer. */
+  volumeOps: Map<string, string>;
   /** The container-credentials settings the cc plans were built from (the config file reload replaces them). */
   ccFor?: ContainerCredentialsSettings;
 }
@@ -126,6 +129,7 @@ function derive(serviceAccount: KubeObject | undefined, settings: WebhookSetting
       region: settings.region,
     }),
     plans: [],
+    volumeOps: new Map(),
   };
   if (serviceAccount) derivedBySa.set(serviceAccount, d);
   else derivedBySettings.set(settings, d);
@@ -271,7 +275,8 @@ export function mutatePod(
   const existing = findNamed(spec.volumes, volume.name);
   if (existing === undefined) {
     const json = volumeJson ?? JSON.stringify(volume);
-    if (Array.isArray(spec.volumes)) patch.add('/spec/volumes/-', volume, json);
+    if (Array.isArray(spec.volumes))
+      patch.add('/spec/volumes/-', volume, json, volumeJson ? derived.volumeOps : undefined);
     else patch.add('/spec/volumes', [volume], `[${json}]`);
   } else if (!isProjectedToken(existing)) {
     warnings.push(`volume ${volume.name} already exists and is not a projected token; kept as is`);
@@ -292,14 +297,18 @@ export function mutatePod(
       const paths = env.length > 0 || change.mount ? containerPaths(field, i) : undefined;
       if (paths && env.length > 0) {
         if (Array.isArray(container.env)) {
-          for (const e of env) patch.add(paths.envAppend, copyEnv(e), e.json);
+          for (const e of env) patch.add(paths.envAppend, copyEnv(e), e.json, e.ops);
         } else {
-          patch.add(paths.env, env.map(copyEnv), `[${env.map(envJson).join(',')}]`);
+          // Entries are a subset of the plan in plan order: as many as the plan has means all of them.
+          const all = env.length === plannedCount(plan);
+          const cached = all ? plan.allEnvOps : undefined;
+          const text = cached?.has(paths.env) ? '' : `[${env.map(envJson).join(',')}]`;
+          patch.add(paths.env, env.map(copyEnv), text, cached);
         }
       }
       if (paths && change.mount) {
         const mount = volumeMount(plan.volumeName, plan.mountPath);
-        if (Array.isArray(container.volumeMounts)) patch.add(paths.mountsAppend, mount, plan.mountJson);
+        if (Array.isArray(container.volumeMounts)) patch.add(paths.mountsAppend, mount, plan.mountJson, plan.mountOps);
         else patch.add(paths.mounts, [mount], `[${plan.mountJson}]`);
       }
       if (env.length > 0 && usesEnvFrom(container)) {
@@ -314,12 +323,7 @@ export function mutatePod(
       }
     }
   }
-  if (envFromContainers !== undefined) {
-    warnings.push(
-      `envFrom in container(s) ${envFromContainers.join(', ')}: the injected AWS_* env overrides the same names ` +
-        'from envFrom; set them under env to keep yours',
-    );
-  }
+  if (envFromContainers !== undefined) warnings.push(envFromWarning(envFromContainers));
 
   if (patch.ops.length > 0 && settings.tokenFsGroup !== undefined && !windows) {
     const sc = spec.securityContext;
@@ -368,14 +372,55 @@ class PatchBuilder {
   readonly ops: JsonPatchOp[] = [];
   private readonly parts: string[] = [];
 
-  add(path: string, value: unknown, valueJson: string): void {
+  /**
+   * `opCache`: the op texts of this cached value by path, so a repeated op is not written out again; `valueJson` is
+   * only read on a miss.
+   */
+  add(path: string, value: unknown, valueJson: string, opCache?: Map<string, string>): void {
     this.ops.push({ op: 'add', path, value });
-    this.parts.push(`{"op":"add","path":"${path}","value":${valueJson}}`);
+    let text = opCache?.get(path);
+    if (text === undefined) {
+      text = `{"op":"add","path":"${path}","value":${valueJson}}`;
+      // Paths come from a bounded set (containerPaths caches 64 per field); a pathological pod is not cached.
+      if (opCache !== undefined && opCache.size < 64) opCache.set(path, text);
+    }
+    this.parts.push(text);
   }
 
+  /** Pods of one workload produce the same op texts (the same cached strings): the last join is reused. */
   json(): string {
-    return `[${this.parts.join(',')}]`;
+    const parts = this.parts;
+    const last = lastPatch.parts;
+    if (parts.length === last.length) {
+      let same = true;
+      for (let i = 0; i < parts.length && same; i++) same = parts[i] === last[i];
+      if (same) return lastPatch.json;
+    }
+    const json = `[${parts.join(',')}]`;
+    lastPatch = { parts, json };
+    return json;
   }
+}
+
+let lastPatch: { parts: readonly string[]; json: string } = { parts: [], json: '[]' };
+
+/**
+ * The envFrom warning, one string per container-name list: pods of a workload share it, so the server's
+ * warnings JSON is not rebuilt per pod (admission.ts compares warnings by identity first).
+ */
+const envFromWarnings = new Map<string, string>();
+
+function envFromWarning(containers: string[]): string {
+  const names = containers.join(', ');
+  let w = envFromWarnings.get(names);
+  if (w === undefined) {
+    w =
+      `envFrom in container(s) ${names}: the injected AWS_* env overrides the same names ` +
+      'from envFrom; set them under env to keep yours';
+    // Bounded: container names come from pods, and a cache must not grow with hostile input.
+    if (envFromWarnings.size < 256) envFromWarnings.set(names, w);
+  }
+  return w;
 }
 
 function copyEnv(e: PlannedEnv): { name: string; value: string } {
