@@ -411,7 +411,7 @@ let lastPatch: { parts: readonly string[]; json: string } = { parts: [], json: '
 const envFromWarnings = new Map<string, string>();
 
 function envFromWarning(containers: string[]): string {
-  const names = containers.join(', ');
+  const names = containers.length === 1 ? containers[0] : containers.join(', ');
   let w = envFromWarnings.get(names);
   if (w === undefined) {
     w =
