@@ -19,9 +19,11 @@ interface HistogramValue {
 export class LatencyHistogram<V extends string> {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  /** Per label value: a count per bucket (last slot: above every bound), then the sum and the total count. */
+  /** Per label value: a count per bucket, one above every bound, and the total. */
   private readonly counts: Float64Array[];
   private readonly sums: Float64Array;
+  /** Slots in the order they were first observed: prom-client lists label values that way. */
+  private order: number[] = [];
 
   constructor(
     readonly name: string,
@@ -30,7 +32,8 @@ export class LatencyHistogram<V extends string> {
     private readonly values: readonly V[],
     private readonly buckets: readonly number[],
   ) {
-    this.counts = values.map(() => new Float64Array(buckets.length + 1));
+    // Per bucket, then one slot above every bound, then the total.
+    this.counts = values.map(() => new Float64Array(buckets.length + 2));
     this.sums = new Float64Array(values.length);
   }
 
@@ -39,15 +42,20 @@ export class LatencyHistogram<V extends string> {
     return this.values.indexOf(value as V);
   }
 
+  /** A value that is not a finite number is ignored (prom-client throws; a metric must never fail a request). */
   observe(slot: number, seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
     const b = this.buckets;
     let i = 0;
     while (i < b.length && seconds > b[i]) i++;
-    this.counts[slot][i]++;
+    const counts = this.counts[slot];
+    if (counts[b.length + 1] === 0) this.order.push(slot);
+    counts[i]++;
+    counts[b.length + 1]++;
     this.sums[slot] += seconds;
   }
 
-  /** The metric as prom-client's Histogram#get returns it: label values in their fixed order, observed ones only. */
+  /** The metric as prom-client's Histogram#get returns it: observed label values, in first-observed order. */
   async get(): Promise<{
     name: string;
     help: string;
@@ -57,11 +65,9 @@ export class LatencyHistogram<V extends string> {
   }> {
     const values: HistogramValue[] = [];
     const bucketName = `${this.name}_bucket`;
-    for (let s = 0; s < this.values.length; s++) {
+    for (const s of this.order) {
       const counts = this.counts[s];
-      let total = 0;
-      for (const c of counts) total += c;
-      if (total === 0) continue;
+      const total = counts[this.buckets.length + 1];
       const labelValue = this.values[s];
       let acc = 0;
       for (let i = 0; i < this.buckets.length; i++) {
@@ -90,6 +96,7 @@ export class LatencyHistogram<V extends string> {
   reset(): void {
     for (const c of this.counts) c.fill(0);
     this.sums.fill(0);
+    this.order = [];
   }
 
   /** For Registry#registerMetric, whose type lists only prom-client's own classes; it reads name and get(). */

@@ -188,6 +188,8 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     const api = this.api;
     if (!api) return undefined;
     let lastError: unknown;
+    // Whether the API answered at all (404 or an error): an attempt that then times out says less than that answer.
+    let answered = false;
     for (;;) {
       const cached = this.get(namespace, name);
       if (cached) return cached;
@@ -202,10 +204,10 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
         this.fetched.set(saKey(namespace, name), { sa: slim, at: Date.now() });
         return slim;
       } catch (e) {
-        // A last attempt cut short by the deadline says less than the API error before it: keep that one.
-        if (!(e instanceof DeadlineError && lastError !== undefined)) {
+        if (!(e instanceof DeadlineError)) {
+          answered = true;
           lastError = (e as { code?: number }).code === 404 ? undefined : e;
-        }
+        } else if (!answered) lastError = e;
       }
       const wait = Math.min(this.options.lookupRetryMs ?? 100, deadline - Date.now());
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -158,6 +158,24 @@ describe('Kubernetes ServiceAccount source', () => {
   });
 });
 
+describe('Kubernetes ServiceAccount source: what a lookup reports when the API stops answering', () => {
+  test('404, then retries that time out: not found (the pod is admitted without credentials, not an error)', async (t) => {
+    const { kube, source } = await setup(t);
+    await source.start();
+    kube.failNext(/serviceaccounts\/ghost$/, 404);
+    kube.delayNext(/serviceaccounts\/ghost$/, 3000, { count: 100 });
+    assert.equal(await source.lookup('default', 'ghost', 2500), undefined);
+  });
+
+  test('500, then retries that time out: the API error is what the lookup reports', async (t) => {
+    const { kube, source } = await setup(t);
+    await source.start();
+    kube.failNext(/serviceaccounts\/flaky$/, 500);
+    kube.delayNext(/serviceaccounts\/flaky$/, 3000, { count: 100 });
+    await assert.rejects(source.lookup('default', 'flaky', 2500), /lookup failed \(HTTP 500/);
+  });
+});
+
 function delegate(s: KubeServiceAccountSource) {
   return {
     get ready() {

@@ -12,8 +12,12 @@ const PATHS = ['/mutate', '/healthz', '/readyz', 'other'] as const;
 const NAME = 'irsa_webhook_request_duration_seconds';
 const HELP = 'Time from request start to response end';
 
-// Exactly on bucket bounds (le is inclusive), between them, above the last one, and zero.
+// Exactly on bucket bounds (le is inclusive), between them, above the last one, and zero; label values first seen
+// in another order than PATHS (a kubelet probe usually comes before the first admission): prom-client lists them in
+// first-observed order.
 const OBSERVATIONS: Array<[(typeof PATHS)[number], number]> = [
+  ['other', 0.75],
+  ['/healthz', 0.002],
   ['/mutate', 0],
   ['/mutate', 0.0005],
   ['/mutate', 0.00051],
@@ -69,6 +73,18 @@ describe('LatencyHistogram', () => {
     assert.match(await ours.metrics(), /_count\{path="\/mutate"\} 1/);
     ours.resetMetrics();
     assert.doesNotMatch(await ours.metrics(), /_count/);
+  });
+
+  test('a value that is not a finite number is ignored rather than thrown (prom-client throws)', async () => {
+    const ours = new Registry();
+    const l = new LatencyHistogram(NAME, HELP, 'path', PATHS, LATENCY_BUCKETS);
+    ours.registerMetric(l.asMetric());
+    l.observe(0, Number.NaN);
+    l.observe(0, Number.POSITIVE_INFINITY);
+    l.observe(0, 0.01);
+    const text = await ours.metrics();
+    assert.match(text, /_count\{path="\/mutate"\} 1\n/);
+    assert.match(text, /_sum\{path="\/mutate"\} 0.01\n/);
   });
 
   test('slot() is -1 for a value outside the fixed set', () => {

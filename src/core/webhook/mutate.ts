@@ -417,8 +417,9 @@ function envFromWarning(containers: string[]): string {
     w =
       `envFrom in container(s) ${names}: the injected AWS_* env overrides the same names ` +
       'from envFrom; set them under env to keep yours';
-    // Bounded: container names come from pods, and a cache must not grow with hostile input.
-    if (envFromWarnings.size < 256) envFromWarnings.set(names, w);
+    // Bounded in count and size: container names come from pods (not validated yet at admission), and a cache
+    // must not grow with hostile input.
+    if (envFromWarnings.size < 256 && names.length <= 256) envFromWarnings.set(names, w);
   }
   return w;
 }
