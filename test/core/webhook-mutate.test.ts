@@ -356,6 +356,35 @@ describe('annotations on the ServiceAccount and the pod', () => {
   });
 });
 
+describe('--compose-role-arn with --aws-account-id (upstream takes the account from EC2 IMDS)', () => {
+  const compose = (partition = 'aws') => settings({ composeRoleArn: { partition, accountId: '444455556666' } });
+  const roleEnv = (p: KubeObject, s: KubeObject, st: WebhookSettings) => envOf(run(p, s, st).out.spec.containers[0]);
+
+  test('a role name becomes an ARN in the account and the region partition; a path stays a path', () => {
+    const name = sa({ 'eks.amazonaws.com/role-arn': 'orders-api' });
+    assert.equal(roleEnv(pod(), name, compose()).AWS_ROLE_ARN, 'arn:aws:iam::444455556666:role/orders-api');
+    const withPath = sa({ 'eks.amazonaws.com/role-arn': 'team-a/orders-api' });
+    assert.equal(roleEnv(pod(), withPath, compose()).AWS_ROLE_ARN, 'arn:aws:iam::444455556666:role/team-a/orders-api');
+    assert.equal(roleEnv(pod(), name, compose('aws-cn')).AWS_ROLE_ARN, 'arn:aws-cn:iam::444455556666:role/orders-api');
+  });
+
+  test('a full ARN is used as written, another account included', () => {
+    assert.equal(roleEnv(pod(), sa(), compose()).AWS_ROLE_ARN, ROLE);
+  });
+
+  test('without the flag a role name is not an ARN: warned, not injected (as before)', () => {
+    const { result } = run(pod(), sa({ 'eks.amazonaws.com/role-arn': 'orders-api' }));
+    assert.deepEqual(result.patch, []);
+    assert.match(result.warnings.join('\n'), /"orders-api" on ServiceAccount team\/app is not an IAM role ARN/);
+  });
+
+  test('a composed value that is still no role ARN is warned about and not injected', () => {
+    const { result } = run(pod(), sa({ 'eks.amazonaws.com/role-arn': 'bad name' }), compose());
+    assert.deepEqual(result.patch, []);
+    assert.match(result.warnings.join('\n'), /arn:aws:iam::444455556666:role\/bad name.*is not an IAM role ARN/);
+  });
+});
+
 describe('improvements over upstream', () => {
   test('(a) unknown fields, gRPC probes and sidecar restartPolicy survive: no container is rewritten', () => {
     const p = pod({

@@ -252,6 +252,40 @@ describe('irsa webhook serve', () => {
     assert.equal(await s.exited, 0);
   });
 
+  test('--compose-role-arn --aws-account-id: a role name on the ServiceAccount is injected as an ARN', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(
+      join(dir, 'sa.yaml'),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': 'orders-api' } },
+      }),
+    );
+    const s = await serve(t, [
+      ...(await certFiles(dir)),
+      '--service-accounts-file',
+      join(dir, 'sa.yaml'),
+      '--compose-role-arn=true',
+      '--aws-account-id',
+      '444455556666',
+      '--aws-default-region',
+      'us-gov-west-1',
+    ]);
+    const pki = await testPki();
+    const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
+      body: review(pod()),
+      contentType: 'application/json',
+    });
+    const env = decodePatch(res.json().response).find((op) => op.path.endsWith('/env'))?.value as Array<{
+      name: string;
+      value: string;
+    }>;
+    assert.equal(env.find((e) => e.name === 'AWS_ROLE_ARN')?.value, 'arn:aws-us-gov:iam::444455556666:role/orders-api');
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  });
+
   test('bad flags and files fail at start with one line', async (t) => {
     const dir = tempDir(t);
     const r1 = await runCli(['webhook', 'serve', '--token-expiration', '100', '--service-accounts-file', '/nope']);
@@ -276,5 +310,15 @@ describe('irsa webhook serve', () => {
     const r4 = await runCli(['webhook', 'serve', '--service-account-lookup-grace-period', '2x']);
     assert.equal(r4.code, 1);
     assert.match(r4.stderr, /must be a duration such as 2s or 500ms/);
+    const r5 = await runCli(['webhook', 'serve', '--compose-role-arn']);
+    assert.equal(r5.code, 1);
+    assert.match(r5.stderr, /--compose-role-arn needs --aws-account-id/);
+    const r6 = await runCli(['webhook', 'serve', '--compose-role-arn', '--aws-account-id', '1234']);
+    assert.equal(r6.code, 1);
+    assert.match(r6.stderr, /--aws-account-id must be 12 digits, got: 1234/);
+    const r7 = await runCli(['webhook', 'serve', '--compose-role-arn=maybe', '--aws-account-id', '444455556666']);
+    assert.equal(r7.code, 1);
+    assert.match(r7.stderr, /--compose-role-arn takes true or false, got: maybe/);
+    for (const r of [r5, r6, r7]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 });

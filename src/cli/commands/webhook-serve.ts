@@ -1,5 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import pino from 'pino';
+import { partitionForRegion } from '../../core/aws/arn.js';
 import { IrsaError, UsageError } from '../../core/errors.js';
 import {
   type ContainerCredentialsSettings,
@@ -29,6 +30,8 @@ export interface ServeOptions {
   awsDefaultRegion: string;
   stsRegionalEndpoint?: boolean;
   tokenFsGroup?: number;
+  composeRoleArn?: string | boolean;
+  awsAccountId?: string;
   serviceAccountLookupGracePeriod: number;
   metricsPort: number;
   kubeconfig?: string;
@@ -181,8 +184,21 @@ function settingsFrom(opts: ServeOptions): WebhookSettings {
   if (opts.tokenExpiration < 600) {
     throw new UsageError(`--token-expiration must be at least 600 seconds, got: ${opts.tokenExpiration}`);
   }
+  const compose = goBool(opts.composeRoleArn, '--compose-role-arn');
+  if (opts.awsAccountId !== undefined && !/^\d{12}$/.test(opts.awsAccountId)) {
+    throw new UsageError(`--aws-account-id must be 12 digits, got: ${opts.awsAccountId}`);
+  }
+  if (compose && opts.awsAccountId === undefined) {
+    // Upstream reads account and region from EC2 IMDS at start-up, which clusters off EC2 do not have.
+    throw new UsageError(
+      '--compose-role-arn needs --aws-account-id (the account whose role names the annotations hold)',
+    );
+  }
   return {
     ...DEFAULT_WEBHOOK_SETTINGS,
+    ...(compose
+      ? { composeRoleArn: { partition: partitionForRegion(opts.awsDefaultRegion), accountId: opts.awsAccountId! } }
+      : {}),
     annotationPrefix: opts.annotationPrefix,
     audience: opts.tokenAudience,
     mountPath: opts.tokenMountPath,
@@ -191,6 +207,16 @@ function settingsFrom(opts: ServeOptions): WebhookSettings {
     stsRegionalEndpoints: Boolean(opts.stsRegionalEndpoint),
     ...(opts.tokenFsGroup !== undefined ? { tokenFsGroup: opts.tokenFsGroup } : {}),
   };
+}
+
+/** A Go boolean flag as the EKS webhook's args write it: bare, `=true` or `=false`. */
+function goBool(value: string | boolean | undefined, flag: string): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  const v = value.replace(/^=/, '').toLowerCase();
+  if (v === 'true' || v === '1' || v === 't') return true;
+  if (v === 'false' || v === '0' || v === 'f') return false;
+  throw new UsageError(`${flag} takes true or false, got: ${value}`);
 }
 
 function checkPort(port: number, flag: string): void {

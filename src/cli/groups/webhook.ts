@@ -39,6 +39,8 @@ export function registerWebhookCommands(program: Command): void {
     .option('--aws-default-region <region>', 'region injected when the ServiceAccount sets none', '')
     .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
     .option('--token-fs-group <gid>', 'opt-in: fsGroup for mutated pods that set none', intOption('--token-fs-group'))
+    .option('--compose-role-arn [bool]', 'a role-arn value without "arn:" is a role name in --aws-account-id')
+    .option('--aws-account-id <id>', 'account for --compose-role-arn (the EKS webhook reads it from EC2 IMDS)')
     .option(
       '--service-account-lookup-grace-period <duration>',
       'live GET window for a ServiceAccount not yet cached: Go duration (2s, 500ms) or milliseconds (EKS: 0)',

@@ -77,6 +77,15 @@ function envValue(container: Json, name: string): string | undefined {
   return e && typeof e.value === 'string' ? e.value : undefined;
 }
 
+/** The AWS_ROLE_ARN a container got for a role-name annotation, when it is that name composed into a role ARN. */
+function composedArn(containers: Json[], roleName: string): string | undefined {
+  for (const c of containers) {
+    const v = envValue(c, 'AWS_ROLE_ARN');
+    if (v?.endsWith(`:role/${roleName}`) && parseRoleArn(v)) return v;
+  }
+  return undefined;
+}
+
 function containersOf(spec: Json): Json[] {
   return [...arr(spec.initContainers), ...arr(spec.containers)];
 }
@@ -160,7 +169,16 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
           fix: 'remove the whitespace from the annotation value, then recreate the pod',
         },
       );
+    } else if (!roleArn.includes('arn:') && composedArn(containers, roleArn) !== undefined) {
+      // A role name the webhook turned into an ARN (--compose-role-arn --aws-account-id): the pod shows which.
+      add(
+        'role-arn-valid',
+        'Role ARN',
+        'pass',
+        `a role name, injected as ${composedArn(containers, roleArn)} (webhook --compose-role-arn)`,
+      );
     } else if (!parseRoleArn(roleArn)) {
+      const name = !roleArn.includes('arn:');
       add(
         'role-arn-valid',
         'Role ARN',
@@ -168,7 +186,9 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         `${JSON.stringify(roleArn)} is not a role ARN (arn:aws:iam::<12 digits>:role/<name>)`,
         {
           awsError: `ValidationError: ${MSG_REQUEST_ARN_INVALID}`,
-          fix: 'correct the annotation value (copy the role ARN from IAM), then recreate the pod',
+          fix: name
+            ? 'write the full role ARN (copy it from IAM), or run the webhook with --compose-role-arn --aws-account-id <account>; then recreate the pod'
+            : 'correct the annotation value (copy the role ARN from IAM), then recreate the pod',
         },
       );
     } else add('role-arn-valid', 'Role ARN', 'pass', 'a well-formed role ARN');

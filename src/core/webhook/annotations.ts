@@ -145,6 +145,18 @@ export interface ServiceAccountDefaults {
   stsRegionalEndpoints: boolean;
   expirationSeconds: number;
   region: string;
+  /** `--compose-role-arn`: a role-arn value without `arn:` is a role name in this partition and account. */
+  composeRoleArn?: RoleArnBase;
+}
+
+export interface RoleArnBase {
+  partition: string;
+  accountId: string;
+}
+
+/** Upstream's rule (cache.go): a value that does not contain `arn:` becomes `arn:<partition>:iam::<account>:role/<value>`. */
+export function composeRoleArn(value: string, base: RoleArnBase): string {
+  return value.includes('arn:') ? value : `arn:${base.partition}:iam::${base.accountId}:role/${value}`;
 }
 
 /** What upstream's cache stores for a ServiceAccount (`addSA`), plus our region and warnings. */
@@ -156,7 +168,8 @@ export function parseServiceAccountAnnotations(
   const warnings: string[] = [];
   const key = (name: string) => `${prefix}/${name}`;
 
-  const roleArn = get(annotations, key(ANNOTATIONS.roleArn));
+  let roleArn = get(annotations, key(ANNOTATIONS.roleArn));
+  if (roleArn && defaults.composeRoleArn) roleArn = composeRoleArn(roleArn, defaults.composeRoleArn);
 
   let audience = defaults.audience;
   const aud = get(annotations, key(ANNOTATIONS.audience));

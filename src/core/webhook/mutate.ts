@@ -38,6 +38,8 @@
  *     expiration defaults apply (upstream hard-codes false/86400 there).
  * (k) Pods labelled `eks.amazonaws.com/skip-pod-identity-webhook` are skipped here too, not only by the
  *     objectSelector (which a hand-written MutatingWebhookConfiguration may lack).
+ * (l) `settings.composeRoleArn` (upstream's --compose-role-arn) composes role names into ARNs from a configured
+ *     account and partition; upstream reads them from EC2 IMDS, which clusters off EC2 do not have.
  */
 import { parseRoleArn, partitionForRegion } from '../aws/arn.js';
 import {
@@ -127,6 +129,7 @@ function derive(serviceAccount: KubeObject | undefined, settings: WebhookSetting
       stsRegionalEndpoints: settings.stsRegionalEndpoints,
       expirationSeconds: settings.expirationSeconds,
       region: settings.region,
+      composeRoleArn: settings.composeRoleArn,
     }),
     plans: [],
     volumeOps: new Map(),

@@ -26,6 +26,12 @@ export interface WebhookSettings {
    * token on any kubelet. Undefined (the default) = never touch the pod's securityContext.
    */
   tokenFsGroup?: number;
+  /**
+   * `--compose-role-arn` with `--aws-account-id`: a role-arn annotation without `arn:` names a role in this account
+   * (and the partition of `--aws-default-region`), so manifests carry role names that stay valid across accounts.
+   * Undefined (the default) = values are used as written.
+   */
+  composeRoleArn?: { partition: string; accountId: string };
 }
 
 /** Upstream's `--container-credentials-*` flags plus the identities of `--watch-container-credentials-config`. */
