@@ -258,7 +258,8 @@ test('deploy/ kustomize base renders exactly what `irsa webhook manifests` print
   const kustomize = spawnSync('kubectl', ['kustomize', join(ROOT, 'deploy')], { encoding: 'utf8' });
   assert.equal(kustomize.status, 0, kustomize.stderr);
   const fromDeploy = parseAllDocuments(kustomize.stdout).map((d) => d.toJS() as Obj);
-  const cli = await runCli(['webhook', 'manifests']);
+  // deploy/ sets no region: the CLI's default region comes from the environment, so none is given here.
+  const cli = await runCli(['webhook', 'manifests'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
   assert.equal(cli.code, 0, cli.stderr);
   const fromCli = parseAllDocuments(cli.stdout).map((d) => d.toJS() as Obj);
   assert.deepEqual(fromDeploy.map(key).sort(), fromCli.map(key).sort());
@@ -282,12 +283,17 @@ test('webhook manifests: container args are flags `irsa webhook serve` declares;
   const help = await runCli(['webhook', 'serve', '--help']);
   const declared = new Set([...help.stdout.matchAll(/--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
   for (const tls of ['self-managed', 'cert-manager', 'files']) {
-    const r = await runCli(['--output', 'json', 'webhook', 'manifests', '--tls', tls]);
+    const r = await runCli(
+      ['--output', 'json', 'webhook', 'manifests', '--tls', tls, '--aws-account-id', '111122223333'],
+      { env: { AWS_REGION: 'ap-south-1' } },
+    );
     assert.equal(r.code, 0, r.stderr);
     const deploy = JSON.parse(r.stdout).data.objects.find((o: Obj) => o.kind === 'Deployment');
     const args: string[] = deploy.spec.template.spec.containers[0].args;
     assert.deepEqual(args.slice(0, 2), ['webhook', 'serve']);
     for (const a of args.slice(2)) assert.ok(declared.has(a.split('=')[0]), `${tls}: ${a} is not a webhook serve flag`);
+    assert.ok(args.includes('--aws-default-region=ap-south-1'), 'region from $AWS_REGION');
+    assert.ok(args.includes('--compose-role-arn') && args.includes('--aws-account-id=111122223333'));
   }
   const fail = await runCli(['webhook', 'manifests', '--failure-policy', 'Fail', '--namespace', 'identity']);
   assert.equal(fail.code, 0);

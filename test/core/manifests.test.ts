@@ -289,6 +289,19 @@ test('webhook manifests: TLS modes', () => {
   assert.deepEqual(webhookServeArgs('x', 'files').slice(0, 2), ['--port=8443', '--metrics-port=9999']);
 });
 
+test('webhook manifests: region and role-name account become serve flags; bad values refused', () => {
+  const args = (input: Parameters<typeof buildWebhookManifests>[0]) =>
+    byKind(objects(buildWebhookManifests(input).docs), 'Deployment')[0].spec.template.spec.containers[0].args;
+  const plain = args({});
+  assert.ok(!plain.some((a: string) => /region|compose|account/.test(a)), 'nothing unless asked');
+  const withAws = args({ region: 'eu-west-1', composeRoleArnAccount: '111122223333' });
+  for (const a of ['--aws-default-region=eu-west-1', '--compose-role-arn', '--aws-account-id=111122223333']) {
+    assert.ok(withAws.includes(a), a);
+  }
+  assert.throws(() => buildWebhookManifests({ region: 'EU West' }), isCode('ERR_REGION'));
+  assert.throws(() => buildWebhookManifests({ composeRoleArnAccount: '1234' }), isCode('ERR_ACCOUNT_ID'));
+});
+
 test('webhook manifests: replicas 1 has no PDB and warns; bad inputs refused', () => {
   const one = buildWebhookManifests({ replicas: 1 });
   assert.equal(byKind(objects(one.docs), 'PodDisruptionBudget').length, 0);

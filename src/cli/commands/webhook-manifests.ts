@@ -11,6 +11,8 @@ interface Options {
   failurePolicy: FailurePolicy;
   tls: TlsMode;
   caBundleFile?: string;
+  region?: string;
+  awsAccountId?: string;
 }
 
 /** stdout is `kubectl apply -f -` material; the reasons behind the choices go to stderr. */
@@ -30,6 +32,8 @@ export async function webhookManifests(opts: Options, ctx: Context): Promise<Rep
     failurePolicy: opts.failurePolicy,
     tls: opts.tls,
     caBundle,
+    region: opts.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined,
+    composeRoleArnAccount: opts.awsAccountId,
   });
   for (const w of result.warnings) ctx.warn(w);
   if (ctx.output === 'text') for (const n of result.notes) ctx.err(`note: ${n}`);

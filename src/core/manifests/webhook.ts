@@ -37,6 +37,10 @@ export interface WebhookManifestsInput {
   tls?: TlsMode;
   /** files mode: base64 of the CA certificate that signed the serving certificate. */
   caBundle?: string;
+  /** `serve --aws-default-region`: the region pods get when their ServiceAccount names none. */
+  region?: string;
+  /** `serve --compose-role-arn --aws-account-id`: role-arn annotations may hold role names of this account. */
+  composeRoleArnAccount?: string;
 }
 
 export const WEBHOOK_DEFAULTS = {
@@ -75,6 +79,12 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
   if (input.caBundle !== undefined && tls !== 'files') {
     throw new IrsaError('ERR_USAGE', '--ca-bundle-file only applies to --tls files');
   }
+  if (input.region !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.region)) {
+    throw new IrsaError('ERR_REGION', `--region must be a region name such as eu-west-1, got: ${input.region}`);
+  }
+  if (input.composeRoleArnAccount !== undefined && !/^\d{12}$/.test(input.composeRoleArnAccount)) {
+    throw new IrsaError('ERR_ACCOUNT_ID', `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
+  }
 
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -100,7 +110,7 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
   docs.push({ object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(WEBHOOK_NAME) } });
   docs.push(...rbac(ns, tls, meta));
   if (tls === 'cert-manager') docs.push(...certManager(ns, meta));
-  docs.push({ comment: deploymentComment(tls), object: deployment(ns, image, replicas, tls, labels, meta) });
+  docs.push({ comment: deploymentComment(tls), object: deployment(ns, image, replicas, tls, labels, meta, input) });
   if (replicas >= 2) {
     docs.push({
       comment: 'Keeps one replica serving through node drains and upgrades.',
@@ -282,8 +292,14 @@ function certManager(ns: string, meta: Meta): CommentedDoc[] {
 }
 
 /** Flags of `irsa webhook serve` (src/cli/groups/webhook.ts); everything else keeps its default. */
-export function webhookServeArgs(ns: string, tls: TlsMode): string[] {
+export function webhookServeArgs(
+  ns: string,
+  tls: TlsMode,
+  aws: { region?: string; composeRoleArnAccount?: string } = {},
+): string[] {
   const args = [`--port=${HTTPS_PORT}`, `--metrics-port=${METRICS_PORT}`];
+  if (aws.region) args.push(`--aws-default-region=${aws.region}`);
+  if (aws.composeRoleArnAccount) args.push('--compose-role-arn', `--aws-account-id=${aws.composeRoleArnAccount}`);
   if (tls === 'self-managed') {
     args.push(
       '--tls-self-managed',
@@ -314,6 +330,7 @@ function deployment(
   tls: TlsMode,
   labels: Record<string, string>,
   meta: Meta,
+  aws: { region?: string; composeRoleArnAccount?: string },
 ) {
   const volumes: Array<Record<string, unknown>> = [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }];
   const mounts: Array<Record<string, unknown>> = [{ name: 'tmp', mountPath: '/tmp' }];
@@ -367,7 +384,7 @@ function deployment(
               name: 'webhook',
               image,
               imagePullPolicy: 'IfNotPresent',
-              args: ['webhook', 'serve', ...webhookServeArgs(ns, tls)],
+              args: ['webhook', 'serve', ...webhookServeArgs(ns, tls, aws)],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
