@@ -14,6 +14,11 @@ import { IrsaError } from '../../core/errors.js';
 export interface KubeConnectionOptions {
   kubeconfig?: string;
   context?: string;
+  /**
+   * Prefix of the in-cluster service account files (`…/token`, `ca.crt`, `namespace`): '' in a pod; tests point it at
+   * a directory of their own. The API address comes from KUBERNETES_SERVICE_HOST/PORT, as client-go reads them.
+   */
+  inClusterRoot?: string;
 }
 
 export interface KubeConnection {
@@ -65,9 +70,11 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
       return one;
     });
     mergeFirstWins(kc, loaded);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(IN_CLUSTER_TOKEN)) {
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${opts.inClusterRoot ?? ''}${IN_CLUSTER_TOKEN}`)) {
     source = 'in-cluster';
-    kc.loadFromCluster();
+    // client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env itself; the token file is re-read as the
+    // kubelet rotates it (projected tokens live an hour).
+    kc.loadFromCluster(opts.inClusterRoot ?? '');
   } else {
     throw new IrsaError(
       'ERR_KUBECONFIG_NOT_FOUND',
