@@ -184,6 +184,27 @@ describe('pod checks (pure)', () => {
     assert.match(find(run(sa({}), onPod), 'role-arn-annotation')[0].message, /is on the pod/);
   });
 
+  test('a role name: a warning when the pod got it composed (--compose-role-arn), else a failure naming both fixes', () => {
+    const named = sa({ 'eks.amazonaws.com/role-arn': 'app@team' });
+    const settings = { ...DEFAULT_WEBHOOK_SETTINGS, composeRoleArn: { partition: 'aws', accountId: '111122223333' } };
+    const { patch } = mutatePod(rawPod(), named, settings, { namespace: 'team' });
+    const composed = jsonpatch.applyPatch(structuredClone(rawPod()), patch as jsonpatch.Operation[], true, false);
+    const checks = run(named, composed.newDocument);
+    const ok = find(checks, 'role-arn-valid')[0];
+    assert.equal(ok.status, 'warn', 'the pod cannot prove the webhook still composes names');
+    assert.match(ok.message, /this pod got arn:aws:iam::111122223333:role\/app@team/);
+    assert.match(ok.fix ?? '', /otherwise new pods get no credentials/);
+    assert.equal(find(checks, 'pod-mutated')[0].status, 'pass');
+    assert.deepEqual(find(checks, 'role-arn-current'), [], 'the composed ARN is the current role, not a stale one');
+    // A pod of another role is still reported as stale.
+    const other = sa({ 'eks.amazonaws.com/role-arn': 'other-role' });
+    assert.equal(find(run(other, composed.newDocument), 'role-arn-current')[0].status, 'warn');
+    // Not composed (the webhook without the flag injected nothing): a failure that names both fixes.
+    const notComposed = find(run(named, rawPod()), 'role-arn-valid')[0];
+    assert.equal(notComposed.status, 'fail');
+    assert.match(notComposed.fix ?? '', /full role ARN.*--compose-role-arn --aws-account-id/);
+  });
+
   test('audience, lifetime, token path and skip-containers', () => {
     const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
     const good = mutated(rawPod(), account);

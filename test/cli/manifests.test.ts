@@ -295,6 +295,12 @@ test('webhook manifests: container args are flags `irsa webhook serve` declares;
     assert.ok(args.includes('--aws-default-region=ap-south-1'), 'region from $AWS_REGION');
     assert.ok(args.includes('--compose-role-arn') && args.includes('--aws-account-id=111122223333'));
   }
+  const none = await runCli(['--output', 'json', 'webhook', 'manifests', '--region', ''], {
+    env: { AWS_REGION: 'ap-south-1' },
+  });
+  const noneArgs: string[] = JSON.parse(none.stdout).data.objects.find((o: Obj) => o.kind === 'Deployment').spec
+    .template.spec.containers[0].args;
+  assert.ok(!noneArgs.some((a) => a.startsWith('--aws-default-region')), "--region '' turns the default off");
   const fail = await runCli(['webhook', 'manifests', '--failure-policy', 'Fail', '--namespace', 'identity']);
   assert.equal(fail.code, 0);
   const mwc = parseAllDocuments(fail.stdout)

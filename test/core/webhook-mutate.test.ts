@@ -2,6 +2,7 @@
 // (the letters refer to the doc comment at the top of src/core/webhook/mutate.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { partitionForRegion } from '../../src/core/aws/arn.js';
 import { mutatePod } from '../../src/core/webhook/mutate.js';
 import {
   DEFAULT_CONTAINER_CREDENTIALS,
@@ -366,6 +367,24 @@ describe('--compose-role-arn with --aws-account-id (upstream takes the account f
     const withPath = sa({ 'eks.amazonaws.com/role-arn': 'team-a/orders-api' });
     assert.equal(roleEnv(pod(), withPath, compose()).AWS_ROLE_ARN, 'arn:aws:iam::444455556666:role/team-a/orders-api');
     assert.equal(roleEnv(pod(), name, compose('aws-cn')).AWS_ROLE_ARN, 'arn:aws-cn:iam::444455556666:role/orders-api');
+  });
+
+  test('partitions by region prefix, as upstream maps them', () => {
+    const expect: Array<[string, string]> = [
+      ['', 'aws'],
+      ['eu-west-1', 'aws'],
+      ['cn-north-1', 'aws-cn'],
+      ['us-gov-west-1', 'aws-us-gov'],
+      ['us-iso-east-1', 'aws-iso'],
+      ['us-isob-east-1', 'aws-iso-b'],
+      ['eusc-de-east-1', 'aws-eusc'],
+    ];
+    for (const [region, partition] of expect) assert.equal(partitionForRegion(region), partition, region);
+    // A role in the region's own partition draws no partition warning (ISO regions included).
+    const iso = sa({ 'eks.amazonaws.com/role-arn': 'arn:aws-iso:iam::111122223333:role/x' });
+    const { result } = run(pod(), iso, settings({ region: 'us-iso-east-1' }));
+    assert.ok(result.patch.length > 0);
+    assert.doesNotMatch(result.warnings.join('\n'), /partition/);
   });
 
   test('a full ARN is used as written, another account included', () => {

@@ -32,7 +32,11 @@ export async function webhookManifests(opts: Options, ctx: Context): Promise<Rep
     failurePolicy: opts.failurePolicy,
     tls: opts.tls,
     caBundle,
-    region: opts.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined,
+    // --region '' turns the environment's default off (the output then equals deploy/).
+    region:
+      opts.region !== undefined
+        ? opts.region || undefined
+        : process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined,
     composeRoleArnAccount: opts.awsAccountId,
   });
   for (const w of result.warnings) ctx.warn(w);

@@ -122,10 +122,7 @@ export function registerWebhookCommands(program: Command): void {
         .default('self-managed'),
     )
     .option('--ca-bundle-file <file>', 'with --tls files: the CA certificate (PEM) to put in the caBundle')
-    .option(
-      '--region <region>',
-      'region injected into pods (default: $AWS_REGION / $AWS_DEFAULT_REGION; none if unset)',
-    )
+    .option('--region <region>', "region injected into pods (default: $AWS_REGION / $AWS_DEFAULT_REGION; '' for none)")
     .option('--aws-account-id <id>', 'role-arn annotations may hold role names of this account (--compose-role-arn)')
     .addHelpText(
       'after',

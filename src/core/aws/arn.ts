@@ -1,12 +1,18 @@
 import { IrsaError } from '../errors.js';
 
-/** AWS partitions and how a region maps onto one (ARNs carry the partition). */
-export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
+/**
+ * AWS partitions and how a region maps onto one (ARNs carry the partition): the prefixes the EKS pod identity
+ * webhook maps for --compose-role-arn; any other region is in `aws`.
+ */
+export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b' | 'aws-eusc';
 
 export function partitionForRegion(region: string | undefined): Partition {
   if (!region) return 'aws';
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
   return 'aws';
 }
 

@@ -170,12 +170,16 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         },
       );
     } else if (!roleArn.includes('arn:') && composedArn(containers, roleArn) !== undefined) {
-      // A role name the webhook turned into an ARN (--compose-role-arn --aws-account-id): the pod shows which.
+      // A role name that this pod got as an ARN: what a webhook with --compose-role-arn does. The pod cannot tell
+      // whether the webhook still does (an annotation changed from an ARN to a name looks the same), hence a warning.
       add(
         'role-arn-valid',
         'Role ARN',
-        'pass',
-        `a role name, injected as ${composedArn(containers, roleArn)} (webhook --compose-role-arn)`,
+        'warn',
+        `a role name; this pod got ${composedArn(containers, roleArn)}, as a webhook with --compose-role-arn injects it`,
+        {
+          fix: 'nothing if the webhook runs with --compose-role-arn --aws-account-id; otherwise new pods get no credentials: write the full role ARN',
+        },
       );
     } else if (!parseRoleArn(roleArn)) {
       const name = !roleArn.includes('arn:');
@@ -239,7 +243,9 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
       });
     }
     const injected = containers.map((c) => envValue(c, 'AWS_ROLE_ARN')).filter((v): v is string => v !== undefined);
-    const stale = [...new Set(injected.filter((v) => v !== roleArn))];
+    // A role name matches the ARN it was composed into (webhook --compose-role-arn).
+    const isName = roleArn !== undefined && !roleArn.includes('arn:');
+    const stale = [...new Set(injected.filter((v) => v !== roleArn && !(isName && v.endsWith(`:role/${roleArn}`))))];
     if (stale.length) {
       add(
         'role-arn-current',
