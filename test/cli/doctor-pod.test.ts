@@ -154,6 +154,8 @@ describe('pod checks (pure)', () => {
   const run = (serviceAccount: KubeObject | undefined, pod: KubeObject) =>
     podChecks({ pod, namespace: 'team', serviceAccount, cluster, published });
   const find = (checks: ReturnType<typeof run>, id: string) => checks.filter((c) => c.id === id);
+  const status = (serviceAccount: KubeObject, pod: KubeObject, id: string) =>
+    find(run(serviceAccount, pod), id)[0].status;
 
   test('near-miss annotation keys are named', () => {
     for (const key of ['eks.amazonaws.com/role_arn', 'eks.amazon.com/role-arn', 'EKS.amazonaws.com/role-arn']) {
@@ -219,54 +221,44 @@ describe('pod checks (pure)', () => {
       return p;
     };
     assert.equal(
-      find(
-        run(
-          account,
-          withVolume((t) => delete t.audience),
-        ),
+      status(
+        account,
+        withVolume((t) => delete t.audience),
         'token-audience',
-      )[0].status,
+      ),
       'fail',
     );
     assert.equal(
-      find(
-        run(
-          account,
-          withVolume((t) => (t.audience = 'kubernetes')),
-        ),
+      status(
+        account,
+        withVolume((t) => (t.audience = 'kubernetes')),
         'token-audience',
-      )[0].status,
+      ),
       'fail',
     );
     const custom = sa({ 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/audience': 'my-client' });
     assert.equal(
-      find(
-        run(
-          custom,
-          withVolume((t) => (t.audience = 'my-client')),
-        ),
+      status(
+        custom,
+        withVolume((t) => (t.audience = 'my-client')),
         'token-audience',
-      )[0].status,
+      ),
       'warn',
     );
     assert.equal(
-      find(
-        run(
-          account,
-          withVolume((t) => (t.expirationSeconds = 300)),
-        ),
+      status(
+        account,
+        withVolume((t) => (t.expirationSeconds = 300)),
         'token-expiration',
-      )[0].status,
+      ),
       'fail',
     );
     assert.equal(
-      find(
-        run(
-          account,
-          withVolume((t) => (t.path = 'other')),
-        ),
+      status(
+        account,
+        withVolume((t) => (t.path = 'other')),
         'token-file',
-      )[0].status,
+      ),
       'fail',
     );
 

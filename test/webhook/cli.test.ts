@@ -142,6 +142,29 @@ async function serve(t: { after: (fn: () => unknown) => void }, args: string[]):
   return { child, ...listening, stderr: () => err, exited };
 }
 
+/**
+ * Serves ServiceAccount default/app (role-arn annotation `roleArn`) from a file with these extra flags, and sends
+ * it one pod; returns the server and the AdmissionReview response.
+ */
+async function serveOneServiceAccount(t: { after: (fn: () => unknown) => void }, roleArn: string, flags: string[]) {
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'sa.yaml'),
+    stringify({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+    }),
+  );
+  const s = await serve(t, [...(await certFiles(dir)), '--service-accounts-file', join(dir, 'sa.yaml'), ...flags]);
+  const pki = await testPki();
+  const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
+    body: review(pod()),
+    contentType: 'application/json',
+  });
+  return { s, response: res.json().response };
+}
+
 async function certFiles(dir: string) {
   const pki = await testPki();
   writeFileSync(join(dir, 'tls.crt'), pki.certPem);
@@ -215,19 +238,7 @@ describe('irsa webhook serve', () => {
   });
 
   test("the EKS webhook Deployment's args work unchanged (drop-in)", async (t) => {
-    const dir = tempDir(t);
-    writeFileSync(
-      join(dir, 'sa.yaml'),
-      stringify({
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': ROLE } },
-      }),
-    );
-    const s = await serve(t, [
-      ...(await certFiles(dir)),
-      '--service-accounts-file',
-      join(dir, 'sa.yaml'),
+    const { s, response } = await serveOneServiceAccount(t, ROLE, [
       // upstream deploy/deployment-base.yaml plus klog flags
       '--in-cluster=false',
       '--namespace=eks',
@@ -240,12 +251,7 @@ describe('irsa webhook serve', () => {
       '--resync-period=60s',
       '--tls-min-version=VersionTLS12',
     ]);
-    const pki = await testPki();
-    const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
-      body: review(pod()),
-      contentType: 'application/json',
-    });
-    assert.ok(decodePatch(res.json().response).length > 0);
+    assert.ok(decodePatch(response).length > 0);
     await new Promise((r) => setTimeout(r, 200));
     assert.match(s.stderr(), /"msg":"admission"/, '-v=4 turns on debug logs');
     s.child.kill('SIGTERM');
@@ -253,31 +259,14 @@ describe('irsa webhook serve', () => {
   });
 
   test('--compose-role-arn --aws-account-id: a role name on the ServiceAccount is injected as an ARN', async (t) => {
-    const dir = tempDir(t);
-    writeFileSync(
-      join(dir, 'sa.yaml'),
-      stringify({
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': 'orders-api' } },
-      }),
-    );
-    const s = await serve(t, [
-      ...(await certFiles(dir)),
-      '--service-accounts-file',
-      join(dir, 'sa.yaml'),
+    const { s, response } = await serveOneServiceAccount(t, 'orders-api', [
       '--compose-role-arn=true',
       '--aws-account-id',
       '444455556666',
       '--aws-default-region',
       'us-gov-west-1',
     ]);
-    const pki = await testPki();
-    const res = await send(`https://127.0.0.1:${s.port}`, pki.caPem, {
-      body: review(pod()),
-      contentType: 'application/json',
-    });
-    const env = decodePatch(res.json().response).find((op) => op.path.endsWith('/env'))?.value as Array<{
+    const env = decodePatch(response).find((op) => op.path.endsWith('/env'))?.value as Array<{
       name: string;
       value: string;
     }>;
