@@ -7,19 +7,17 @@
 //
 // The sandbox runs as the real CLI process; tokens are pre-minted (256 distinct, valid for an hour) and the JWKS
 // cache is warmed by one request before measuring.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import autocannon from 'autocannon';
 import { buildDiscovery, serializeDiscovery } from '../src/core/issuer/discovery.ts';
 import { buildJwks, serializeJwks } from '../src/core/issuer/jwks.ts';
 import { generateSigningKey } from '../src/core/keys/generate.ts';
 import { mintToken } from '../src/core/tokens/mint.ts';
+import { CLI, canPin, cpuSeconds, pinSelf, requireBuild, scratchDir, startProcess } from './lib.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const ROUNDS = opt('--rounds', 6);
@@ -29,56 +27,33 @@ const TOKENS = 256;
 const LIMIT = 0.7;
 // --pin: as in the reference baseline, servers on CPU 0 and the load generator (this process) on CPU 1. Off by
 // default: on a machine shared with other work, a pinned core can be starved for seconds.
-const PIN = args.includes('--pin') && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
-if (PIN) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
+const PIN = args.includes('--pin') && canPin;
+if (PIN) pinSelf(1);
+requireBuild();
 
-if (!existsSync(CLI)) {
-  console.error('dist/cli.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-
-const children = [];
 const pids = new Map();
-const CLK_TCK = 100;
-/** CPU time (ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+/** CPU time (ms) a process has used so far; undefined where /proc is missing. */
 function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
+  const s = cpuSeconds(pid);
+  return s === undefined ? undefined : s * 1000;
 }
-const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-sts-'));
-function cleanup() {
-  for (const c of children) c.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
+const dir = scratchDir('irsa-bench-sts-');
 
-/** Spawns a node process and resolves with the first stdout match of `re`. */
-function startProcess(argv, re, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const [cmd, cmdArgs] = PIN ? ['taskset', ['-c', '0', process.execPath, ...argv]] : [process.execPath, argv];
-    const child = spawn(cmd, cmdArgs, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    });
-    children.push(child);
-    pids.set(argv.includes('sandbox') ? 'sandbox' : 'bare', child.pid);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = re.exec(out);
-      if (m) resolvePromise(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`)));
+/** Spawns a node process (pinned with --pin) and resolves with the first stdout match of `re`. */
+async function startNode(argv, re, env = {}) {
+  const { child, ready } = await startProcess(argv, {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    pin: PIN,
+    stream: 'stdout',
+    ready: (out) => re.exec(out)?.[1],
   });
+  pids.set(argv.includes('sandbox') ? 'sandbox' : 'bare', child.pid);
+  return ready;
 }
 
 // 1. The sandbox, as users run it (its banner names both URLs).
 const stateDir = join(dir, 'state');
-const banner = await startProcess(
+const banner = await startNode(
   [
     ...(process.env.BENCH_SANDBOX_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     CLI,
@@ -178,7 +153,7 @@ const server = createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => console.log('bare http://127.0.0.1:' + server.address().port));
 `;
-const bareUrl = await startProcess(['--input-type=module', '-e', BARE], /bare (\S+)\n/, {
+const bareUrl = await startNode(['--input-type=module', '-e', BARE], /bare (\S+)\n/, {
   BENCH_JWKS: serializeJwks(jwks),
   BENCH_ISSUER: issuer,
 });

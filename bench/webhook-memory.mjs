@@ -11,18 +11,15 @@
 // RSS is VmRSS from /proc/<pid>/status after the source synced, 2,000 admission requests were served and 30 s passed
 // quietly (V8 returns memory ~20 s after allocation stops); the value after 3 s and the peak (VmHWM) are printed too;
 // heap figures come from the webhook's own /metrics.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { issueCa, issueServingCert } from '../src/core/certs/issue.ts';
 import { startKubeApiServer } from '../test/support/kube-apiserver.ts';
+import { requireBuild, scratchDir, startProcess, webhookListening, webhookServeArgv } from './lib.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
 const args = process.argv.slice(2);
 const arg = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const COUNT = Number(arg('--count', 10000));
@@ -33,16 +30,8 @@ const NODE_OPTIONS = arg('--node-options', '');
 const LIMIT_MB = 150;
 const QUIET_S = Number(arg('--quiet', 30));
 
-if (!existsSync(CLI)) {
-  console.error('dist/cli.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-webhook-mem-'));
-const children = [];
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+requireBuild();
+const dir = scratchDir('irsa-bench-webhook-mem-');
 
 function serviceAccount(i) {
   const name = `svc-${i}`;
@@ -88,36 +77,12 @@ const ca = await issueCa();
 const leaf = await issueServingCert({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
 writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
 writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
-const tlsFlags = ['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')];
-
-function serve(extra) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'webhook',
-        'serve',
-        '--port',
-        '0',
-        '--metrics-port',
-        '0',
-        '--bind-address',
-        '127.0.0.1',
-        ...tlsFlags,
-        ...extra,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS } },
-    );
-    children.push(child);
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-      const line = err.split('\n').find((l) => l.includes('"webhook listening"'));
-      if (line) resolvePromise({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+async function serve(extra) {
+  const { child, ready } = await startProcess(webhookServeArgv(dir, extra), {
+    env: { NODE_OPTIONS },
+    ready: webhookListening,
   });
+  return { child, ...ready };
 }
 
 function httpsCall(port, method, path, body) {

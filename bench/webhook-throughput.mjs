@@ -9,15 +9,21 @@
 //
 // Servers are pinned to CPU 0 and the load generator (this process) to CPU 1 when taskset exists, as in the
 // baseline of ../shared/reference/node20-dependencies.md §4a.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { issueCa, issueServingCert } from '../src/core/certs/issue.ts';
+import {
+  canPin,
+  cpuSeconds,
+  pinSelf,
+  requireBuild,
+  scratchDir,
+  startProcess,
+  webhookListening,
+  webhookServeArgv,
+} from './lib.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const CONCURRENT_ROUNDS = opt('--rounds', 6);
@@ -28,19 +34,9 @@ const WARMUP = opt('--warmup', 3);
 const CONNECTIONS = 32;
 const JSON_OUT = args.includes('--json');
 
-if (!existsSync(CLI)) {
-  console.error('dist/cli.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
-
-const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-webhook-'));
-const children = [];
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+requireBuild();
+if (canPin) pinSelf(1);
+const dir = scratchDir('irsa-bench-webhook-');
 
 // --- a realistic pod (Deployment-made: labels, annotations, two containers, probes, resources, volumes) ---------
 const ROLE = 'arn:aws:iam::111122223333:role/orders-api';
@@ -218,59 +214,18 @@ s.listen(0, '127.0.0.1', () => console.error(JSON.stringify({ msg: 'webhook list
 
 // BENCH_NODE_ARGS: extra node flags for both servers alike, e.g. '--max-semi-space-size=32'.
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-function pinned(argv) {
-  const full = [...nodeArgs, ...argv];
-  return hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...full]] : [process.execPath, full];
+async function start(argv, env = {}) {
+  const { child, ready } = await startProcess([...nodeArgs, ...argv], { env, pin: canPin, ready: webhookListening });
+  return { child, port: ready.port };
 }
 
-function start(argv, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const [cmd, a] = pinned(argv);
-    const child = spawn(cmd, a, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    children.push(child);
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-      const line = err.split('\n').find((l) => l.includes('"webhook listening"'));
-      if (line) resolvePromise({ child, port: JSON.parse(line).port });
-    });
-    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${err}`)));
-  });
-}
-
-const webhook = await start([
-  CLI,
-  'webhook',
-  'serve',
-  '--port',
-  '0',
-  '--metrics-port',
-  '0',
-  '--bind-address',
-  '127.0.0.1',
-  '--tls-cert',
-  join(dir, 'tls.crt'),
-  '--tls-key',
-  join(dir, 'tls.key'),
-  '--service-accounts-file',
-  join(dir, 'sa.json'),
-  '--aws-default-region',
-  'eu-west-1',
-]);
+const webhook = await start(
+  webhookServeArgv(dir, ['--service-accounts-file', join(dir, 'sa.json'), '--aws-default-region', 'eu-west-1']),
+);
 const bare = await start(['--input-type=module', '-e', BARE], {
   CERT: join(dir, 'tls.crt'),
   KEY: join(dir, 'tls.key'),
 });
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
-  } catch {
-    return undefined;
-  }
-}
 
 function run(port, seconds) {
   return new Promise((resolvePromise, reject) => {
@@ -430,5 +385,4 @@ if (JSON_OUT) {
       (verdict.cpuRatio ? `, CPU per request bare/webhook ${verdict.cpuRatio}` : ''),
   );
 }
-for (const c of children) c.kill('SIGTERM');
 process.exit(verdict.ratioOk && verdict.p99Ok ? 0 : 1);
