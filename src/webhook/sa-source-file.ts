@@ -128,6 +128,12 @@ export function splitYamlListItems(text: string): string[] | undefined {
   return entries;
 }
 
+function countAll(byNamespace: Map<string, Map<string, KubeObject>>): number {
+  let n = 0;
+  for (const byName of byNamespace.values()) n += byName.size;
+  return n;
+}
+
 function firstNonSpace(buf: Buffer): number {
   let i = 0;
   while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
@@ -142,7 +148,6 @@ function firstNonSpace(buf: Buffer): number {
 export class FileServiceAccountSource implements ServiceAccountSource {
   /** namespace → name → ServiceAccount: two lookups of the request's own strings, no key built per pod. */
   private map = new Map<string, Map<string, KubeObject>>();
-  private count = 0;
   /** Digests, not contents: a 10,000-ServiceAccount file is ~14 MB we need not keep. */
   private lastDigest: string | undefined;
   private lastBadDigest: string | undefined;
@@ -166,7 +171,7 @@ export class FileServiceAccountSource implements ServiceAccountSource {
   }
 
   size(): number {
-    return this.count;
+    return countAll(this.map);
   }
 
   /** The first load must succeed: a webhook started on a broken file would skip every pod. */
@@ -197,7 +202,6 @@ export class FileServiceAccountSource implements ServiceAccountSource {
   private apply(content: Buffer, digest: string): void {
     if (digest === this.lastDigest) return;
     const next = new Map<string, Map<string, KubeObject>>();
-    let count = 0;
     forEachServiceAccount(content, this.file, (sa) => {
       const slim = slimServiceAccount(sa, this.options.annotationPrefix);
       const namespace = slim.metadata?.namespace as string;
@@ -206,13 +210,11 @@ export class FileServiceAccountSource implements ServiceAccountSource {
         byName = new Map();
         next.set(namespace, byName);
       }
-      if (!byName.has(slim.metadata?.name as string)) count++;
       byName.set(slim.metadata?.name as string, slim);
     });
     this.map = next;
-    this.count = count;
     this.lastDigest = digest;
-    this.options.onReload?.(count);
+    this.options.onReload?.(countAll(next));
   }
 
   private schedule(): void {
@@ -231,7 +233,7 @@ export class FileServiceAccountSource implements ServiceAccountSource {
       this.apply(content, d);
     } catch (e) {
       this.lastBadDigest = d;
-      this.options.onError?.(`${(e as Error).message}; keeping the previous ${this.count} ServiceAccounts`);
+      this.options.onError?.(`${(e as Error).message}; keeping the previous ${this.size()} ServiceAccounts`);
     }
   }
 

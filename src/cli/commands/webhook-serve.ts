@@ -1,6 +1,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import pino from 'pino';
 import { partitionForRegion } from '../../core/aws/arn.js';
+import { parseGoBool } from '../../core/webhook/annotations.js';
 import { IrsaError, UsageError } from '../../core/errors.js';
 import {
   type ContainerCredentialsSettings,
@@ -213,10 +214,9 @@ function settingsFrom(opts: ServeOptions): WebhookSettings {
 function goBool(value: string | boolean | undefined, flag: string): boolean {
   if (value === undefined || value === false) return false;
   if (value === true) return true;
-  const v = value.replace(/^=/, '').toLowerCase();
-  if (v === 'true' || v === '1' || v === 't') return true;
-  if (v === 'false' || v === '0' || v === 'f') return false;
-  throw new UsageError(`${flag} takes true or false, got: ${value}`);
+  const b = parseGoBool(value.replace(/^=/, ''));
+  if (b === undefined) throw new UsageError(`${flag} takes true or false, got: ${value}`);
+  return b;
 }
 
 function checkPort(port: number, flag: string): void {

@@ -120,6 +120,8 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
     add('service-account', 'ServiceAccount', 'pass', `pod runs as ServiceAccount ${saRef}`);
   }
   const roleArn = saAnnotations?.[roleKey];
+  // A role name rather than an ARN: composed by a webhook with --compose-role-arn, or a mistake.
+  const isRoleName = roleArn !== undefined && roleArn !== '' && !roleArn.includes('arn:');
   const podWarnings = parsePodAnnotations(pod.metadata?.annotations, prefix).warnings;
   if (sa && (roleArn === undefined || roleArn === '')) {
     const near = findNearMissKeys(saAnnotations, prefix);
@@ -158,6 +160,7 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
     }
   } else if (sa && roleArn !== undefined) {
     add('role-arn-annotation', 'Role annotation', 'pass', `${roleKey}=${roleArn}`);
+    const composed = isRoleName ? composedArn(containers, roleArn) : undefined;
     if (roleArn !== roleArn.trim()) {
       add(
         'role-arn-valid',
@@ -169,20 +172,19 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
           fix: 'remove the whitespace from the annotation value, then recreate the pod',
         },
       );
-    } else if (!roleArn.includes('arn:') && composedArn(containers, roleArn) !== undefined) {
+    } else if (composed !== undefined) {
       // A role name that this pod got as an ARN: what a webhook with --compose-role-arn does. The pod cannot tell
       // whether the webhook still does (an annotation changed from an ARN to a name looks the same), hence a warning.
       add(
         'role-arn-valid',
         'Role ARN',
         'warn',
-        `a role name; this pod got ${composedArn(containers, roleArn)}, as a webhook with --compose-role-arn injects it`,
+        `a role name; this pod got ${composed}, as a webhook with --compose-role-arn injects it`,
         {
           fix: 'nothing if the webhook runs with --compose-role-arn --aws-account-id; otherwise new pods get no credentials: write the full role ARN',
         },
       );
     } else if (!parseRoleArn(roleArn)) {
-      const name = !roleArn.includes('arn:');
       add(
         'role-arn-valid',
         'Role ARN',
@@ -190,7 +192,7 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         `${JSON.stringify(roleArn)} is not a role ARN (arn:aws:iam::<12 digits>:role/<name>)`,
         {
           awsError: `ValidationError: ${MSG_REQUEST_ARN_INVALID}`,
-          fix: name
+          fix: isRoleName
             ? 'write the full role ARN (copy it from IAM), or run the webhook with --compose-role-arn --aws-account-id <account>; then recreate the pod'
             : 'correct the annotation value (copy the role ARN from IAM), then recreate the pod',
         },
@@ -244,8 +246,9 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
     }
     const injected = containers.map((c) => envValue(c, 'AWS_ROLE_ARN')).filter((v): v is string => v !== undefined);
     // A role name matches the ARN it was composed into (webhook --compose-role-arn).
-    const isName = roleArn !== undefined && !roleArn.includes('arn:');
-    const stale = [...new Set(injected.filter((v) => v !== roleArn && !(isName && v.endsWith(`:role/${roleArn}`))))];
+    const stale = [
+      ...new Set(injected.filter((v) => v !== roleArn && !(isRoleName && v.endsWith(`:role/${roleArn}`)))),
+    ];
     if (stale.length) {
       add(
         'role-arn-current',
