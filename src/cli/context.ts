@@ -1,4 +1,4 @@
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError, UsageError } from '../core/errors.js';
 
 /**
  * The one place that decides how every command speaks: text or `--output json`, warnings on stderr, one-line
@@ -48,7 +48,7 @@ export function makeContext(command: string, opts: GlobalOptions): Context {
     },
   };
   if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') {
-    throw new IrsaError('ERR_USAGE', `--output must be text or json, got: ${opts.output}`);
+    throw new UsageError(`--output must be text or json, got: ${opts.output}`);
   }
   return ctx;
 }
@@ -67,7 +67,7 @@ export function finish(ctx: Context, report: Report | undefined): void {
 /** Prints a failure as one line (a stack trace only with --debug) and exits 1. */
 export function fail(ctx: Pick<Context, 'command' | 'output' | 'debug' | 'warnings'>, e: unknown): void {
   const err = e instanceof Error ? e : new Error(String(e));
-  const code = e instanceof IrsaError ? e.code : 'ERR_INTERNAL';
+  const code = e instanceof IrsaError ? e.code : E.ERR_INTERNAL;
   const hint = e instanceof IrsaError ? e.hint : undefined;
   const message = err.message.split('\n')[0];
   if (ctx.output === 'json') {
@@ -78,6 +78,6 @@ export function fail(ctx: Pick<Context, 'command' | 'output' | 'debug' | 'warnin
   process.stderr.write(`irsa ${ctx.command}: ${message}\n`);
   if (hint) process.stderr.write(`  hint: ${hint}\n`);
   if (ctx.debug && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (code === 'ERR_INTERNAL') process.stderr.write('  (run again with --debug for details)\n');
+  else if (code === E.ERR_INTERNAL) process.stderr.write('  (run again with --debug for details)\n');
   process.exitCode = 1;
 }

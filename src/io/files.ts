@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
+import { systemErrorWords } from './system-errors.js';
 
 /**
  * Writes a file atomically: a temporary file in the same directory, fsync, then rename over the target, so a
@@ -28,7 +29,7 @@ export async function writeFileAtomic(
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new IrsaError('ERR_FILE_WRITE', `${path}: cannot write (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_FILE_WRITE, `${path}: cannot write (${(e as Error).message})`);
   }
 }
 
@@ -46,7 +47,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new IrsaError('ERR_FILE_WRITE', `${path}: cannot write (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_FILE_WRITE, `${path}: cannot write (${(e as Error).message})`);
   }
 }
 
@@ -57,7 +58,7 @@ export async function assertAbsent(path: string): Promise<void> {
   } catch {
     return;
   }
-  throw new IrsaError('ERR_FILE_EXISTS', `${path} already exists (use --force to overwrite)`);
+  throw new IrsaError(E.ERR_FILE_EXISTS, `${path} already exists (use --force to overwrite)`);
 }
 
 /** Reads a file, or standard input for `-`, with a one-line error naming the file. */
@@ -70,9 +71,7 @@ export async function readInput(path: string, what = 'file'): Promise<Buffer> {
     }
     return await readFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new IrsaError('ERR_FILE_READ', `${path}: cannot read ${what} (${why})`);
+    throw new IrsaError(E.ERR_FILE_READ, `${path}: cannot read ${what} (${systemErrorWords(e)})`);
   }
 }
 
@@ -80,8 +79,6 @@ export function readInputSync(path: string, what = 'file'): Buffer {
   try {
     return readFileSync(path === '-' ? 0 : path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new IrsaError('ERR_FILE_READ', `${path}: cannot read ${what} (${why})`);
+    throw new IrsaError(E.ERR_FILE_READ, `${path}: cannot read ${what} (${systemErrorWords(e)})`);
   }
 }

@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { oidcProviderArn, roleArn } from '../core/aws/arn.js';
 import { MAX_OIDC_PROVIDERS, mergeTags, removeTags, type Tag } from '../core/aws/iam-validation.js';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import type { IamView, OidcProviderState, RoleState } from '../core/sts/types.js';
 import { writeFileAtomicSync } from '../io/files.js';
+import { isNotFound } from '../io/system-errors.js';
 import { fault } from './fault.js';
 
 export interface StoredProvider {
@@ -84,8 +85,8 @@ export class IamStore implements IamView {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new IrsaError('ERR_SANDBOX_STATE', `${file}: cannot read (${(e as Error).message})`);
+      if (!isNotFound(e)) {
+        throw new IrsaError(E.ERR_SANDBOX_STATE, `${file}: cannot read (${(e as Error).message})`);
       }
     }
     if (text === undefined) {
@@ -96,7 +97,7 @@ export class IamStore implements IamView {
     const state = parseState(file, text);
     if (state.accountId !== accountId || state.partition !== partition) {
       throw new IrsaError(
-        'ERR_SANDBOX_STATE',
+        E.ERR_SANDBOX_STATE,
         `${file}: state belongs to account ${state.accountId} in partition ${state.partition}, not ${accountId} in ${partition}`,
         { hint: 'pass the same --account-id/--region as before, or use another --state-dir' },
       );
@@ -277,7 +278,7 @@ function roleState(r: StoredRole): RoleState {
 
 function parseState(file: string, text: string): StateFile {
   const bad = (why: string) =>
-    new IrsaError('ERR_SANDBOX_STATE', `${file}: not a valid sandbox state file (${why}); it was left untouched`, {
+    new IrsaError(E.ERR_SANDBOX_STATE, `${file}: not a valid sandbox state file (${why}); it was left untouched`, {
       hint: 'repair or move the file away, or use another --state-dir',
     });
   let raw: unknown;

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { partitionForRegion } from '../core/aws/arn.js';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
+import { systemErrorWords } from '../io/system-errors.js';
 import { createAwsEndpoint } from './aws-endpoint.js';
 import { CredentialIssuer } from './credentials.js';
 import { IamStore } from './iam-store.js';
@@ -76,11 +77,11 @@ function close(server: Server | import('node:https').Server): Promise<void> {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!/^\d{12}$/.test(accountId)) {
-    throw new IrsaError('ERR_USAGE', `--account-id must be 12 digits, got: ${accountId}`);
+    throw new IrsaError(E.ERR_ACCOUNT_ID, `--account-id must be 12 digits, got: ${accountId}`);
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new IrsaError('ERR_USAGE', `--region is not a region name: ${region}`);
+    throw new IrsaError(E.ERR_REGION, `--region is not a region name: ${region}`);
   }
   const partition = partitionForRegion(region);
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -89,7 +90,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     mkdirSync(issuerDir, { recursive: true });
   } catch (e) {
-    throw new IrsaError('ERR_SANDBOX_STATE', `${stateDir}: cannot create (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_SANDBOX_STATE, `${stateDir}: cannot create (${(e as Error).message})`);
   }
   const store = IamStore.open(join(stateDir, 'state.json'), accountId, partition);
   const tls = await loadIssuerTls(stateDir);
@@ -116,11 +117,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port = await listen(aws, options.port ?? 0);
   } catch (e) {
     await close(host);
-    const err = e as NodeJS.ErrnoException;
-    throw new IrsaError(
-      'ERR_SANDBOX_LISTEN',
-      `cannot listen on 127.0.0.1:${err.code === 'EADDRINUSE' ? `${(err as { port?: number }).port ?? ''} (address in use)` : ` (${err.message})`}`,
-    );
+    const port = (e as { port?: number }).port;
+    throw new IrsaError(E.ERR_LISTEN, `cannot listen on 127.0.0.1${port ? `:${port}` : ''} (${systemErrorWords(e)})`);
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,

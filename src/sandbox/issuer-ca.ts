@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCa, issueServingCert } from '../core/certs/issue.js';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../io/files.js';
+import { isNotFound } from '../io/system-errors.js';
 
 export interface IssuerTls {
   caPem: string;
@@ -19,8 +20,8 @@ function readIfPresent(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new IrsaError('ERR_SANDBOX_CA', `${path}: cannot read (${(e as Error).message})`);
+    if (isNotFound(e)) return undefined;
+    throw new IrsaError(E.ERR_SANDBOX_CA, `${path}: cannot read (${(e as Error).message})`);
   }
 }
 
@@ -30,7 +31,7 @@ export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
   let caPem = readIfPresent(caPath);
   let caKeyPem = readIfPresent(caKeyPath);
   if ((caPem === undefined) !== (caKeyPem === undefined)) {
-    throw new IrsaError('ERR_SANDBOX_CA', `${stateDir}: ca.pem and ca-key.pem must both exist or both be absent`);
+    throw new IrsaError(E.ERR_SANDBOX_CA, `${stateDir}: ca.pem and ca-key.pem must both exist or both be absent`);
   }
   if (caPem === undefined || caKeyPem === undefined) {
     const ca = await issueCa({ commonName: 'irsa-anywhere sandbox issuer CA' });
@@ -48,7 +49,7 @@ export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
       days: 30,
     });
   } catch (e) {
-    throw new IrsaError('ERR_SANDBOX_CA', `${caPath}: cannot sign the issuer certificate (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_SANDBOX_CA, `${caPath}: cannot sign the issuer certificate (${(e as Error).message})`);
   }
   return { caPem, chainPem: `${leaf.certPem.trimEnd()}\n${caPem.trimEnd()}\n`, keyPem: leaf.keyPem };
 }

@@ -1,3 +1,4 @@
+import { E, IrsaError } from '../core/errors.js';
 import type { JsonPatchOp, KubeObject } from '../core/webhook/types.js';
 
 /**
@@ -24,7 +25,12 @@ export interface DecodedReview {
 }
 
 /** Why a body is not an AdmissionReview: answered with HTTP 400 so the API server applies its failurePolicy. */
-export class BadReview extends Error {}
+export class BadReview extends IrsaError {
+  constructor(message: string) {
+    super(E.ERR_BAD_REVIEW, message);
+    this.name = 'BadReview';
+  }
+}
 
 /** Decodes a request body. Throws BadReview for anything that is not a usable AdmissionReview. */
 export function decodeReview(body: Buffer): DecodedReview {

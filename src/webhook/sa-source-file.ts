@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
+import { systemErrorWords } from '../io/system-errors.js';
 import { scanKubeList } from './list-scan.js';
 import { type ServiceAccountSource, slimServiceAccount } from './sa-source.js';
 
@@ -33,7 +34,7 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
       for (const [i, d] of doc.entries()) visit(d, `${where}[${i}]`);
       return;
     }
-    if (typeof doc !== 'object') throw new IrsaError('ERR_SA_FILE', `${where}: not a Kubernetes object`);
+    if (typeof doc !== 'object') throw new IrsaError(E.ERR_SA_FILE, `${where}: not a Kubernetes object`);
     const o = doc as Record<string, unknown>;
     if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
       for (const [i, d] of o.items.entries()) visit(d, `${where}.items[${i}]`);
@@ -42,10 +43,10 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
     if (o.kind !== 'ServiceAccount') return;
     const md = o.metadata as Record<string, unknown> | undefined;
     if (typeof md?.name !== 'string' || md.name === '') {
-      throw new IrsaError('ERR_SA_FILE', `${where}: ServiceAccount without metadata.name`);
+      throw new IrsaError(E.ERR_SA_FILE, `${where}: ServiceAccount without metadata.name`);
     }
     if (md.annotations !== undefined && (typeof md.annotations !== 'object' || md.annotations === null)) {
-      throw new IrsaError('ERR_SA_FILE', `${where}: metadata.annotations is not a map`);
+      throw new IrsaError(E.ERR_SA_FILE, `${where}: metadata.annotations is not a map`);
     }
     each({ ...o, metadata: { ...md, namespace: typeof md.namespace === 'string' ? md.namespace : 'default' } });
   };
@@ -62,7 +63,7 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
       } else visit(JSON.parse(text ?? buf!.toString('utf8')), source);
     } catch (e) {
       if (e instanceof IrsaError) throw e;
-      throw new IrsaError('ERR_SA_FILE', `${source}: invalid JSON (${(e as Error).message})`);
+      throw new IrsaError(E.ERR_SA_FILE, `${source}: invalid JSON (${(e as Error).message})`);
     }
     return;
   }
@@ -75,7 +76,7 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
       const where = `${source}.items[${n}]`;
       const d = parseDocument(entry);
       const err = d.errors[0];
-      if (err) throw new IrsaError('ERR_SA_FILE', `${where}: invalid YAML (${err.message.split('\n')[0]})`);
+      if (err) throw new IrsaError(E.ERR_SA_FILE, `${where}: invalid YAML (${err.message.split('\n')[0]})`);
       visit(d.toJS(), where);
     });
     return;
@@ -85,7 +86,7 @@ export function forEachServiceAccount(input: string | Buffer, source: string, ea
   list.forEach((d, i) => {
     const err = d.errors[0];
     if (err)
-      throw new IrsaError('ERR_SA_FILE', `${source}: document ${i + 1}: invalid YAML (${err.message.split('\n')[0]})`);
+      throw new IrsaError(E.ERR_SA_FILE, `${source}: document ${i + 1}: invalid YAML (${err.message.split('\n')[0]})`);
     visit(d.toJS(), list.length > 1 ? `${source}#${i + 1}` : source);
   });
 }
@@ -193,9 +194,7 @@ export class FileServiceAccountSource implements ServiceAccountSource {
     try {
       return readFileSync(this.file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
-      throw new IrsaError('ERR_FILE_READ', `${this.file}: cannot read ServiceAccounts (${why})`);
+      throw new IrsaError(E.ERR_FILE_READ, `${this.file}: cannot read ServiceAccounts (${systemErrorWords(e)})`);
     }
   }
 

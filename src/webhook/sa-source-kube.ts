@@ -1,7 +1,7 @@
 import { get as httpGet } from 'node:http';
 import { get as httpsGet, type RequestOptions } from 'node:https';
 import type { CoreV1Api, KubeConfig, ListWatch, V1ServiceAccount, Watch } from '@kubernetes/client-node';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
 import { scanKubeListSpans } from './list-scan.js';
 import { type ServiceAccountSource, saKey, slimServiceAccount, slimServiceAccountJson } from './sa-source.js';
@@ -120,7 +120,7 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
   /** A GET returning the raw body (the typed client would parse and then copy every object). */
   private async getRaw(path: string): Promise<Buffer> {
     const server = this.kc.getCurrentCluster()?.server;
-    if (!server) throw new IrsaError('ERR_KUBECONFIG', 'the kubeconfig names no cluster server');
+    if (!server) throw new IrsaError(E.ERR_KUBECONFIG_INVALID, 'the kubeconfig names no cluster server');
     const url = new URL(server.replace(/\/+$/, '') + path);
     const options: RequestOptions = { headers: { accept: 'application/json' }, timeout: 60_000 };
     await this.kc.applyToHTTPSOptions(options);
@@ -214,7 +214,7 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
     }
     if (lastError !== undefined) {
       throw new IrsaError(
-        'ERR_SA_LOOKUP',
+        E.ERR_SA_LOOKUP,
         `ServiceAccount ${namespace}/${name}: lookup failed (${describe(lastError)})`,
       );
     }
@@ -228,7 +228,13 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
   }
 }
 
-class DeadlineError extends Error {}
+/** A lookup that ran out of its time budget (the API may still answer later; the request cannot wait). */
+class DeadlineError extends IrsaError {
+  constructor(message: string) {
+    super(E.ERR_DEADLINE, message);
+    this.name = 'DeadlineError';
+  }
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -8,7 +8,7 @@ import type {
 } from '@kubernetes/client-node';
 import { certificateInfo, needsRotation } from '../core/certs/info.js';
 import { issueCa, issueServingCert, serviceDnsNames } from '../core/certs/issue.js';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
 import { describe } from './sa-source-kube.js';
 import type { TlsProvider } from './start.js';
 import { type TlsCredentials, validateCredentials } from './tls-reloader.js';
@@ -114,7 +114,7 @@ export class SelfManagedCerts {
         if (status(e) !== 409) throw apiError(e, `updating Secret ${ref.namespace}/${ref.name}`);
       }
     }
-    throw new IrsaError('ERR_SELF_MANAGED_TLS', `Secret ${ref.namespace}/${ref.name}: too many concurrent changes`);
+    throw new IrsaError(E.ERR_SELF_MANAGED_TLS, `Secret ${ref.namespace}/${ref.name}: too many concurrent changes`);
   }
 
   /** Why the stored material must be replaced, or undefined when it is good. */
@@ -227,7 +227,7 @@ export class SelfManagedCerts {
         if (status(e) !== 409) throw apiError(e, `updating MutatingWebhookConfiguration ${name}`);
       }
     }
-    throw new IrsaError('ERR_SELF_MANAGED_TLS', `MutatingWebhookConfiguration ${name}: too many concurrent changes`);
+    throw new IrsaError(E.ERR_SELF_MANAGED_TLS, `MutatingWebhookConfiguration ${name}: too many concurrent changes`);
   }
 
   /** One round: Secret, then caBundle. Calls `apply` when the serving pair changed. */
@@ -316,5 +316,5 @@ function status(e: unknown): number | undefined {
 }
 
 function apiError(e: unknown, what: string): IrsaError {
-  return new IrsaError('ERR_SELF_MANAGED_TLS', `${what}: ${describe(e)}`);
+  return new IrsaError(E.ERR_SELF_MANAGED_TLS, `${what}: ${describe(e)}`);
 }

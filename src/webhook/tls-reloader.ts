@@ -1,7 +1,8 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { IrsaError } from '../core/errors.js';
+import { E, IrsaError } from '../core/errors.js';
+import { systemErrorWords } from '../io/system-errors.js';
 
 /** A serving certificate chain and its key, PEM. */
 export interface TlsCredentials {
@@ -14,7 +15,7 @@ export function validateCredentials(c: TlsCredentials, what: string): void {
   try {
     createSecureContext({ cert: c.certPem, key: c.keyPem });
   } catch (e) {
-    throw new IrsaError('ERR_TLS_CREDENTIALS', `${what}: not a usable certificate and key (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_TLS_CREDENTIALS, `${what}: not a usable certificate and key (${(e as Error).message})`);
   }
 }
 
@@ -104,9 +105,7 @@ function read(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new IrsaError('ERR_FILE_READ', `${file}: cannot read ${what} (${why})`);
+    throw new IrsaError(E.ERR_FILE_READ, `${file}: cannot read ${what} (${systemErrorWords(e)})`);
   }
 }
 

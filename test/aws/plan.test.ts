@@ -58,7 +58,7 @@ test('trust builder refuses partial wildcards and empty scopes', () => {
   ]) {
     assert.throws(() => buildTrustPolicy({ providerArn, providerUrl, ...bad }), /cannot scope|wildcard/);
   }
-  assert.throws(() => buildTrustPolicy([]), { code: 'ERR_TRUST_EMPTY' } as never);
+  assert.throws(() => buildTrustPolicy([]), { code: 'ERR_TRUST_SCOPE' } as never);
 });
 
 test('samePolicy ignores key order, whitespace and one-element lists; decode undoes URL-encoding', () => {

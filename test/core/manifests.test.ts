@@ -114,7 +114,7 @@ test('workload rejects bad ARN, names, expiration, token path', () => {
   assert.throws(() => buildWorkload({ ...base, namespace: 'a.b' }), isCode('ERR_K8S_NAME'));
   assert.throws(() => buildWorkload({ ...base, serviceAccount: '-app' }), isCode('ERR_K8S_NAME'));
   assert.doesNotThrow(() => buildWorkload({ ...base, serviceAccount: 'app.v2' }));
-  assert.throws(() => buildWorkload({ ...base, expirationSeconds: 599 }), isCode('ERR_EXPIRATION'));
+  assert.throws(() => buildWorkload({ ...base, expirationSeconds: 599 }), isCode('ERR_TOKEN_EXPIRATION'));
   assert.throws(() => buildWorkload({ ...base, tokenPath: 'relative/token' }), isCode('ERR_TOKEN_PATH'));
   assert.throws(() => buildWorkload({ ...base, tokenPath: '/var/run/dir/' }), isCode('ERR_TOKEN_PATH'));
   assert.throws(

@@ -50,7 +50,7 @@ test('thumbprint: upper-case SHA-1 of the DER, equal to openssl; the last certif
   assert.equal(topIntermediateThumbprint([leafDer, caDer]), fromOpenssl);
   assert.equal(topIntermediateThumbprint([leafDer]), certificateThumbprint(new X509Certificate(pki.leaf.certPem).raw));
   assert.equal(normalizeThumbprint(fromOpenssl.toLowerCase().replace(/(..)/g, '$1:').slice(0, -1)), fromOpenssl);
-  assert.throws(() => normalizeThumbprint('abc'), { code: 'ERR_THUMBPRINT' });
+  assert.throws(() => normalizeThumbprint('abc'), { code: 'ERR_PROVIDER_THUMBPRINT' });
   assert.throws(() => topIntermediateThumbprint([]), { code: 'ERR_TLS_NO_CHAIN' });
 });
 

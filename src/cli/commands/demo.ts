@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRoleName, oidcProviderArn, partitionForRegion } from '../../core/aws/arn.js';
 import { buildTrustPolicy } from '../../core/aws/trust-policy-builder.js';
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import { buildDiscovery, serializeDiscovery } from '../../core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../core/issuer/jwks.js';
 import { generateSigningKey } from '../../core/keys/generate.js';
@@ -276,7 +276,13 @@ export async function demo(opts: DemoOptions, ctx: Context): Promise<Report> {
   };
 }
 
-class DemoStepFailed extends Error {}
+/** A demo step whose outcome was not the expected one (already reported on its own line). */
+class DemoStepFailed extends IrsaError {
+  constructor(title: string) {
+    super(E.ERR_DEMO_STEP, title);
+    this.name = 'DemoStepFailed';
+  }
+}
 
 interface PodRun {
   ok: boolean;
@@ -320,7 +326,7 @@ function runWhoamiAsPod(podEnv: Record<string, string>, paths: { emptyFile: stri
       try {
         parsed = JSON.parse(stdout);
       } catch {
-        return reject(new IrsaError('ERR_DEMO_POD', `the pod process printed no report: ${stderr.split('\n')[0]}`));
+        return reject(new IrsaError(E.ERR_DEMO_STEP, `the pod process printed no report: ${stderr.split('\n')[0]}`));
       }
       resolve(
         parsed.ok

@@ -5,7 +5,7 @@
  */
 import { type FetchedDocs, podChecks } from '../../core/doctor/pod-checks.js';
 import { renderChecks, verdictLine } from '../../core/doctor/render.js';
-import { IrsaError, UsageError } from '../../core/errors.js';
+import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { parseDiscovery } from '../../core/issuer/published-check.js';
 import { podServiceAccountName } from '../../core/webhook/mutate.js';
 import { type KubeConnection, kubeRequest, loadKubeConfig, statusError } from '../../io/kube/client.js';
@@ -23,7 +23,7 @@ export async function doctorPod(
   const { namespace, name } = parsePodRef(opts.pod, conn);
   const pod = await getPod(conn, namespace, name);
   if (!pod) {
-    throw new IrsaError('ERR_POD_NOT_FOUND', `pod ${namespace}/${name} not found (context ${conn.context})`);
+    throw new IrsaError(E.ERR_POD_NOT_FOUND, `pod ${namespace}/${name} not found (context ${conn.context})`);
   }
   const saName = podServiceAccountName(pod);
   const serviceAccount = await getServiceAccount(conn, namespace, saName);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { anyFailed, type Check, formatChecks, summarizeChecks } from '../../core/checks.js';
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import { checkPublishedDocuments, parseDiscovery, publishLayout } from '../../core/issuer/published-check.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { type KubeConnection, kubeRequest, loadKubeConfig, serverHost, statusError } from '../../io/kube/client.js';
@@ -66,13 +66,13 @@ async function fetchDocument(conn: KubeConnection, path: string): Promise<string
   const res = await kubeRequest(conn, path);
   if (res.status === 200) return res.body.toString('utf8');
   if (res.status === 403) {
-    throw new IrsaError('ERR_KUBE_FORBIDDEN', `GET ${path}: 403 Forbidden for context "${conn.context}"`, {
+    throw new IrsaError(E.ERR_KUBE_FORBIDDEN, `GET ${path}: 403 Forbidden for context "${conn.context}"`, {
       hint: 'bind the ClusterRole system:service-account-issuer-discovery to this user (see irsa manifests discovery-rbac)',
     });
   }
   if (res.status === 404) {
     throw new IrsaError(
-      'ERR_DISCOVERY_NOT_SERVED',
+      E.ERR_DISCOVERY_NOT_SERVED,
       `GET ${path}: 404 — the apiserver does not serve the OIDC documents`,
       {
         hint:

@@ -1,4 +1,4 @@
-import { IrsaError } from '../../core/errors.js';
+import { IrsaError, UsageError } from '../../core/errors.js';
 import type { ObjectRef } from '../../core/tokens/claims.js';
 import { duration, type Finding, type Inspection, inspectToken, type TimeClaim } from '../../core/tokens/inspect.js';
 import { readInput } from '../../io/files.js';
@@ -11,7 +11,7 @@ import type { Context, Report } from '../context.js';
 export async function tokenInspect(opts: { now?: number }, _ctx: Context, args: string[]): Promise<Report> {
   const file = args[0] ?? '-';
   if (file === '-' && process.stdin.isTTY) {
-    throw new IrsaError('ERR_USAGE', 'no token file given and standard input is a terminal', {
+    throw new UsageError('no token file given and standard input is a terminal', {
       hint: 'irsa token inspect /var/run/secrets/eks.amazonaws.com/serviceaccount/token (or pipe the token in)',
     });
   }

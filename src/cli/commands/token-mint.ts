@@ -1,4 +1,4 @@
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
 import { isoTime } from '../../core/tokens/inspect.js';
 import { mintToken } from '../../core/tokens/mint.js';
@@ -23,7 +23,7 @@ interface Options {
 /** The token goes to stdout only because the user asked for exactly that; it is never logged or put in JSON. */
 export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
   if (Boolean(opts.podName) !== Boolean(opts.podUid)) {
-    throw new IrsaError('ERR_USAGE', '--pod-name and --pod-uid go together');
+    throw new UsageError('--pod-name and --pod-uid go together');
   }
   try {
     for (const w of checkIssuerUrl(opts.issuer).warnings) ctx.warn(w);
@@ -34,7 +34,7 @@ export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
   const keys = await loadKeyFiles([opts.signingKey]);
   const signingKey = keys.find((k) => k.privateKey);
   if (!signingKey) {
-    throw new IrsaError('ERR_KEY_NOT_PRIVATE', `${opts.signingKey}: no private key to sign with`, {
+    throw new IrsaError(E.ERR_KEY_NOT_PRIVATE, `${opts.signingKey}: no private key to sign with`, {
       hint: `it holds only a public key (${keys.map((k) => k.encoding).join(', ')}); pass the private key, e.g. the .key file of \`irsa keys generate\``,
     });
   }

@@ -1,4 +1,4 @@
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import { renderYamlDocuments } from '../../core/manifests/render.js';
 import { buildWebhookManifests, type FailurePolicy, type TlsMode } from '../../core/manifests/webhook.js';
 import { readInput } from '../../io/files.js';
@@ -21,7 +21,7 @@ export async function webhookManifests(opts: Options, ctx: Context): Promise<Rep
   if (opts.caBundleFile !== undefined) {
     const pem = (await readInput(opts.caBundleFile, 'CA certificate')).toString('utf8');
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new IrsaError('ERR_CA_BUNDLE', `${opts.caBundleFile}: not a PEM certificate (expected BEGIN CERTIFICATE)`);
+      throw new IrsaError(E.ERR_CA_BUNDLE, `${opts.caBundleFile}: not a PEM certificate (expected BEGIN CERTIFICATE)`);
     }
     caBundle = Buffer.from(pem).toString('base64');
   }

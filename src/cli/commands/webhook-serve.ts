@@ -1,8 +1,8 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import pino from 'pino';
 import { partitionForRegion } from '../../core/aws/arn.js';
+import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { parseGoBool } from '../../core/webhook/annotations.js';
-import { IrsaError, UsageError } from '../../core/errors.js';
 import {
   type ContainerCredentialsSettings,
   DEFAULT_WEBHOOK_SETTINGS,
@@ -270,7 +270,7 @@ function watchContainerCredentials(
       doc = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new IrsaError(
-        'ERR_CC_CONFIG',
+        E.ERR_CC_CONFIG,
         `${file}: cannot read container-credentials config (${(e as Error).message})`,
       );
     }
@@ -279,7 +279,7 @@ function watchContainerCredentials(
       !Array.isArray(ids) ||
       !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')
     ) {
-      throw new IrsaError('ERR_CC_CONFIG', `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
+      throw new IrsaError(E.ERR_CC_CONFIG, `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
     }
     settings.containerCredentials = { ...base, identities: ids };
     log.info({ file, identities: ids.length }, 'container-credentials config loaded');

@@ -4,7 +4,7 @@
  * an application in the pod would get them; endpoints honour AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL.
  */
 
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import { duration, isoTime } from '../../core/tokens/inspect.js';
 import { sdkErrorCode, sdkErrorMessage } from '../../io/aws/sdk-errors.js';
 import type { Context, Report } from '../context.js';
@@ -42,7 +42,7 @@ export async function whoami(opts: WhoamiOptions, _ctx: Context): Promise<Report
     expiration = creds.expiration;
     identity = await sts.send(new GetCallerIdentityCommand({}));
   } catch (e) {
-    throw new IrsaError('ERR_AWS_STS', `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
+    throw new IrsaError(E.ERR_AWS_STS, `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
       cause: e,
       hint: hintFor(sdkErrorCode(e)),
     });

@@ -1,4 +1,4 @@
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 
 /**
  * AWS partitions and how a region maps onto one (ARNs carry the partition): the prefixes the EKS pod identity
@@ -73,7 +73,7 @@ export function defaultRoleName(namespace: string, serviceAccount: string): stri
   const name = `${serviceAccount}@${namespace}`;
   if (name.length > 64) {
     throw new IrsaError(
-      'ERR_ROLE_NAME',
+      E.ERR_ROLE_NAME,
       `role name ${name} is longer than IAM's 64 characters; pass a shorter --role-name`,
     );
   }

@@ -14,7 +14,7 @@ import type {
   UpdateOpenIDConnectProviderThumbprintCommandInput,
   UpdateRoleCommandInput,
 } from '@aws-sdk/client-iam';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { decodePolicyDocument, samePolicy, serializePolicy, type TrustPolicyDocument } from './trust-policy-builder.js';
 
 export type IamOperation =
@@ -57,23 +57,23 @@ export interface ProviderPlanOptions {
 /** IAM's limits for a provider (botocore model): 1–5 thumbprints of 40 hex characters, up to 100 client IDs. */
 export function validateDesiredProvider(desired: DesiredOidcProvider): void {
   if (!/^https:\/\//.test(desired.url)) {
-    throw new IrsaError('ERR_PROVIDER_URL', `provider URL must begin with https://, got: ${desired.url}`);
+    throw new IrsaError(E.ERR_PROVIDER_URL, `provider URL must begin with https://, got: ${desired.url}`);
   }
-  if (desired.url.length > 255) throw new IrsaError('ERR_PROVIDER_URL', 'provider URL is longer than 255 characters');
+  if (desired.url.length > 255) throw new IrsaError(E.ERR_PROVIDER_URL, 'provider URL is longer than 255 characters');
   if (desired.thumbprints.length > 5) {
-    throw new IrsaError('ERR_PROVIDER_THUMBPRINT', 'an IAM OIDC provider holds at most 5 thumbprints');
+    throw new IrsaError(E.ERR_PROVIDER_THUMBPRINT, 'an IAM OIDC provider holds at most 5 thumbprints');
   }
   for (const t of desired.thumbprints) {
     if (!/^[0-9a-fA-F]{40}$/.test(t)) {
-      throw new IrsaError('ERR_PROVIDER_THUMBPRINT', `thumbprint ${t} is not 40 hex characters (SHA-1)`);
+      throw new IrsaError(E.ERR_PROVIDER_THUMBPRINT, `thumbprint ${t} is not 40 hex characters (SHA-1)`);
     }
   }
   if (desired.clientIds.length > 100) {
-    throw new IrsaError('ERR_PROVIDER_CLIENT_ID', 'an IAM OIDC provider holds at most 100 client IDs');
+    throw new IrsaError(E.ERR_PROVIDER_CLIENT_ID, 'an IAM OIDC provider holds at most 100 client IDs');
   }
   for (const c of desired.clientIds) {
     if (c.length < 1 || c.length > 255) {
-      throw new IrsaError('ERR_PROVIDER_CLIENT_ID', `client ID ${JSON.stringify(c)} must be 1 to 255 characters`);
+      throw new IrsaError(E.ERR_PROVIDER_CLIENT_ID, `client ID ${JSON.stringify(c)} must be 1 to 255 characters`);
     }
   }
 }
@@ -101,7 +101,7 @@ export function planOidcProvider(
   }
   if (current.url !== desired.url) {
     throw new IrsaError(
-      'ERR_PROVIDER_URL',
+      E.ERR_PROVIDER_URL,
       `current provider ${current.arn} has URL ${current.url}, not ${desired.url}; a provider's URL cannot change`,
     );
   }
@@ -171,15 +171,15 @@ export interface RolePlanOptions {
 
 export function validateDesiredRole(desired: DesiredRole): void {
   if (!/^[\w+=,.@-]{1,64}$/.test(desired.name)) {
-    throw new IrsaError('ERR_ROLE_NAME', `role name ${JSON.stringify(desired.name)} is not a valid IAM role name`);
+    throw new IrsaError(E.ERR_ROLE_NAME, `role name ${JSON.stringify(desired.name)} is not a valid IAM role name`);
   }
   const d = desired.maxSessionDuration;
   if (d !== undefined && (!Number.isInteger(d) || d < 3600 || d > 43200)) {
-    throw new IrsaError('ERR_ROLE_SESSION_DURATION', `maxSessionDuration must be 3600 to 43200 seconds, got: ${d}`);
+    throw new IrsaError(E.ERR_ROLE_SESSION_DURATION, `maxSessionDuration must be 3600 to 43200 seconds, got: ${d}`);
   }
   const path = desired.path ?? '/';
   if (!/^\/([\x21-\x7e]*\/)?$/.test(path) || path.length > 512) {
-    throw new IrsaError('ERR_ROLE_PATH', `role path ${JSON.stringify(path)} must begin and end with /`);
+    throw new IrsaError(E.ERR_ROLE_PATH, `role path ${JSON.stringify(path)} must begin and end with /`);
   }
 }
 
@@ -213,7 +213,7 @@ export function planRole(
   const ops: IamOperation[] = [];
   if ((desired.path ?? '/') !== current.path) {
     throw new IrsaError(
-      'ERR_ROLE_PATH',
+      E.ERR_ROLE_PATH,
       `role ${current.name} exists with path ${current.path}, not ${desired.path ?? '/'}; IAM cannot move a role`,
     );
   }

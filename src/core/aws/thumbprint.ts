@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 
 /**
  * IAM's OIDC provider thumbprint: hex SHA-1 of a DER certificate, upper-case, 40 characters, no colons
@@ -16,7 +16,7 @@ export function certificateThumbprint(der: Uint8Array): string {
  * `chainDer` is leaf first.
  */
 export function topIntermediateThumbprint(chainDer: readonly Uint8Array[]): string {
-  if (chainDer.length === 0) throw new IrsaError('ERR_TLS_NO_CHAIN', 'the server presented no certificate');
+  if (chainDer.length === 0) throw new IrsaError(E.ERR_TLS_NO_CHAIN, 'the server presented no certificate');
   return certificateThumbprint(chainDer[chainDer.length - 1]);
 }
 
@@ -24,7 +24,7 @@ export function topIntermediateThumbprint(chainDer: readonly Uint8Array[]): stri
 export function normalizeThumbprint(value: string, field = 'thumbprint'): string {
   const hex = value.replace(/[:\s]/g, '').toUpperCase();
   if (!/^[0-9A-F]{40}$/.test(hex)) {
-    throw new IrsaError('ERR_THUMBPRINT', `${field} must be 40 hex digits (SHA-1), got: ${value}`);
+    throw new IrsaError(E.ERR_PROVIDER_THUMBPRINT, `${field} must be 40 hex digits (SHA-1), got: ${value}`);
   }
   return hex;
 }

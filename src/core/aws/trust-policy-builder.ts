@@ -1,4 +1,4 @@
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { DEFAULT_AUDIENCE, SUBJECT_PREFIX } from '../tokens/claims.js';
 import { stripScheme } from './arn.js';
 
@@ -46,21 +46,18 @@ export function scopedTrustStatement(trust: ScopedTrust): TrustPolicyStatement {
   const prefix = conditionKeyPrefix(trust.providerUrl);
   const audience = trust.audience ?? DEFAULT_AUDIENCE;
   if (!trust.namespace || trust.namespace.includes(':') || trust.namespace.includes('*')) {
-    throw new IrsaError(
-      'ERR_TRUST_NAMESPACE',
-      `namespace ${JSON.stringify(trust.namespace)} cannot scope a trust policy`,
-    );
+    throw new IrsaError(E.ERR_TRUST_SCOPE, `namespace ${JSON.stringify(trust.namespace)} cannot scope a trust policy`);
   }
   if (!trust.serviceAccount || trust.serviceAccount.includes(':')) {
     throw new IrsaError(
-      'ERR_TRUST_SERVICE_ACCOUNT',
+      E.ERR_TRUST_SCOPE,
       `service account ${JSON.stringify(trust.serviceAccount)} cannot scope a trust policy`,
     );
   }
-  if (!audience) throw new IrsaError('ERR_TRUST_AUDIENCE', 'a trust policy needs a non-empty audience');
+  if (!audience) throw new IrsaError(E.ERR_TRUST_SCOPE, 'a trust policy needs a non-empty audience');
   if (trust.serviceAccount.includes('*') && trust.serviceAccount !== '*') {
     throw new IrsaError(
-      'ERR_TRUST_SERVICE_ACCOUNT',
+      E.ERR_TRUST_SCOPE,
       `service account ${trust.serviceAccount}: only "*" (the whole namespace) is supported as a wildcard`,
     );
   }
@@ -80,7 +77,7 @@ export function scopedTrustStatement(trust: ScopedTrust): TrustPolicyStatement {
 /** A whole trust policy for one or more scoped trusts (one statement each: several clusters, several SAs). */
 export function buildTrustPolicy(trusts: ScopedTrust | readonly ScopedTrust[]): TrustPolicyDocument {
   const list = Array.isArray(trusts) ? trusts : [trusts as ScopedTrust];
-  if (list.length === 0) throw new IrsaError('ERR_TRUST_EMPTY', 'a trust policy needs at least one trust');
+  if (list.length === 0) throw new IrsaError(E.ERR_TRUST_SCOPE, 'a trust policy needs at least one trust');
   return { Version: '2012-10-17', Statement: list.map(scopedTrustStatement) };
 }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { parseKeys } from '../keys/parse.js';
 
 /**
@@ -36,7 +36,7 @@ function validity(o: ValidityOptions, defaultDays: number): { notBefore: Date; n
   const now = o.now ?? new Date();
   const notBefore = o.notBefore ?? new Date(now.getTime() - BACKDATE_MS);
   const notAfter = o.notAfter ?? new Date(now.getTime() + (o.days ?? defaultDays) * DAY_MS);
-  if (notAfter <= notBefore) throw new IrsaError('ERR_CERT_VALIDITY', 'certificate validity must be positive');
+  if (notAfter <= notBefore) throw new IrsaError(E.ERR_CERT_REQUEST, 'certificate validity must be positive');
   return { notBefore, notAfter };
 }
 
@@ -105,7 +105,7 @@ export interface ServingCertOptions extends ValidityOptions {
 /** A serving (TLS server) certificate signed by `ca`. One year by default, never past the CA's own expiry. */
 export async function issueServingCert(options: ServingCertOptions): Promise<IssuedPair> {
   if (options.dnsNames.length === 0 && !options.ipAddresses?.length) {
-    throw new IrsaError('ERR_CERT_SANS', 'a serving certificate needs at least one DNS name or IP address');
+    throw new IrsaError(E.ERR_CERT_REQUEST, 'a serving certificate needs at least one DNS name or IP address');
   }
   const caCert = new x509.X509Certificate(options.ca.certPem);
   const caKey = await importSigningKey(options.ca.keyPem);
@@ -140,7 +140,7 @@ export async function issueServingCert(options: ServingCertOptions): Promise<Iss
 async function importSigningKey(pem: string): Promise<CryptoKey> {
   const key = parseKeys(pem, 'CA key').find((k) => k.privateKey);
   if (!key?.privateKey || key.curve !== 'P-256') {
-    throw new IrsaError('ERR_CERT_CA_KEY', 'CA key: expected an EC P-256 private key');
+    throw new IrsaError(E.ERR_CERT_REQUEST, 'CA key: expected an EC P-256 private key');
   }
   const der = key.privateKey.export({ type: 'pkcs8', format: 'der' });
   return crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { IrsaError, UsageError } from '../errors.js';
+import { E, IrsaError, UsageError } from '../errors.js';
 import { checkIssuerUrl, checkJwksUri, defaultJwksUri } from './issuer-url.js';
 
 /**
@@ -211,7 +211,7 @@ export function buildApiserverFlags(input: ApiserverFlagsInput): ApiserverFlagsR
     const seconds = parseGoDuration(input.maxTokenExpiration, '--max-token-expiration');
     if (seconds < MIN_MAX_EXPIRATION || seconds > MAX_MAX_EXPIRATION) {
       throw new IrsaError(
-        'ERR_MAX_TOKEN_EXPIRATION',
+        E.ERR_MAX_TOKEN_EXPIRATION,
         `--max-token-expiration must be between 1 hour and 2^32 seconds (as kube-apiserver requires), got: ${input.maxTokenExpiration}`,
       );
     }
@@ -253,13 +253,13 @@ export function buildApiserverFlags(input: ApiserverFlagsInput): ApiserverFlagsR
 function checkPreviousIssuer(previous: string): void {
   // kube-apiserver accepts non-URL issuers, but one containing ':' must parse as a URL.
   if (previous === '' || /\s|,/.test(previous)) {
-    throw new IrsaError('ERR_ISSUER_INVALID', `--previous-issuer must be one issuer, got: ${previous}`);
+    throw new IrsaError(E.ERR_ISSUER_INVALID, `--previous-issuer must be one issuer, got: ${previous}`);
   }
   if (previous.includes(':')) {
     try {
       new URL(previous);
     } catch {
-      throw new IrsaError('ERR_ISSUER_INVALID', `--previous-issuer contains ':' but is not a valid URL: ${previous}`);
+      throw new IrsaError(E.ERR_ISSUER_INVALID, `--previous-issuer contains ':' but is not a valid URL: ${previous}`);
     }
   }
 }
@@ -280,7 +280,7 @@ function pinAudiences(
       if (aud === '') throw new UsageError('--api-audiences has an empty entry');
       if (STS_AUDIENCE.test(aud)) {
         throw new IrsaError(
-          'ERR_STS_AUDIENCE',
+          E.ERR_STS_AUDIENCE,
           `--api-audiences must not contain ${aud}: a token minted for AWS STS would then also authenticate to the cluster API`,
         );
       }
@@ -372,7 +372,7 @@ function flagLines(args: ApiserverArg[]): string {
 function toMap(args: ApiserverArg[], format: string, notes: string[], resolved: Resolved): Record<string, string> {
   if (resolved.keyFiles.length > 1) {
     throw new IrsaError(
-      'ERR_FLAG_NOT_REPEATABLE',
+      E.ERR_FLAG_NOT_REPEATABLE,
       `${format} extraArgs is a map and --service-account-key-file cannot repeat (a comma-joined value is read as one path)`,
       {
         hint: `put every public key in one PEM file (cat ${resolved.keyFiles.join(' ')} > sa-all.pub; kube-apiserver reads all keys in a file) and pass that file once as --public-key`,
@@ -570,7 +570,7 @@ export function parseGoDuration(value: string, field = 'duration'): number {
     const m = term.exec(text);
     if (!m) {
       throw new IrsaError(
-        'ERR_DURATION',
+        E.ERR_DURATION,
         `${field} must be a duration such as 24h, 86400s or 1h30m (units ns, us, ms, s, m, h), got: ${value}`,
       );
     }

@@ -1,4 +1,4 @@
-import { IrsaError } from '../errors.js';
+import { E, type ErrorCode, IrsaError } from '../errors.js';
 
 /**
  * kube-apiserver's rules for the issuer and jwks_uri (pkg/serviceaccount/openidmetadata.go), which AWS shares:
@@ -6,12 +6,12 @@ import { IrsaError } from '../errors.js';
  * then appear in the apiserver flag, every token's iss, the discovery document and the IAM provider URL alike.
  */
 export function checkIssuerUrl(issuer: string, field = 'issuer'): { warnings: string[] } {
-  const url = parseHttpsUrl(issuer, field, 'ERR_ISSUER_INVALID');
+  const url = parseHttpsUrl(issuer, field, E.ERR_ISSUER_INVALID);
   if (url.search || issuer.includes('?')) {
-    throw new IrsaError('ERR_ISSUER_INVALID', `${field} URL may not include a query, got: ${issuer}`);
+    throw new IrsaError(E.ERR_ISSUER_INVALID, `${field} URL may not include a query, got: ${issuer}`);
   }
   if (url.hash || issuer.includes('#')) {
-    throw new IrsaError('ERR_ISSUER_INVALID', `${field} URL may not include a fragment, got: ${issuer}`);
+    throw new IrsaError(E.ERR_ISSUER_INVALID, `${field} URL may not include a fragment, got: ${issuer}`);
   }
   const warnings: string[] = [];
   if (issuer.endsWith('/')) {
@@ -25,7 +25,7 @@ export function checkIssuerUrl(issuer: string, field = 'issuer'): { warnings: st
 
 /** jwks_uri must be an https URL (kube-apiserver: "jwksURI requires https scheme"). */
 export function checkJwksUri(jwksUri: string): void {
-  parseHttpsUrl(jwksUri, 'jwks_uri', 'ERR_JWKS_URI_INVALID');
+  parseHttpsUrl(jwksUri, 'jwks_uri', E.ERR_JWKS_URI_INVALID);
 }
 
 /** The default jwks_uri for an issuer: where `issuer publish` puts the key set. */
@@ -33,7 +33,7 @@ export function defaultJwksUri(issuer: string): string {
   return `${issuer.replace(/\/$/, '')}/openid/v1/jwks`;
 }
 
-function parseHttpsUrl(value: string, field: string, code: string): URL {
+function parseHttpsUrl(value: string, field: string, code: ErrorCode): URL {
   let url: URL | undefined;
   try {
     url = new URL(value);

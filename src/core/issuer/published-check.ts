@@ -1,5 +1,5 @@
 import type { Check, CheckStatus } from '../checks.js';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { parseKeys } from '../keys/parse.js';
 import { checkIssuerUrl, checkJwksUri } from './issuer-url.js';
 import { nonPublicHostReason } from './public-host.js';
@@ -35,15 +35,15 @@ export function parseDiscovery(text: string, source = 'openid-configuration'): D
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new IrsaError('ERR_DISCOVERY_INVALID', `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
   }
   const d = doc as Partial<DiscoveryFields> | null;
   if (typeof d !== 'object' || d === null || Array.isArray(d)) {
-    throw new IrsaError('ERR_DISCOVERY_INVALID', `${source}: not a JSON object`);
+    throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: not a JSON object`);
   }
   for (const field of ['issuer', 'jwks_uri'] as const) {
     if (typeof d[field] !== 'string' || d[field] === '') {
-      throw new IrsaError('ERR_DISCOVERY_INVALID', `${source}: "${field}" is missing or not a string`);
+      throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: "${field}" is missing or not a string`);
     }
   }
   return d as DiscoveryFields;
@@ -55,9 +55,9 @@ export function jwksKids(text: string, source = 'jwks'): string[] {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new IrsaError('ERR_JWKS_INVALID', `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new IrsaError(E.ERR_JWKS_INVALID, `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (!doc || !Array.isArray(doc.keys)) throw new IrsaError('ERR_JWKS_INVALID', `${source}: no "keys" array`);
+  if (!doc || !Array.isArray(doc.keys)) throw new IrsaError(E.ERR_JWKS_INVALID, `${source}: no "keys" array`);
   return doc.keys
     .map((k) => (k && typeof k === 'object' ? (k as { kid?: unknown }).kid : undefined))
     .filter((kid): kid is string => typeof kid === 'string');
@@ -231,7 +231,7 @@ export function publishLayout(issuer: string, jwksUri: string): { discovery: str
   }
   // No way out of the output directory: no empty, dot or dot-dot segments, no encoded separators.
   if (rel === '' || segments.some((s) => s === '' || s === '.' || s === '..' || /[\\/\0]/.test(s))) {
-    throw new IrsaError('ERR_JWKS_URI_INVALID', `jwks_uri ${jwksUri} has no usable file path to write the JWKS to`);
+    throw new IrsaError(E.ERR_JWKS_URI_INVALID, `jwks_uri ${jwksUri} has no usable file path to write the JWKS to`);
   }
   return { discovery: '.well-known/openid-configuration', jwks: segments.join('/'), note };
 }

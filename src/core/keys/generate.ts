@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { type Curve, type LoadedKey, MIN_RSA_BITS, parseKeys } from './parse.js';
 
 export interface GeneratedKeyPair {
@@ -21,7 +21,7 @@ export function generateSigningKey(
     const bits = spec.bits ?? 2048;
     if (!Number.isInteger(bits) || bits < MIN_RSA_BITS || bits > 16384 || bits % 8 !== 0) {
       throw new IrsaError(
-        'ERR_KEY_TOO_SMALL',
+        E.ERR_KEY_TOO_SMALL,
         `--bits must be a multiple of 8 from ${MIN_RSA_BITS} to 16384, got: ${bits}`,
       );
     }
@@ -34,7 +34,7 @@ export function generateSigningKey(
   } else {
     const curve = spec.curve ?? 'P-256';
     const named = NODE_CURVES[curve];
-    if (!named) throw new IrsaError('ERR_KEY_CURVE', `--curve must be P-256, P-384 or P-521, got: ${curve}`);
+    if (!named) throw new IrsaError(E.ERR_KEY_CURVE, `--curve must be P-256, P-384 or P-521, got: ${curve}`);
     ({ privateKey: privatePem, publicKey: publicPem } = generateKeyPairSync('ec', {
       namedCurve: named,
       privateKeyEncoding: { type: 'sec1', format: 'pem' },

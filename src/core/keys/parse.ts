@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { keyId } from './kid.js';
 
 /** How a key was encoded in its input. */
@@ -68,7 +68,7 @@ export function parseKeys(input: string | Uint8Array, source: string): LoadedKey
   }
   if (keys.length === 0) {
     throw new IrsaError(
-      'ERR_KEY_NOT_FOUND',
+      E.ERR_KEY_NOT_FOUND,
       sawPem
         ? `${source}: no RSA or EC key in its PEM blocks`
         : `${source}: not a PEM key, certificate or JWK (no "-----BEGIN" block or JSON object found)`,
@@ -99,7 +99,7 @@ function fromPemBlock(label: string, der: Buffer, where: string): LoadedKey | un
     }
   } catch (e) {
     if (e instanceof IrsaError) throw e;
-    throw new IrsaError('ERR_KEY_INVALID', `${where}: "${label}" block does not hold a valid key (${short(e)})`);
+    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: "${label}" block does not hold a valid key (${short(e)})`);
   }
 }
 
@@ -112,19 +112,19 @@ function parseJwkText(text: string, source: string): LoadedKey[] {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new IrsaError('ERR_KEY_INVALID', `${source}: invalid JSON (${short(e)})`);
+    throw new IrsaError(E.ERR_KEY_INVALID, `${source}: invalid JSON (${short(e)})`);
   }
   const obj = doc as { keys?: unknown };
   const list = Array.isArray(obj.keys) ? obj.keys : [doc];
-  if (list.length === 0) throw new IrsaError('ERR_KEY_NOT_FOUND', `${source}: JWKS has no keys`);
+  if (list.length === 0) throw new IrsaError(E.ERR_KEY_NOT_FOUND, `${source}: JWKS has no keys`);
   return list.map((jwk, i) => fromJwk(jwk, Array.isArray(obj.keys) ? `${source}#${i + 1}` : source));
 }
 
 function fromJwk(jwk: unknown, where: string): LoadedKey {
-  if (typeof jwk !== 'object' || jwk === null) throw new IrsaError('ERR_KEY_INVALID', `${where}: JWK is not an object`);
+  if (typeof jwk !== 'object' || jwk === null) throw new IrsaError(E.ERR_KEY_INVALID, `${where}: JWK is not an object`);
   const j = jwk as Record<string, unknown>;
   if (j.kty === 'oct') {
-    throw new IrsaError('ERR_KEY_SYMMETRIC', `${where}: symmetric (kty "oct") keys cannot sign service-account tokens`);
+    throw new IrsaError(E.ERR_KEY_SYMMETRIC, `${where}: symmetric (kty "oct") keys cannot sign service-account tokens`);
   }
   if (j.kty === 'OKP') throw unsupported(where, `${String(j.crv ?? 'OKP')} (EdDSA) keys are not accepted by AWS STS`);
   if (j.kty === 'EC' && typeof j.crv === 'string' && !JWK_CURVES[j.crv]) throw badCurve(where, j.crv);
@@ -136,7 +136,7 @@ function fromJwk(jwk: unknown, where: string): LoadedKey {
     return describe(publicKey, privateKey, 'jwk', where);
   } catch (e) {
     if (e instanceof IrsaError) throw e;
-    throw new IrsaError('ERR_KEY_INVALID', `${where}: invalid ${String(j.kty)} JWK (${short(e)})`);
+    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: invalid ${String(j.kty)} JWK (${short(e)})`);
   }
 }
 
@@ -152,7 +152,7 @@ function describe(
     const bits = details.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) {
       throw new IrsaError(
-        'ERR_KEY_TOO_SMALL',
+        E.ERR_KEY_TOO_SMALL,
         `${where}: RSA key is ${bits} bits; at least ${MIN_RSA_BITS} are required`,
       );
     }
@@ -195,17 +195,17 @@ function describe(
 
 function encrypted(where: string): IrsaError {
   return new IrsaError(
-    'ERR_KEY_ENCRYPTED',
+    E.ERR_KEY_ENCRYPTED,
     `${where}: encrypted private keys are not supported (kube-apiserver cannot read them either); decrypt it first`,
   );
 }
 
 function badCurve(where: string, curve: string): IrsaError {
-  return new IrsaError('ERR_KEY_CURVE', `${where}: EC curve ${curve} is not supported; use P-256, P-384 or P-521`);
+  return new IrsaError(E.ERR_KEY_CURVE, `${where}: EC curve ${curve} is not supported; use P-256, P-384 or P-521`);
 }
 
 function unsupported(where: string, why: string): IrsaError {
-  return new IrsaError('ERR_KEY_UNSUPPORTED', `${where}: ${why}`);
+  return new IrsaError(E.ERR_KEY_UNSUPPORTED, `${where}: ${why}`);
 }
 
 function short(e: unknown): string {

@@ -1,4 +1,4 @@
-import { IrsaError } from '../errors.js';
+import { E, IrsaError, UsageError } from '../errors.js';
 import { checkDnsLabel } from './names.js';
 import type { CommentedDoc } from './render.js';
 
@@ -66,24 +66,24 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
   const tls = input.tls ?? WEBHOOK_DEFAULTS.tls;
   checkDnsLabel(ns, '--namespace');
   if (!image.trim() || /\s/.test(image))
-    throw new IrsaError('ERR_IMAGE', `--image must be an image reference, got: ${image}`);
+    throw new IrsaError(E.ERR_IMAGE, `--image must be an image reference, got: ${image}`);
   if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new IrsaError('ERR_REPLICAS', `--replicas must be a whole number >= 1, got: ${replicas}`);
+    throw new IrsaError(E.ERR_REPLICAS, `--replicas must be a whole number >= 1, got: ${replicas}`);
   }
   if (failurePolicy !== 'Ignore' && failurePolicy !== 'Fail') {
-    throw new IrsaError('ERR_FAILURE_POLICY', `--failure-policy must be Ignore or Fail, got: ${failurePolicy}`);
+    throw new IrsaError(E.ERR_FAILURE_POLICY, `--failure-policy must be Ignore or Fail, got: ${failurePolicy}`);
   }
   if (!['self-managed', 'cert-manager', 'files'].includes(tls)) {
-    throw new IrsaError('ERR_TLS_MODE', `--tls must be self-managed, cert-manager or files, got: ${tls}`);
+    throw new IrsaError(E.ERR_TLS_MODE, `--tls must be self-managed, cert-manager or files, got: ${tls}`);
   }
   if (input.caBundle !== undefined && tls !== 'files') {
-    throw new IrsaError('ERR_USAGE', '--ca-bundle-file only applies to --tls files');
+    throw new UsageError('--ca-bundle-file only applies to --tls files');
   }
   if (input.region !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.region)) {
-    throw new IrsaError('ERR_REGION', `--region must be a region name such as eu-west-1, got: ${input.region}`);
+    throw new IrsaError(E.ERR_REGION, `--region must be a region name such as eu-west-1, got: ${input.region}`);
   }
   if (input.composeRoleArnAccount !== undefined && !/^\d{12}$/.test(input.composeRoleArnAccount)) {
-    throw new IrsaError('ERR_ACCOUNT_ID', `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
+    throw new IrsaError(E.ERR_ACCOUNT_ID, `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
   }
 
   const notes: string[] = [];

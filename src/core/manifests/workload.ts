@@ -1,5 +1,5 @@
 import { parseRoleArn } from '../aws/arn.js';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { checkDnsLabel, checkDnsSubdomain } from './names.js';
 import type { CommentedDoc } from './render.js';
 
@@ -46,16 +46,16 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
   checkDnsSubdomain(input.serviceAccount, '--service-account');
   if (!parseRoleArn(input.roleArn)) {
     throw new IrsaError(
-      'ERR_ROLE_ARN',
+      E.ERR_ROLE_ARN,
       `--role-arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/[path/]name), got: ${input.roleArn}`,
     );
   }
   const audience = input.audience ?? DEFAULT_AUDIENCE;
-  if (audience.trim() === '') throw new IrsaError('ERR_AUDIENCE', '--audience must not be empty');
+  if (audience.trim() === '') throw new IrsaError(E.ERR_TOKEN_AUDIENCE, '--audience must not be empty');
   const expiration = input.expirationSeconds ?? DEFAULT_EXPIRATION;
   if (!Number.isInteger(expiration) || expiration < MIN_EXPIRATION) {
     throw new IrsaError(
-      'ERR_EXPIRATION',
+      E.ERR_TOKEN_EXPIRATION,
       `--expiration must be at least ${MIN_EXPIRATION} seconds (TokenRequest's minimum), got: ${expiration}`,
     );
   }
@@ -63,13 +63,13 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
   const slash = tokenPath.lastIndexOf('/');
   if (!tokenPath.startsWith('/') || slash <= 0 || slash === tokenPath.length - 1) {
     throw new IrsaError(
-      'ERR_TOKEN_PATH',
+      E.ERR_TOKEN_PATH,
       `--token-path must be an absolute file path below a directory (e.g. ${DEFAULT_TOKEN_PATH}), got: ${tokenPath}`,
     );
   }
   if (tokenPath.slice(0, slash) === KUBE_API_TOKEN_DIR) {
     throw new IrsaError(
-      'ERR_TOKEN_PATH',
+      E.ERR_TOKEN_PATH,
       `--token-path must not be in ${KUBE_API_TOKEN_DIR}: kubelet mounts the ServiceAccount's API token there`,
     );
   }

@@ -1,4 +1,4 @@
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { checkIssuerUrl } from '../issuer/issuer-url.js';
 import { nonPublicHostReason } from '../issuer/public-host.js';
 import {
@@ -113,9 +113,9 @@ const KNOWN_CLAIMS = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'kubernetes.io'
 const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
 
 export function inspectToken(raw: string, now: number): Inspection {
-  if (raw.trim() === '') throw new IrsaError('ERR_TOKEN_MALFORMED', 'token is empty');
+  if (raw.trim() === '') throw new IrsaError(E.ERR_TOKEN_MALFORMED, 'token is empty');
   if (/^bearer\s/i.test(raw.trim())) {
-    throw new IrsaError('ERR_TOKEN_MALFORMED', 'starts with "Bearer ": give the token alone, without the HTTP scheme');
+    throw new IrsaError(E.ERR_TOKEN_MALFORMED, 'starts with "Bearer ": give the token alone, without the HTTP scheme');
   }
   const decoded = decodeToken(raw);
   const { header, payload } = decoded;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { IrsaError } from '../errors.js';
+import { E, IrsaError } from '../errors.js';
 import { goJson } from '../json/go-json.js';
 import type { LoadedKey } from '../keys/parse.js';
 import {
@@ -36,29 +36,29 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export async function mintToken(req: MintRequest): Promise<{ token: string; claims: Record<string, unknown> }> {
   const { signingKey } = req;
   if (!signingKey.privateKey) {
-    throw new IrsaError('ERR_KEY_NOT_PRIVATE', `${signingKey.source}: a private key is needed to sign tokens`);
+    throw new IrsaError(E.ERR_KEY_NOT_PRIVATE, `${signingKey.source}: a private key is needed to sign tokens`);
   }
   if (!DNS_LABEL.test(req.namespace) || req.namespace.length > 63) {
-    throw new IrsaError('ERR_TOKEN_NAMESPACE', `namespace ${JSON.stringify(req.namespace)} is not a valid DNS label`);
+    throw new IrsaError(E.ERR_TOKEN_NAMESPACE, `namespace ${JSON.stringify(req.namespace)} is not a valid DNS label`);
   }
   if (!DNS_SUBDOMAIN.test(req.serviceAccount) || req.serviceAccount.length > 253) {
     throw new IrsaError(
-      'ERR_TOKEN_SERVICE_ACCOUNT',
+      E.ERR_TOKEN_SERVICE_ACCOUNT,
       `service account ${JSON.stringify(req.serviceAccount)} is not a valid DNS subdomain name`,
     );
   }
   const expiration = req.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
   if (!Number.isInteger(expiration) || expiration < MIN_EXPIRATION_SECONDS) {
-    throw new IrsaError('ERR_TOKEN_EXPIRATION', 'expirationSeconds: may not specify a duration less than 10 minutes');
+    throw new IrsaError(E.ERR_TOKEN_EXPIRATION, 'expirationSeconds: may not specify a duration less than 10 minutes');
   }
   if (expiration > MAX_EXPIRATION_SECONDS) {
     throw new IrsaError(
-      'ERR_TOKEN_EXPIRATION',
+      E.ERR_TOKEN_EXPIRATION,
       'expirationSeconds: may not specify a duration larger than 2^32 seconds',
     );
   }
   const audiences = req.audiences?.length ? req.audiences : [DEFAULT_AUDIENCE];
-  if (audiences.some((a) => a === '')) throw new IrsaError('ERR_TOKEN_AUDIENCE', 'audience may not be empty');
+  if (audiences.some((a) => a === '')) throw new IrsaError(E.ERR_TOKEN_AUDIENCE, 'audience may not be empty');
   const now = req.now ?? Math.floor(Date.now() / 1000);
 
   const kubernetes: Record<string, unknown> = { namespace: req.namespace };

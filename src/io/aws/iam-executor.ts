@@ -34,7 +34,7 @@ import {
   type RolePlanOptions,
 } from '../../core/aws/operations.js';
 import { decodePolicyDocument } from '../../core/aws/trust-policy-builder.js';
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import { sdkErrorCode, sdkErrorMessage } from './sdk-errors.js';
 
 export interface IamExecutorOptions {
@@ -76,7 +76,7 @@ export class IamExecutor {
     try {
       return (await this.client.send(commandFor(op) as never)) as unknown as Record<string, unknown>;
     } catch (e) {
-      throw new IrsaError('ERR_AWS_IAM', `IAM ${op.action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${op.action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
     }
   }
 
@@ -113,7 +113,7 @@ export class IamExecutor {
       };
     } catch (e) {
       if (isNoSuchEntity(e)) return undefined;
-      throw new IrsaError('ERR_AWS_IAM', `IAM GetOpenIDConnectProvider: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetOpenIDConnectProvider: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
         cause: e,
       });
     }
@@ -131,7 +131,7 @@ export class IamExecutor {
       role = (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role;
     } catch (e) {
       if (isNoSuchEntity(e)) return undefined;
-      throw new IrsaError('ERR_AWS_IAM', `IAM GetRole ${name}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetRole ${name}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
         cause: e,
       });
     }
@@ -164,7 +164,7 @@ export class IamExecutor {
     const results = await this.runAll(ops);
     const created = results.find((_r, i) => ops[i].action === 'CreateOpenIDConnectProvider');
     const arn = current?.arn ?? (created?.OpenIDConnectProviderArn as string | undefined);
-    if (!arn) throw new IrsaError('ERR_AWS_IAM', `IAM returned no ARN for provider ${desired.url}`);
+    if (!arn) throw new IrsaError(E.ERR_AWS_IAM, `IAM returned no ARN for provider ${desired.url}`);
     return { arn, operations: ops };
   }
 
@@ -175,7 +175,7 @@ export class IamExecutor {
     const results = await this.runAll(ops);
     const created = results.find((_r, i) => ops[i].action === 'CreateRole') as { Role?: { Arn?: string } } | undefined;
     const arn = current?.arn ?? created?.Role?.Arn;
-    if (!arn) throw new IrsaError('ERR_AWS_IAM', `IAM returned no ARN for role ${desired.name}`);
+    if (!arn) throw new IrsaError(E.ERR_AWS_IAM, `IAM returned no ARN for role ${desired.name}`);
     return { arn, operations: ops };
   }
 
@@ -187,7 +187,7 @@ export class IamExecutor {
     try {
       return await fn();
     } catch (e) {
-      throw new IrsaError('ERR_AWS_IAM', `IAM ${action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
     }
   }
 }

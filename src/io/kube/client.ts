@@ -9,7 +9,8 @@ import { type RequestOptions, request } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { KubeConfig, Context as KubeContext } from '@kubernetes/client-node';
-import { IrsaError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
+import { isTlsFailure, systemCode, systemErrorWords } from '../system-errors.js';
 
 export interface KubeConnectionOptions {
   kubeconfig?: string;
@@ -46,7 +47,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
     const listed = env.KUBECONFIG.split(delimiter).filter(Boolean);
     files = listed.filter((f) => existsSync(f));
     if (files.length === 0) {
-      throw new IrsaError('ERR_KUBECONFIG_NOT_FOUND', `KUBECONFIG=${env.KUBECONFIG}: no such file`);
+      throw new IrsaError(E.ERR_KUBECONFIG_NOT_FOUND, `KUBECONFIG=${env.KUBECONFIG}: no such file`);
     }
     for (const f of files) assertReadable(f, 'KUBECONFIG');
   } else {
@@ -65,7 +66,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
       try {
         one.loadFromFile(f);
       } catch (e) {
-        throw new IrsaError('ERR_KUBECONFIG_INVALID', `${f}: not a valid kubeconfig (${firstLine(e)})`);
+        throw new IrsaError(E.ERR_KUBECONFIG_INVALID, `${f}: not a valid kubeconfig (${firstLine(e)})`);
       }
       return one;
     });
@@ -77,7 +78,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
     kc.loadFromCluster(opts.inClusterRoot ?? '');
   } else {
     throw new IrsaError(
-      'ERR_KUBECONFIG_NOT_FOUND',
+      E.ERR_KUBECONFIG_NOT_FOUND,
       'no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a pod',
     );
   }
@@ -86,7 +87,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
     if (!kc.getContextObject(opts.context)) {
       const known = kc.getContexts().map((c) => c.name);
       throw new IrsaError(
-        'ERR_KUBE_CONTEXT',
+        E.ERR_KUBE_CONTEXT,
         `context "${opts.context}" not found in ${source} (contexts: ${known.length ? known.join(', ') : 'none'})`,
       );
     }
@@ -95,7 +96,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
   const context = kc.getCurrentContext();
   if (source !== 'in-cluster' && (!context || !kc.getContextObject(context))) {
     throw new IrsaError(
-      'ERR_KUBE_CONTEXT',
+      E.ERR_KUBE_CONTEXT,
       context
         ? `current-context "${context}" is not defined in ${source}`
         : `${source} has no current-context; pass --context`,
@@ -103,7 +104,7 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) {
-    throw new IrsaError('ERR_KUBECONFIG_INVALID', `${source}: context "${context}" names no cluster with a server URL`);
+    throw new IrsaError(E.ERR_KUBECONFIG_INVALID, `${source}: context "${context}" names no cluster with a server URL`);
   }
   return { kubeConfig: kc, source, context: context || 'in-cluster', server: cluster.server.replace(/\/+$/, '') };
 }
@@ -112,9 +113,7 @@ function assertReadable(file: string, what: string): void {
   try {
     readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : firstLine(e);
-    throw new IrsaError('ERR_KUBECONFIG_NOT_FOUND', `${file}: cannot read ${what} (${why})`);
+    throw new IrsaError(E.ERR_KUBECONFIG_NOT_FOUND, `${file}: cannot read ${what} (${systemErrorWords(e)})`);
   }
 }
 
@@ -153,7 +152,7 @@ export async function kubeRequest(
   try {
     await conn.kubeConfig.applyToHTTPSOptions(httpsOptions as never);
   } catch (e) {
-    throw new IrsaError('ERR_KUBE_AUTH', `cannot load credentials for context "${conn.context}": ${firstLine(e)}`);
+    throw new IrsaError(E.ERR_KUBE_AUTH, `cannot load credentials for context "${conn.context}": ${firstLine(e)}`);
   }
   const url = `${conn.server}${path}`;
   const headers = { ...(httpsOptions.headers ?? {}), accept: opts.accept ?? 'application/json' };
@@ -177,15 +176,15 @@ export async function kubeRequest(
 }
 
 function unreachable(conn: KubeConnection, e: Error): IrsaError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code && /CERT|SELF_SIGNED|UNABLE_TO|TLS|SSL|ERR_TLS/.test(code)) {
-    return new IrsaError('ERR_KUBE_TLS', `${conn.server}: TLS verification failed (${code}: ${e.message})`, {
+  const code = systemCode(e);
+  if (isTlsFailure(e)) {
+    return new IrsaError(E.ERR_KUBE_TLS, `${conn.server}: TLS verification failed (${code}: ${e.message})`, {
       hint: 'check certificate-authority(-data) for this cluster in the kubeconfig',
     });
   }
   return new IrsaError(
-    'ERR_KUBE_UNREACHABLE',
-    `cannot reach the Kubernetes API at ${conn.server} (${code ?? e.message})`,
+    E.ERR_KUBE_UNREACHABLE,
+    `cannot reach the Kubernetes API at ${conn.server} (${systemErrorWords(e)})`,
   );
 }
 
@@ -196,7 +195,7 @@ export async function kubeGetJson<T = unknown>(conn: KubeConnection, path: strin
   try {
     return JSON.parse(res.body.toString('utf8')) as T;
   } catch {
-    throw new IrsaError('ERR_KUBE_RESPONSE', `GET ${path}: the apiserver answered with something that is not JSON`);
+    throw new IrsaError(E.ERR_KUBE_RESPONSE, `GET ${path}: the apiserver answered with something that is not JSON`);
   }
 }
 
@@ -219,15 +218,15 @@ export function statusError(conn: KubeConnection, path: string, res: RawResponse
   }
   const tail = message ? `: ${message}` : '';
   if (res.status === 401) {
-    return new IrsaError('ERR_KUBE_UNAUTHORIZED', `GET ${path}: 401 Unauthorized${tail}`, {
+    return new IrsaError(E.ERR_KUBE_UNAUTHORIZED, `GET ${path}: 401 Unauthorized${tail}`, {
       hint: `the credentials of context "${conn.context}" in ${conn.source} were rejected (expired token?)`,
     });
   }
   if (res.status === 403) {
-    return new IrsaError('ERR_KUBE_FORBIDDEN', `GET ${path}: 403 Forbidden${tail}`);
+    return new IrsaError(E.ERR_KUBE_FORBIDDEN, `GET ${path}: 403 Forbidden${tail}`);
   }
-  if (res.status === 404) return new IrsaError('ERR_KUBE_NOT_FOUND', `GET ${path}: 404 Not Found${tail}`);
-  return new IrsaError('ERR_KUBE_STATUS', `GET ${path}: HTTP ${res.status}${tail}`);
+  if (res.status === 404) return new IrsaError(E.ERR_KUBE_NOT_FOUND, `GET ${path}: 404 Not Found${tail}`);
+  return new IrsaError(E.ERR_KUBE_STATUS, `GET ${path}: HTTP ${res.status}${tail}`);
 }
 
 /** Host name (no port, no brackets) of the connection's apiserver, for comparisons. */

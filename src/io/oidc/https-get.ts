@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { certificateThumbprint, topIntermediateThumbprint } from '../../core/aws/thumbprint.js';
 import type { TlsObservation } from '../../core/sts/types.js';
+import { isConnectFailure, isTlsFailure } from '../system-errors.js';
 
 export interface HttpsGetOptions {
   connectTimeoutMs: number;
@@ -141,12 +142,11 @@ function getOnce(url: string, o: HttpsGetOptions): Promise<OnceResult> {
     req.on('socket', (socket) => socket.once('secureConnect', () => clearTimeout(connectTimer)));
     req.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? '';
-      const reason: FetchFailureReason =
-        code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET'
-          ? 'connect'
-          : code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /ssl|tls/i.test(e.message)
-            ? 'tls'
-            : 'network';
+      const reason: FetchFailureReason = isConnectFailure(e)
+        ? 'connect'
+        : isTlsFailure(e) || /ssl|tls/i.test(e.message)
+          ? 'tls'
+          : 'network';
       finish({ ok: false, reason, detail: `${url}: ${e.message}${code ? ` (${code})` : ''}` });
     });
     req.on('response', (res) => {
