@@ -1,4 +1,5 @@
 import { E, IrsaError } from '../core/errors.js';
+import { isObject } from '../core/json/is-object.js';
 import type { JsonPatchOp, KubeObject } from '../core/webhook/types.js';
 
 /**
@@ -133,8 +134,4 @@ function warningsJson(warnings: readonly string[]): string {
     lastWarnings = warnings.slice();
   }
   return lastWarningsJson;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

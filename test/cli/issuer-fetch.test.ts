@@ -213,7 +213,10 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     writeFileSync(join(dir, 'closed'), kube.kubeconfigYaml().replace(kube.url, 'https://127.0.0.1:1'));
     await assert.rejects(
       fetchWith(join(dir, 'closed')),
-      code('ERR_KUBE_UNREACHABLE', /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/),
+      code(
+        'ERR_KUBE_UNREACHABLE',
+        /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1 \(connection refused\)/,
+      ),
     );
     writeFileSync(join(dir, 'no-ca'), kube.kubeconfigYaml().replace(/ {4}certificate-authority-data: .*\n/, ''));
     await assert.rejects(fetchWith(join(dir, 'no-ca')), code('ERR_KUBE_TLS', /TLS verification failed/));

@@ -1,3 +1,4 @@
+import { DEFAULT_ANNOTATION_PREFIX } from '../../core/defaults.js';
 import { findMissedPods, type MissedPod } from '../../core/webhook/missed-pods.js';
 import type { KubeObject } from '../../core/webhook/types.js';
 import { loadKubeConfig } from '../../io/kube/client.js';
@@ -15,7 +16,7 @@ export interface WebhookCheckOptions {
  * owner with the command that recreates them. Exit 1 when any are found.
  */
 export async function webhookCheck(opts: WebhookCheckOptions, ctx: Context): Promise<Report> {
-  const prefix = opts.annotationPrefix ?? 'eks.amazonaws.com';
+  const prefix = opts.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX;
   const conn = await loadKubeConfig(opts);
   const [pods, serviceAccounts] = await Promise.all([listPods(conn), listServiceAccounts(conn)]);
 

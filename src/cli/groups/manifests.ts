@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_PATH } from '../../core/defaults.js';
 import { intOption, lazy } from '../action.js';
 
 export function registerManifestsCommands(program: Command): void {
@@ -15,13 +16,9 @@ export function registerManifestsCommands(program: Command): void {
         .default('manual'),
     )
     .option('--region <region>', 'AWS region (default: $AWS_REGION / $AWS_DEFAULT_REGION)')
-    .option('--audience <aud>', 'token audience', 'sts.amazonaws.com')
-    .option('--expiration <seconds>', 'token lifetime', intOption('--expiration'), 86400)
-    .option(
-      '--token-path <path>',
-      'token file path in the pod',
-      '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
-    )
+    .option('--audience <aud>', 'token audience', DEFAULT_AUDIENCE)
+    .option('--expiration <seconds>', 'token lifetime', intOption('--expiration'), DEFAULT_TOKEN_EXPIRATION_SECONDS)
+    .option('--token-path <path>', 'token file path in the pod', DEFAULT_TOKEN_PATH)
     .option('--image <image>', 'image of the example pod (manual mode)', 'amazon/aws-cli:latest')
     .addHelpText(
       'after',

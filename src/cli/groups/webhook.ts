@@ -1,4 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  DEFAULT_ANNOTATION_PREFIX,
+  DEFAULT_AUDIENCE,
+  DEFAULT_TOKEN_DIR,
+  DEFAULT_TOKEN_EXPIRATION_SECONDS,
+} from '../../core/defaults.js';
 import { intOption, lazy } from '../action.js';
 
 /** A Go duration (`2s`, `500ms`, `1m30s`, as the EKS webhook takes it) or plain milliseconds, as milliseconds. */
@@ -28,14 +34,15 @@ export function registerWebhookCommands(program: Command): void {
     .option('--webhook-config <name>', 'MutatingWebhookConfiguration to inject the caBundle into', 'irsa-webhook')
     .option('--service-name <name>', 'Service name (for certificate SANs)', 'irsa-webhook')
     .option('--service-namespace <ns>', 'Service namespace (for certificate SANs)', 'irsa-webhook')
-    .option('--annotation-prefix <prefix>', 'ServiceAccount/pod annotation prefix', 'eks.amazonaws.com')
-    .option('--token-audience <aud>', 'default token audience', 'sts.amazonaws.com')
+    .option('--annotation-prefix <prefix>', 'ServiceAccount/pod annotation prefix', DEFAULT_ANNOTATION_PREFIX)
+    .option('--token-audience <aud>', 'default token audience', DEFAULT_AUDIENCE)
+    .option('--token-mount-path <path>', 'token directory in containers', DEFAULT_TOKEN_DIR)
     .option(
-      '--token-mount-path <path>',
-      'token directory in containers',
-      '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+      '--token-expiration <seconds>',
+      'default token lifetime',
+      intOption('--token-expiration'),
+      DEFAULT_TOKEN_EXPIRATION_SECONDS,
     )
-    .option('--token-expiration <seconds>', 'default token lifetime', intOption('--token-expiration'), 86400)
     .option('--aws-default-region <region>', 'region injected when the ServiceAccount sets none', '')
     .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
     .option('--token-fs-group <gid>', 'opt-in: fsGroup for mutated pods that set none', intOption('--token-fs-group'))
@@ -136,7 +143,7 @@ export function registerWebhookCommands(program: Command): void {
     .description('list running pods whose ServiceAccount has a role but which were not mutated')
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')
-    .option('--annotation-prefix <prefix>', 'annotation prefix', 'eks.amazonaws.com')
+    .option('--annotation-prefix <prefix>', 'annotation prefix', DEFAULT_ANNOTATION_PREFIX)
     .addHelpText('after', '\nExample:\n  irsa webhook check --context prod')
     .action(lazy('webhook check', async () => (await import('../commands/webhook-check.js')).webhookCheck));
 }

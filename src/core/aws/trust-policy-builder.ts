@@ -1,5 +1,6 @@
+import { DEFAULT_AUDIENCE } from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
-import { DEFAULT_AUDIENCE, SUBJECT_PREFIX } from '../tokens/claims.js';
+import { SUBJECT_PREFIX } from '../tokens/claims.js';
 import { stripScheme } from './arn.js';
 
 /**

@@ -4,6 +4,7 @@
  * fails is named exactly.
  */
 import { buildTrustPolicy } from '../aws/trust-policy-builder.js';
+import { DEFAULT_AUDIENCE } from '../defaults.js';
 import {
   accessDenied,
   invalidIdentityToken,
@@ -30,7 +31,7 @@ export function audienceCheck(aud: unknown, provider: OidcProviderState): Doctor
     {
       awsError: awsErrorText(invalidIdentityToken(MSG_INCORRECT_AUDIENCE)),
       fix:
-        values.length && !values.includes('sts.amazonaws.com')
+        values.length && !values.includes(DEFAULT_AUDIENCE)
           ? "project the token with audience sts.amazonaws.com (serviceAccountToken.audience, or the webhook's " +
             'eks.amazonaws.com/audience annotation), or register this audience: aws iam ' +
             `add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${values[0]}`

@@ -5,15 +5,16 @@
  * checks out (the I/O is in src/cli/commands/doctor-pod.ts).
  */
 import { parseRoleArn } from '../aws/arn.js';
+import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_VOLUME } from '../defaults.js';
 import { jwksKids, parseDiscovery } from '../issuer/published-check.js';
+import { isObject } from '../json/is-object.js';
 import { MSG_COULD_NOT_RETRIEVE_KEY, MSG_INCORRECT_AUDIENCE, MSG_REQUEST_ARN_INVALID } from '../sts/aws-errors.js';
 import { findNearMissKeys, parsePodAnnotations, parseServiceAccountAnnotations } from '../webhook/annotations.js';
 import { injectionGaps, ownerOf } from '../webhook/missed-pods.js';
-import { podServiceAccountName, TOKEN_VOLUME_NAME } from '../webhook/mutate.js';
+import { podServiceAccountName } from '../webhook/mutate.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject, SKIP_POD_LABEL } from '../webhook/types.js';
 import { check, type DoctorCheck } from './types.js';
 
-export const STS_AUDIENCE = 'sts.amazonaws.com';
 /** kube-apiserver's default for a projected token without expirationSeconds. */
 const DEFAULT_PROJECTED_EXPIRATION = 3600;
 const MIN_PROJECTED_EXPIRATION = 600;
@@ -39,7 +40,6 @@ export interface PodCheckInput {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 interface TokenSource {
@@ -66,7 +66,7 @@ function tokenSource(spec: Json): TokenSource | undefined {
     }
   }
   return (
-    candidates.find((c) => c.volume === TOKEN_VOLUME_NAME) ??
+    candidates.find((c) => c.volume === DEFAULT_TOKEN_VOLUME) ??
     // kube-api-access-* is the apiserver's own token (no audience): never the one for AWS
     candidates.find((c) => !c.volume.startsWith('kube-api-access-') && c.audience !== undefined)
   );
@@ -108,7 +108,7 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
   // Set up by hand (the seed's manual method): the pod carries its own token volume and AWS_ROLE_ARN.
   const manual =
     source !== undefined &&
-    source.volume !== TOKEN_VOLUME_NAME &&
+    source.volume !== DEFAULT_TOKEN_VOLUME &&
     containers.some((c) => envValue(c, 'AWS_ROLE_ARN') !== undefined || arr(c.envFrom).length > 0);
 
   // 1. The ServiceAccount and its role annotation.
@@ -234,7 +234,7 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
     const gaps = injectionGaps(pod, prefix);
     const skipped = gaps.skipped.length ? ` (skip-containers: ${gaps.skipped.join(', ')})` : '';
     if (gaps.containers.length === 0) {
-      add('pod-mutated', 'Pod mutated', 'pass', `volume ${TOKEN_VOLUME_NAME}, env and mounts present${skipped}`);
+      add('pod-mutated', 'Pod mutated', 'pass', `volume ${DEFAULT_TOKEN_VOLUME}, env and mounts present${skipped}`);
     } else {
       const owner = ownerOf(pod, namespace);
       const restart = ['Deployment', 'StatefulSet', 'DaemonSet'].includes(owner.kind)
@@ -276,10 +276,10 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         `volume ${source.volume} sets no audience: the token is for the apiserver`,
         {
           awsError: `InvalidIdentityToken: ${MSG_INCORRECT_AUDIENCE}`,
-          fix: `set audience: ${STS_AUDIENCE} on the serviceAccountToken projection`,
+          fix: `set audience: ${DEFAULT_AUDIENCE} on the serviceAccountToken projection`,
         },
       );
-    } else if (aud === STS_AUDIENCE) {
+    } else if (aud === DEFAULT_AUDIENCE) {
       add('token-audience', 'Token audience', 'pass', `${aud} (volume ${source.volume})`);
     } else if (aud === customAudience) {
       add(
@@ -289,7 +289,7 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         `${aud}, from ${prefix}/audience: it must be a client ID of the IAM OIDC provider`,
         {
           awsError: `InvalidIdentityToken: ${MSG_INCORRECT_AUDIENCE} (when it is not)`,
-          fix: `aws iam add-client-id-to-open-id-connect-provider --client-id ${aud} ..., or use ${STS_AUDIENCE}`,
+          fix: `aws iam add-client-id-to-open-id-connect-provider --client-id ${aud} ..., or use ${DEFAULT_AUDIENCE}`,
         },
       );
     } else {
@@ -297,10 +297,10 @@ export function podChecks(input: PodCheckInput): DoctorCheck[] {
         'token-audience',
         'Token audience',
         'fail',
-        `${aud} is neither ${STS_AUDIENCE} nor the ServiceAccount's ${prefix}/audience`,
+        `${aud} is neither ${DEFAULT_AUDIENCE} nor the ServiceAccount's ${prefix}/audience`,
         {
           awsError: `InvalidIdentityToken: ${MSG_INCORRECT_AUDIENCE}`,
-          fix: `use ${STS_AUDIENCE} (or add the audience as a client ID of the IAM OIDC provider)`,
+          fix: `use ${DEFAULT_AUDIENCE} (or add the audience as a client ID of the IAM OIDC provider)`,
         },
       );
     }

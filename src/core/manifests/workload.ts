@@ -1,4 +1,11 @@
 import { parseRoleArn } from '../aws/arn.js';
+import {
+  DEFAULT_ANNOTATION_PREFIX,
+  DEFAULT_AUDIENCE,
+  DEFAULT_TOKEN_EXPIRATION_SECONDS,
+  DEFAULT_TOKEN_PATH,
+  DEFAULT_TOKEN_VOLUME,
+} from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
 import { checkDnsLabel, checkDnsSubdomain } from './names.js';
 import type { CommentedDoc } from './render.js';
@@ -9,10 +16,6 @@ import type { CommentedDoc } from './render.js';
  *   that reads it and mounts a projected token for the STS audience.
  * - webhook: only the ServiceAccount with the role annotation; the webhook injects the rest into its pods.
  */
-export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
-export const DEFAULT_EXPIRATION = 86400;
-export const DEFAULT_TOKEN_PATH = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
-export const TOKEN_VOLUME = 'aws-iam-token';
 const KUBE_API_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** TokenRequest's minimum lifetime. */
 const MIN_EXPIRATION = 600;
@@ -52,7 +55,7 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
   }
   const audience = input.audience ?? DEFAULT_AUDIENCE;
   if (audience.trim() === '') throw new IrsaError(E.ERR_TOKEN_AUDIENCE, '--audience must not be empty');
-  const expiration = input.expirationSeconds ?? DEFAULT_EXPIRATION;
+  const expiration = input.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS;
   if (!Number.isInteger(expiration) || expiration < MIN_EXPIRATION) {
     throw new IrsaError(
       E.ERR_TOKEN_EXPIRATION,
@@ -113,7 +116,7 @@ function manualMode(
   const labels = { 'app.kubernetes.io/name': serviceAccount, 'app.kubernetes.io/part-of': 'irsa-anywhere' };
   const serviceAccountDoc: CommentedDoc = {
     comment:
-      `No ${input.annotationPrefix ?? 'eks.amazonaws.com'}/role-arn annotation on purpose: this workload mounts its ` +
+      `No ${input.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX}/role-arn annotation on purpose: this workload mounts its ` +
       'own token (manual mode), and a pod identity webhook installed later would otherwise add a second token ' +
       'volume and AWS_* settings to its pods. Use --mode webhook to hand the workload to a webhook instead.',
     object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace, labels } },
@@ -125,7 +128,7 @@ function manualMode(
   const podDoc: CommentedDoc = {
     comment:
       `A Pod that assumes the role once and prints the identity (kubectl -n ${namespace} logs ${serviceAccount}-aws-check). ` +
-      `Copy envFrom, the ${TOKEN_VOLUME} volume, its mount and the fsGroup into your own workload. fsGroup makes the ` +
+      `Copy envFrom, the ${DEFAULT_TOKEN_VOLUME} volume, its mount and the fsGroup into your own workload. fsGroup makes the ` +
       'token file readable by a non-root user (kubelet writes it 0600 root-owned otherwise).',
     object: {
       apiVersion: 'v1',
@@ -150,12 +153,12 @@ function manualMode(
             // The CLI caches credentials under $HOME; the image's HOME (/root) is not writable for a non-root user.
             env: [{ name: 'HOME', value: '/tmp' }],
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [{ name: TOKEN_VOLUME, mountPath: tokenDir, readOnly: true }],
+            volumeMounts: [{ name: DEFAULT_TOKEN_VOLUME, mountPath: tokenDir, readOnly: true }],
           },
         ],
         volumes: [
           {
-            name: TOKEN_VOLUME,
+            name: DEFAULT_TOKEN_VOLUME,
             projected: {
               sources: [{ serviceAccountToken: { audience, expirationSeconds: expiration, path: tokenFile } }],
             },
@@ -175,10 +178,10 @@ function webhookMode(
   region: string | undefined,
   warnings: string[],
 ): WorkloadResult {
-  const prefix = input.annotationPrefix ?? 'eks.amazonaws.com';
+  const prefix = input.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX;
   const annotations: Record<string, string> = { [`${prefix}/role-arn`]: input.roleArn };
   if (audience !== DEFAULT_AUDIENCE) annotations[`${prefix}/audience`] = audience;
-  if (expiration !== DEFAULT_EXPIRATION) annotations[`${prefix}/token-expiration`] = String(expiration);
+  if (expiration !== DEFAULT_TOKEN_EXPIRATION_SECONDS) annotations[`${prefix}/token-expiration`] = String(expiration);
   if (region && input.regionExplicit) annotations[`${prefix}/region`] = region;
   if (tokenPath !== DEFAULT_TOKEN_PATH) {
     warnings.push(
@@ -190,7 +193,7 @@ function webhookMode(
       {
         comment:
           'The pod identity webhook reads these annotations and injects AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, the ' +
-          `region and the projected ${TOKEN_VOLUME} volume into every pod using this ServiceAccount. Pods created ` +
+          `region and the projected ${DEFAULT_TOKEN_VOLUME} volume into every pod using this ServiceAccount. Pods created ` +
           'before the annotation (or while the webhook was down) are not changed: restart them (irsa webhook check).',
         object: {
           apiVersion: 'v1',

@@ -20,6 +20,7 @@
  *   variables (`${…}`) are compared literally.
  */
 import { stripScheme } from '../aws/arn.js';
+import { isObject } from '../json/is-object.js';
 import { limitExceeded, MSG_ACL_SIZE_PER_ROLE, malformedPolicyDocument } from './aws-errors.js';
 import type { AwsError } from './types.js';
 
@@ -338,10 +339,6 @@ function lowerKeys(keys: TrustContext['keys']): Map<string, string[] | undefined
   const m = new Map<string, string[] | undefined>();
   for (const [k, v] of Object.entries(keys)) m.set(k.toLowerCase(), v === undefined ? undefined : strings(v));
   return m;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 // ---- Validation (CreateRole / UpdateAssumeRolePolicy) ----------------------------------------------------------

@@ -1,9 +1,6 @@
 /** Shapes and constants of kube-apiserver service-account tokens (pkg/serviceaccount/claims.go). */
 
 export const SUBJECT_PREFIX = 'system:serviceaccount:';
-export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
-/** EKS-compatible default lifetime of a projected IRSA token. */
-export const DEFAULT_EXPIRATION_SECONDS = 86400;
 /** TokenRequest minimum (`MinTokenAgeSec`): "may not specify a duration less than 10 minutes". */
 export const MIN_EXPIRATION_SECONDS = 600;
 /** TokenRequest maximum: "may not specify a duration larger than 2^32 seconds". */

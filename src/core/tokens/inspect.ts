@@ -1,14 +1,8 @@
+import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS } from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
 import { checkIssuerUrl } from '../issuer/issuer-url.js';
 import { nonPublicHostReason } from '../issuer/public-host.js';
-import {
-  DEFAULT_AUDIENCE,
-  DEFAULT_EXPIRATION_SECONDS,
-  type KubernetesClaim,
-  MIN_EXPIRATION_SECONDS,
-  type ObjectRef,
-  parseSubject,
-} from './claims.js';
+import { type KubernetesClaim, MIN_EXPIRATION_SECONDS, type ObjectRef, parseSubject } from './claims.js';
 import { decodeToken, MAX_TOKEN_LENGTH } from './decode.js';
 
 /**
@@ -295,11 +289,11 @@ export function inspectToken(raw: string, now: number): Inspection {
         `lifetime ${duration(lifetime)} was extended by kube-apiserver (warnafter set): an API-audience token ` +
           '(the default kube-api-access volume), refreshed hourly by kubelet',
       );
-    } else if (lifetime > DEFAULT_EXPIRATION_SECONDS) {
+    } else if (lifetime > DEFAULT_TOKEN_EXPIRATION_SECONDS) {
       add(
         'info',
         'lifetime-long',
-        `lifetime ${duration(lifetime)} is over ${DEFAULT_EXPIRATION_SECONDS}s, the pod-identity webhook maximum: ` +
+        `lifetime ${duration(lifetime)} is over ${DEFAULT_TOKEN_EXPIRATION_SECONDS}s, the pod-identity webhook maximum: ` +
           'a leaked copy stays usable that long',
       );
     }

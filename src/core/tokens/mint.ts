@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
+import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS } from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
 import { goJson } from '../json/go-json.js';
 import type { LoadedKey } from '../keys/parse.js';
-import {
-  DEFAULT_AUDIENCE,
-  DEFAULT_EXPIRATION_SECONDS,
-  MAX_EXPIRATION_SECONDS,
-  MIN_EXPIRATION_SECONDS,
-  subjectFor,
-} from './claims.js';
+import { MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS, subjectFor } from './claims.js';
 
 export interface MintRequest {
   signingKey: LoadedKey;
@@ -47,7 +42,7 @@ export async function mintToken(req: MintRequest): Promise<{ token: string; clai
       `service account ${JSON.stringify(req.serviceAccount)} is not a valid DNS subdomain name`,
     );
   }
-  const expiration = req.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
+  const expiration = req.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS;
   if (!Number.isInteger(expiration) || expiration < MIN_EXPIRATION_SECONDS) {
     throw new IrsaError(E.ERR_TOKEN_EXPIRATION, 'expirationSeconds: may not specify a duration less than 10 minutes');
   }

@@ -4,13 +4,15 @@
  * container lacks the injected env or mount. Grouped by the controller that owns them, with the command that
  * recreates them (admission only runs on create, so a restart is the only fix). Pure: objects in, findings out.
  */
+
+import { DEFAULT_TOKEN_VOLUME } from '../defaults.js';
+import { isObject } from '../json/is-object.js';
 import { parsePodAnnotations } from './annotations.js';
 import { WEB_IDENTITY_ENV } from './env.js';
-import { podServiceAccountName, TOKEN_VOLUME_NAME } from './mutate.js';
+import { podServiceAccountName } from './mutate.js';
 import { type KubeObject, SKIP_POD_LABEL } from './types.js';
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 export interface ContainerGap {
@@ -35,7 +37,7 @@ export interface InjectionGaps {
 export function injectionGaps(pod: KubeObject, prefix: string): InjectionGaps {
   const spec = isObject(pod.spec) ? pod.spec : {};
   const podCfg = parsePodAnnotations(pod.metadata?.annotations, prefix);
-  const hasVolume = arr(spec.volumes).some((v) => v.name === TOKEN_VOLUME_NAME);
+  const hasVolume = arr(spec.volumes).some((v) => v.name === DEFAULT_TOKEN_VOLUME);
   const containers: ContainerGap[] = [];
   const skipped: string[] = [];
   for (const [field, init] of [
@@ -50,12 +52,12 @@ export function injectionGaps(pod: KubeObject, prefix: string): InjectionGaps {
       }
       const env = new Set(arr(c.env).map((e) => e.name));
       const missingEnv = WEB_IDENTITY_ENV.filter((n) => !env.has(n));
-      const missingMount = !arr(c.volumeMounts).some((m) => m.name === TOKEN_VOLUME_NAME);
+      const missingMount = !arr(c.volumeMounts).some((m) => m.name === DEFAULT_TOKEN_VOLUME);
       if (missingEnv.length || missingMount) containers.push({ name, init, missingEnv, missingMount });
     }
   }
   const missing: string[] = [];
-  if (!hasVolume) missing.push(`volume ${TOKEN_VOLUME_NAME}`);
+  if (!hasVolume) missing.push(`volume ${DEFAULT_TOKEN_VOLUME}`);
   for (const g of containers) {
     const what = [
       ...(g.missingEnv.length ? [`env ${g.missingEnv.join(', ')}`] : []),

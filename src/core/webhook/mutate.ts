@@ -42,6 +42,8 @@
  *     account and partition; upstream reads them from EC2 IMDS, which clusters off EC2 do not have.
  */
 import { parseRoleArn, partitionForRegion } from '../aws/arn.js';
+import { DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_VOLUME } from '../defaults.js';
+import { isObject } from '../json/is-object.js';
 import {
   ANNOTATIONS,
   findNearMissKeys,
@@ -72,14 +74,12 @@ import {
 import { isWindowsPod, type TokenVolume, tokenFilePath, tokenVolume } from './volume.js';
 
 /** The web identity volume name and token file name are fixed upstream. */
-export const TOKEN_VOLUME_NAME = 'aws-iam-token';
 export const TOKEN_FILE_NAME = 'token';
 /** Written in container-credentials mode; not under `<prefix>` upstream either. */
 export const POD_IDENTITY_LABEL = 'eks.amazonaws.com/pod-identity';
 
 /** Upstream's container-credentials jitter: a default 86400 s becomes uniform in [79200, 86400]. */
 const JITTER_MIN = 79200;
-const DEFAULT_EXPIRATION = 86400;
 
 export interface MutateOptions {
   /** The AdmissionReview's `request.namespace` (pods being created often lack `metadata.namespace`). */
@@ -153,10 +153,6 @@ function cachedTokenPath(owner: object, mountPath: string, tokenPath: string, wi
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -203,9 +199,9 @@ export function mutatePod(
     mode = 'container-credentials';
     for (const w of saCfg.warnings) warnings.push(w);
     let expirationSeconds = podCfg.expirationSeconds ?? saCfg.expirationSeconds;
-    if (expirationSeconds === DEFAULT_EXPIRATION) {
+    if (expirationSeconds === DEFAULT_TOKEN_EXPIRATION_SECONDS) {
       const random = options.random ?? Math.random;
-      expirationSeconds = JITTER_MIN + Math.floor(random() * (DEFAULT_EXPIRATION - JITTER_MIN + 1));
+      expirationSeconds = JITTER_MIN + Math.floor(random() * (DEFAULT_TOKEN_EXPIRATION_SECONDS - JITTER_MIN + 1));
     }
     if (derived.ccFor !== cc) {
       derived.plans[2] = derived.plans[3] = undefined;
@@ -256,14 +252,14 @@ export function mutatePod(
       ],
       saCfg.useRegionalSts,
       saCfg.region,
-      TOKEN_VOLUME_NAME,
+      DEFAULT_TOKEN_VOLUME,
       settings.mountPath,
     );
     if (podCfg.expirationSeconds === undefined || podCfg.expirationSeconds === saCfg.expirationSeconds) {
-      volume = tokenVolume(TOKEN_VOLUME_NAME, saCfg.audience, saCfg.expirationSeconds, TOKEN_FILE_NAME);
+      volume = tokenVolume(DEFAULT_TOKEN_VOLUME, saCfg.audience, saCfg.expirationSeconds, TOKEN_FILE_NAME);
       volumeJson = derived.volumeJson ??= JSON.stringify(volume);
     } else {
-      volume = tokenVolume(TOKEN_VOLUME_NAME, saCfg.audience, podCfg.expirationSeconds, TOKEN_FILE_NAME);
+      volume = tokenVolume(DEFAULT_TOKEN_VOLUME, saCfg.audience, podCfg.expirationSeconds, TOKEN_FILE_NAME);
     }
   }
 

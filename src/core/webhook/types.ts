@@ -1,3 +1,9 @@
+import {
+  DEFAULT_ANNOTATION_PREFIX,
+  DEFAULT_AUDIENCE,
+  DEFAULT_TOKEN_DIR,
+  DEFAULT_TOKEN_EXPIRATION_SECONDS,
+} from '../defaults.js';
 /**
  * The contract between the pure mutation core (mutate.ts) and the webhook server. The core takes a Pod, its
  * ServiceAccount (or undefined when none was found) and the settings, and returns a JSONPatch plus warnings.
@@ -62,10 +68,10 @@ export const DEFAULT_CONTAINER_CREDENTIALS: Omit<ContainerCredentialsSettings, '
 export const SKIP_POD_LABEL = 'eks.amazonaws.com/skip-pod-identity-webhook';
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
-  annotationPrefix: 'eks.amazonaws.com',
-  audience: 'sts.amazonaws.com',
-  mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount',
-  expirationSeconds: 86400,
+  annotationPrefix: DEFAULT_ANNOTATION_PREFIX,
+  audience: DEFAULT_AUDIENCE,
+  mountPath: DEFAULT_TOKEN_DIR,
+  expirationSeconds: DEFAULT_TOKEN_EXPIRATION_SECONDS,
   region: '',
   stsRegionalEndpoints: false,
 };

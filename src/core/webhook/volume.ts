@@ -1,6 +1,7 @@
 /**
  * The projected token volume and the token path as containers see it, including upstream's Windows conversion.
  */
+import { isObject } from '../json/is-object.js';
 
 export interface TokenVolume {
   name: string;
@@ -19,10 +20,6 @@ export function tokenVolume(name: string, audience: string, expirationSeconds: n
 }
 
 const OS_KEYS = ['kubernetes.io/os', 'beta.kubernetes.io/os'];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * A pod bound to Windows nodes. Upstream looks only at `nodeSelector` (`kubernetes.io/os` or

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { certificateThumbprint, pemCertificatesToDer } from '../../core/aws/thumbprint.js';
+import { isObject } from '../../core/json/is-object.js';
 import type { IssuerKeySource, IssuerKeysResult, TlsObservation } from '../../core/sts/types.js';
 import { type CachePolicy, cachePolicy } from './cache-control.js';
 import { type HttpsGetOptions, type HttpsGetResult, httpsGet, probeTls } from './https-get.js';
@@ -248,8 +249,4 @@ function readExtraCaFile(): string[] {
   } catch {
     return []; // Node itself only warns about an unreadable file.
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
