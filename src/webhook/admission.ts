@@ -1,6 +1,8 @@
 import { E, IrsaError } from '../core/errors.js';
 import { isObject } from '../core/json/is-object.js';
+import { encodePatch } from '../core/webhook/patch.js';
 import type { JsonPatchOp, KubeObject } from '../core/webhook/types.js';
+import { frozenJsonMemo } from './json-memo.js';
 
 /**
  * AdmissionReview decoding and encoding, `admission.k8s.io/v1` and `v1beta1` (same shape for what a mutating
@@ -75,63 +77,70 @@ export function isPod(request: AdmissionRequest): boolean {
 export interface AdmissionAnswer {
   allowed: boolean;
   patch?: JsonPatchOp[];
-  /** `patch` as JSON text when the mutation core already built it (then it is not stringified again). */
-  patchJson?: string;
   warnings?: string[];
   /** For a denial: HTTP-like code and message shown to the user. */
   status?: { code: number; message: string };
 }
 
-/**
- * Encodes the response. Only the patch and a few strings are stringified (never the pod), and the envelope is
- * assembled as text: the base64 patch needs no escaping, so it is not scanned a second time.
- */
-export function encodeReview(
+/** Writes one AdmissionReview response (see reviewEncoder). */
+export type ReviewEncoder = (
   review: Pick<DecodedReview, 'apiVersion' | 'kind'>,
   uid: string,
   a: AdmissionAnswer,
-): string {
-  let out = '{';
-  // decodeReview only lets the two admission versions and AdmissionReview through: no escaping needed.
-  if (review.apiVersion !== undefined) out += `"apiVersion":"${review.apiVersion}",`;
-  if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
-  out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
-  if (a.patch && a.patch.length > 0) {
-    out += `,"patch":"${base64(a.patchJson ?? JSON.stringify(a.patch))}","patchType":"JSONPatch"`;
-  }
-  if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
-  if (a.warnings && a.warnings.length > 0) out += `,"warnings":${warningsJson(a.warnings)}`;
-  return `${out}}}`;
+) => string;
+
+/**
+ * An encoder for one server. Only the patch and a few strings are stringified (never the pod), and the envelope is
+ * assembled as text: the base64 patch needs no escaping, so it is not scanned a second time. It remembers, keyed
+ * on values that cannot change: the JSON of the frozen values patches share (json-memo.ts), and the last base64
+ * patch and warnings JSON, since the pods of one workload (a Deployment's replicas, a rollout) get the same ones.
+ */
+export function reviewEncoder(): ReviewEncoder {
+  const json = frozenJsonMemo();
+  const base64 = lastOf((text: string) => Buffer.from(text).toString('base64'));
+  const warningsJson = lastWarnings();
+  return (review, uid, a) => {
+    let out = '{';
+    // decodeReview only lets the two admission versions and AdmissionReview through: no escaping needed.
+    if (review.apiVersion !== undefined) out += `"apiVersion":"${review.apiVersion}",`;
+    if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
+    out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
+    if (a.patch && a.patch.length > 0) {
+      out += `,"patch":"${base64(encodePatch(a.patch, json))}","patchType":"JSONPatch"`;
+    }
+    if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
+    if (a.warnings && a.warnings.length > 0) out += `,"warnings":${warningsJson(a.warnings)}`;
+    return `${out}}}`;
+  };
 }
 
 /** A UID as the API server makes them (UUIDs) needs no JSON escaping. */
 const SAFE_UID = /^[A-Za-z0-9._:-]*$/;
 
-let lastText = '';
-let lastBase64 = '';
-
-/**
- * Base64 of the patch text. Pods of one workload get the same patch text (a Deployment's replicas, a rollout), so
- * the last result is kept: one string comparison instead of an encode. The patch itself is built for every pod.
- */
-function base64(text: string): string {
-  if (text !== lastText) {
-    lastBase64 = Buffer.from(text).toString('base64');
-    lastText = text;
-  }
-  return lastBase64;
+/** `f`, remembering its last argument and result (strings are values: equal text, equal result). */
+function lastOf(f: (text: string) => string): (text: string) => string {
+  let lastText: string | undefined;
+  let last = '';
+  return (text) => {
+    if (text !== lastText) {
+      last = f(text);
+      lastText = text;
+    }
+    return last;
+  };
 }
 
-let lastWarnings: readonly string[] = [];
-let lastWarningsJson = '[]';
-
-/** JSON of the warnings; pods of one workload get the same (mostly cached) strings, so the last result is kept. */
-function warningsJson(warnings: readonly string[]): string {
-  let same = warnings.length === lastWarnings.length;
-  for (let i = 0; same && i < warnings.length; i++) same = warnings[i] === lastWarnings[i];
-  if (!same) {
-    lastWarningsJson = JSON.stringify(warnings);
-    lastWarnings = warnings.slice();
-  }
-  return lastWarningsJson;
+/** JSON of a warnings list, remembering the last one (compared element by element: the caller's array may change). */
+function lastWarnings(): (warnings: readonly string[]) => string {
+  let last: readonly string[] = [];
+  let lastJson = '[]';
+  return (warnings) => {
+    let same = warnings.length === last.length;
+    for (let i = 0; same && i < warnings.length; i++) same = warnings[i] === last[i];
+    if (!same) {
+      lastJson = JSON.stringify(warnings);
+      last = warnings.slice();
+    }
+    return lastJson;
+  };
 }

@@ -51,7 +51,17 @@ export function slimServiceAccount(sa: KubeObject, prefix: string): KubeObject {
   const metadata: Record<string, unknown> = { name: md.name, namespace: md.namespace };
   if (md.resourceVersion !== undefined) metadata.resourceVersion = md.resourceVersion;
   if (annotations) metadata.annotations = annotations;
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata } as KubeObject;
+  return frozen({ apiVersion: 'v1', kind: 'ServiceAccount', metadata } as KubeObject);
+}
+
+/**
+ * A cached ServiceAccount never changes: a new version is a new object. The webhook remembers what it derived from
+ * each object (identity-memo.ts), which is only right if nobody can change one in place.
+ */
+function frozen(sa: KubeObject): KubeObject {
+  if (sa.metadata?.annotations) Object.freeze(sa.metadata.annotations);
+  Object.freeze(sa.metadata);
+  return Object.freeze(sa);
 }
 
 /** Whether mutation reads (or warns about) an annotation; `p` is the prefix with its slash. */
@@ -80,11 +90,11 @@ export function slimServiceAccountJson(buf: Buffer, start: number, prefix: strin
       }
     });
   });
-  return {
+  return frozen({
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: { name: metadata.name, namespace: metadata.namespace, ...metadata },
-  } as KubeObject;
+  } as KubeObject);
 }
 
 export function saKey(namespace: string, name: string): string {

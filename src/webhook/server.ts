@@ -3,8 +3,17 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { mutatePod } from '../core/webhook/mutate.js';
+import type { ResolveServiceAccount } from '../core/webhook/resolve.js';
 import type { KubeObject, MutationResult, WebhookSettings } from '../core/webhook/types.js';
-import { type AdmissionAnswer, BadReview, type DecodedReview, decodeReview, encodeReview, isPod } from './admission.js';
+import {
+  type AdmissionAnswer,
+  BadReview,
+  type DecodedReview,
+  decodeReview,
+  isPod,
+  reviewEncoder,
+} from './admission.js';
+import { serviceAccountMemo } from './identity-memo.js';
 import { skipReason, type WebhookMetrics } from './metrics.js';
 import type { ServiceAccountSource } from './sa-source.js';
 import type { TlsCredentials } from './tls-reloader.js';
@@ -13,10 +22,11 @@ export type MutateFn = (
   pod: KubeObject,
   serviceAccount: KubeObject | undefined,
   settings: WebhookSettings,
-  context: { namespace: string; json?: boolean },
+  context: { namespace: string; resolveServiceAccount?: ResolveServiceAccount },
 ) => MutationResult;
 
 export interface WebhookServerOptions {
+  /** The first settings; replaced (never changed) with setSettings. */
   settings: WebhookSettings;
   source: ServiceAccountSource;
   metrics: WebhookMetrics;
@@ -49,13 +59,17 @@ const BAD_CONTENT_TYPE = 'Invalid Content-Type, expected `application/json`\n';
 export class WebhookServer {
   readonly server: Server;
   private readonly mutate: MutateFn;
+  private readonly resolveServiceAccount = serviceAccountMemo();
+  private readonly encodeReview = reviewEncoder();
+  private settings: WebhookSettings;
   private inFlight = 0;
   private draining = false;
   private idle: (() => void) | undefined;
   private readonly debug: boolean;
 
   constructor(private readonly o: WebhookServerOptions) {
-    this.mutate = o.mutate ?? (mutatePod as MutateFn);
+    this.mutate = o.mutate ?? mutatePod;
+    this.settings = frozenSettings(o.settings);
     this.debug = o.log.isLevelEnabled('debug');
     this.server = createServer(
       {
@@ -75,6 +89,11 @@ export class WebhookServer {
     });
   }
 
+  /** Replaces the settings for the requests that follow (the container-credentials config was reloaded). */
+  setSettings(settings: WebhookSettings): void {
+    this.settings = frozenSettings(settings);
+  }
+
   /** Swaps the serving certificate for new connections (file reload, self-managed rotation). */
   setCredentials(c: TlsCredentials): void {
     this.server.setSecureContext({ cert: c.certPem, key: c.keyPem, minVersion: this.o.tlsMinVersion ?? 'TLSv1.2' });
@@ -91,8 +110,9 @@ export class WebhookServer {
     return this.server.address() as AddressInfo;
   }
 
+  /** Listening, not draining, and the ServiceAccount source synced. */
   get ready(): boolean {
-    return !this.draining && this.o.source.ready;
+    return this.server.listening && !this.draining && this.o.source.ready;
   }
 
   /**
@@ -225,7 +245,7 @@ export class WebhookServer {
           'admission',
         );
       }
-      this.send(res, '/mutate', start, 200, JSON_TYPE, encodeReview(review, request.uid, { allowed: true }));
+      this.send(res, '/mutate', start, 200, JSON_TYPE, this.encodeReview(review, request.uid, { allowed: true }));
       return;
     }
     const pod = request.object;
@@ -264,8 +284,11 @@ export class WebhookServer {
       if (lookupError !== undefined) throw lookupError;
       const missing = sa === undefined;
       if (missing) this.o.metrics.missingServiceAccounts.inc();
-      const result = this.mutate(request.object, sa, this.o.settings, { namespace, json: true });
-      answer = { allowed: true, patch: result.patch, patchJson: result.patchJson, warnings: result.warnings };
+      const result = this.mutate(request.object, sa, this.settings, {
+        namespace,
+        resolveServiceAccount: this.resolveServiceAccount,
+      });
+      answer = { allowed: true, patch: result.patch, warnings: result.warnings };
       if (result.patch.length > 0) this.o.metrics.mutated(result.mode);
       else this.o.metrics.skipped(missing ? 'no-service-account' : skipReason(result.skipped ?? ''));
       if (result.warnings.length > 0) this.o.metrics.warned(result.warnings.length);
@@ -297,7 +320,7 @@ export class WebhookServer {
         ? { allowed: false, status: { code: 500, message } }
         : { allowed: true, warnings: [`${message}; pod admitted without AWS credentials injected`] };
     }
-    const out = encodeReview(review, request.uid, answer);
+    const out = this.encodeReview(review, request.uid, answer);
     if (logged) this.o.log.debug({ ...logged, ms: Math.round((performance.now() - start) * 100) / 100 }, 'admission');
     this.send(res, '/mutate', start, 200, JSON_TYPE, out);
   }
@@ -308,6 +331,18 @@ export class WebhookServer {
     res.end(body);
     this.o.metrics.request(path, code, (performance.now() - start) / 1000);
   }
+}
+
+/** Settings are a value: frozen, so what the ServiceAccount memo derived from them stays true. */
+function frozenSettings(settings: WebhookSettings): WebhookSettings {
+  const cc = settings.containerCredentials;
+  if (cc) {
+    for (const identity of cc.identities) Object.freeze(identity);
+    Object.freeze(cc.identities);
+    Object.freeze(cc);
+  }
+  if (settings.composeRoleArn) Object.freeze(settings.composeRoleArn);
+  return Object.freeze(settings);
 }
 
 function podName(pod: KubeObject): string | undefined {

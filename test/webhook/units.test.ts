@@ -9,7 +9,7 @@ import { certificateInfo, needsRotation } from '../../src/core/certs/info.js';
 import { issueCa, issueServingCert, serviceDnsNames } from '../../src/core/certs/issue.js';
 import { mutatePod } from '../../src/core/webhook/mutate.js';
 import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject, SKIP_POD_LABEL } from '../../src/core/webhook/types.js';
-import { decodeReview, encodeReview } from '../../src/webhook/admission.js';
+import { decodeReview, reviewEncoder } from '../../src/webhook/admission.js';
 import { scanKubeList } from '../../src/webhook/list-scan.js';
 import { SKIP_REASONS, skipReason } from '../../src/webhook/metrics.js';
 import { slimServiceAccount, slimServiceAccountJson } from '../../src/webhook/sa-source.js';
@@ -128,7 +128,7 @@ describe('AdmissionReview encoding', () => {
     const body = Buffer.from(JSON.stringify({ request: { uid: 'a"b\\c', object: {} } }));
     const r = decodeReview(body);
     const out = JSON.parse(
-      encodeReview(r, r.request.uid, {
+      reviewEncoder()(r, r.request.uid, {
         allowed: false,
         status: { code: 500, message: 'x "quoted"' },
         warnings: ['w "1"', 'ü'],
@@ -146,6 +146,7 @@ describe('AdmissionReview encoding', () => {
 
   test('the kept last patch and warnings never leak into the next answer', () => {
     const r = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' };
+    const encodeReview = reviewEncoder();
     const answer = (patchValue: string, warnings: string[]) => {
       const patch = [{ op: 'add' as const, path: '/a', value: patchValue }];
       const out = JSON.parse(encodeReview(r, 'u', { allowed: true, patch, warnings }));

@@ -7,6 +7,8 @@
  * Every value upstream would silently ignore becomes a warning here, so a typo is visible in `kubectl` output.
  */
 
+import { clip } from './clip.js';
+
 /** Annotation names after `<prefix>/`. */
 export const ANNOTATIONS = {
   roleArn: 'role-arn',
@@ -27,11 +29,18 @@ export const MAX_TOKEN_EXPIRATION = 86400;
 
 const KNOWN_NAMES = new Set<string>(Object.values(ANNOTATIONS));
 
+/**
+ * Longest integer text parsed. An int64 has 19 digits; Go would also take thousands of leading zeros, but a pod's
+ * annotations are not size-checked yet at admission (the apiserver validates after mutating webhooks), and BigInt
+ * of a 2.9 M digit value blocked the event loop for ~570 ms.
+ */
+export const MAX_INTEGER_TEXT = 64;
+/** Longest skip-containers list parsed (1,000 names of the maximum 63 characters fit). */
+export const MAX_LIST_TEXT = 64 * 1024;
+
 export type Annotations = Record<string, string> | undefined;
 
-type AnnotationKeys = { readonly [K in keyof typeof ANNOTATIONS]: string } & { readonly slash: string };
-let lastPrefix: string | undefined;
-let lastKeys: AnnotationKeys | undefined;
+type AnnotationKeys = { readonly [K in keyof typeof ANNOTATIONS]: string };
 
 function hasPrefixed(annotations: Annotations, slash: string): boolean {
   if (!annotations) return false;
@@ -39,13 +48,10 @@ function hasPrefixed(annotations: Annotations, slash: string): boolean {
   return false;
 }
 
-/** `<prefix>/<name>` for every annotation, built once per prefix (pod annotations are read on every admission). */
+/** `<prefix>/<name>` for every annotation. */
 function keysFor(prefix: string): AnnotationKeys {
-  if (prefix === lastPrefix && lastKeys) return lastKeys;
-  const keys = { slash: `${prefix}/` } as Record<keyof typeof ANNOTATIONS | 'slash', string>;
+  const keys = {} as Record<keyof typeof ANNOTATIONS, string>;
   for (const k of Object.keys(ANNOTATIONS) as Array<keyof typeof ANNOTATIONS>) keys[k] = `${prefix}/${ANNOTATIONS[k]}`;
-  lastPrefix = prefix;
-  lastKeys = keys;
   return keys;
 }
 
@@ -65,9 +71,12 @@ export function parseGoBool(value: string): boolean | undefined {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Go `strconv.ParseInt(value, 10, 64)`: optional sign, ASCII digits, int64 range; undefined on error. */
+/**
+ * Go `strconv.ParseInt(value, 10, 64)`: optional sign, ASCII digits, int64 range; undefined on error, and for text
+ * longer than MAX_INTEGER_TEXT.
+ */
 export function parseGoInt64(value: string): number | undefined {
-  if (!/^[+-]?\d+$/.test(value)) return undefined;
+  if (value.length > MAX_INTEGER_TEXT || !/^[+-]?\d+$/.test(value)) return undefined;
   const n = BigInt(value);
   if (n < INT64_MIN || n > INT64_MAX) return undefined;
   // Out of double precision only matters beyond the clamp, so Number() is exact enough here.
@@ -183,8 +192,9 @@ export function parseServiceAccountAnnotations(
   const sts = get(annotations, key(ANNOTATIONS.stsRegionalEndpoints));
   if (sts !== undefined) {
     const b = parseGoBool(sts);
-    if (b === undefined) warnings.push(`${key(ANNOTATIONS.stsRegionalEndpoints)}="${sts}" is not a boolean; ignored`);
-    else useRegionalSts = b;
+    if (b === undefined) {
+      warnings.push(`${key(ANNOTATIONS.stsRegionalEndpoints)}="${clip(sts)}" is not a boolean; ignored`);
+    } else useRegionalSts = b;
   }
 
   let expirationSeconds = clampExpiration(defaults.expirationSeconds).seconds;
@@ -195,8 +205,8 @@ export function parseServiceAccountAnnotations(
   let region = defaults.region;
   const reg = get(annotations, key(ANNOTATIONS.region));
   if (reg !== undefined) {
-    if (/^[a-z0-9]+(-[a-z0-9]+)*$/.test(reg)) region = reg;
-    else warnings.push(`${key(ANNOTATIONS.region)}="${reg}" is not a region name; ignored`);
+    if (isRegionName(reg)) region = reg;
+    else warnings.push(`${key(ANNOTATIONS.region)}="${clip(reg)}" is not a region name; ignored`);
   }
 
   // Pod-only annotations put on the ServiceAccount do nothing there (upstream issue #93): say so.
@@ -217,12 +227,12 @@ export function parseServiceAccountAnnotations(
 function parseExpiration(value: string, key: string, warnings: string[]): number | undefined {
   const n = parseGoInt64(value);
   if (n === undefined) {
-    warnings.push(`${key}="${value}" is not an integer; ignored`);
+    warnings.push(`${key}="${clip(value)}" is not an integer; ignored`);
     return undefined;
   }
   const c = clampExpiration(n);
-  if (c.clamped === 'min') warnings.push(`${key}=${value} raised to the minimum ${MIN_TOKEN_EXPIRATION}`);
-  if (c.clamped === 'max') warnings.push(`${key}=${value} lowered to the maximum ${MAX_TOKEN_EXPIRATION}`);
+  if (c.clamped === 'min') warnings.push(`${key}=${clip(value)} raised to the minimum ${MIN_TOKEN_EXPIRATION}`);
+  if (c.clamped === 'max') warnings.push(`${key}=${clip(value)} lowered to the maximum ${MAX_TOKEN_EXPIRATION}`);
   return c.seconds;
 }
 
@@ -237,28 +247,24 @@ export interface PodConfig {
 /** Shared by every pod without skip-containers (read-only, so one instance serves all). */
 const NO_NAMES: ReadonlySet<string> = new Set();
 
+/** An AWS region name as written in the region annotation and flags (lower-case words joined by `-`). */
+export function isRegionName(value: string): boolean {
+  return /^[a-z0-9]+(-[a-z0-9]+)*$/.test(value);
+}
+
 export function parsePodAnnotations(annotations: Annotations, prefix: string): PodConfig {
-  const keys = keysFor(prefix);
   // Most pods carry none of our annotations: one scan of their keys instead of six lookups.
-  if (!hasPrefixed(annotations, keys.slash))
+  if (!hasPrefixed(annotations, `${prefix}/`)) {
     return { expirationSeconds: undefined, skipContainers: NO_NAMES, warnings: [] };
+  }
+  const keys = keysFor(prefix);
   const warnings: string[] = [];
   let expirationSeconds: number | undefined;
   const exp = get(annotations, keys.tokenExpiration);
   if (exp !== undefined) expirationSeconds = parseExpiration(exp, keys.tokenExpiration, warnings);
 
-  const skipContainers = new Set<string>();
   const skip = get(annotations, keys.skipContainers);
-  if (skip !== undefined) {
-    const names = parseCsvRecord(skip);
-    if (names === undefined) warnings.push(`${keys.skipContainers} is not a valid comma list; nothing skipped`);
-    for (const name of names ?? []) {
-      // Upstream matches untrimmed names only; container names never hold spaces, so also matching the trimmed
-      // name only adds the skips the user meant ("a, b").
-      skipContainers.add(name);
-      skipContainers.add(name.trim());
-    }
-  }
+  const skipContainers = skip === undefined ? NO_NAMES : parseSkipContainers(skip, keys.skipContainers, warnings);
 
   if (annotations) {
     for (const key of [keys.roleArn, keys.audience, keys.stsRegionalEndpoints, keys.region]) {
@@ -266,6 +272,27 @@ export function parsePodAnnotations(annotations: Annotations, prefix: string): P
     }
   }
   return { expirationSeconds, skipContainers, warnings };
+}
+
+/** skip-containers: the names of a CSV record, each also trimmed; a CSV error (or a huge value) skips nothing. */
+function parseSkipContainers(value: string, key: string, warnings: string[]): ReadonlySet<string> {
+  if (value.length > MAX_LIST_TEXT) {
+    warnings.push(`${key} is longer than ${MAX_LIST_TEXT} characters; nothing skipped`);
+    return NO_NAMES;
+  }
+  const names = parseCsvRecord(value);
+  if (names === undefined) {
+    warnings.push(`${key} is not a valid comma list; nothing skipped`);
+    return NO_NAMES;
+  }
+  const set = new Set<string>();
+  for (const name of names) {
+    // Upstream matches untrimmed names only; container names never hold spaces, so also matching the trimmed
+    // name only adds the skips the user meant ("a, b").
+    set.add(name);
+    set.add(name.trim());
+  }
+  return set;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 /**
  * The contract between the pure mutation core (mutate.ts) and the webhook server. The core takes a Pod, its
  * ServiceAccount (or undefined when none was found) and the settings, and returns a JSONPatch plus warnings.
+ * Settings are a value: the server replaces them (container-credentials config reload), never changes them.
  */
 
 export interface WebhookSettings {
@@ -103,6 +104,4 @@ export interface MutationResult {
   skipped?: string;
   /** Which mode applied (for the `method` metric label); absent when the pod is not for this webhook. */
   mode?: 'web-identity' | 'container-credentials';
-  /** The patch as JSON text, exactly `JSON.stringify(patch)`; only when asked for (`MutateOptions.json`). */
-  patchJson?: string;
 }

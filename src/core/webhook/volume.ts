@@ -1,5 +1,6 @@
 /**
- * The projected token volume and the token path as containers see it, including upstream's Windows conversion.
+ * The projected token volume, its mount, and the token path as containers see it, including upstream's Windows
+ * conversion.
  */
 import { isObject } from '../json/is-object.js';
 
@@ -17,6 +18,69 @@ export interface TokenVolume {
 export function tokenVolume(name: string, audience: string, expirationSeconds: number, path: string): TokenVolume {
   const serviceAccountToken = audience === '' ? { expirationSeconds, path } : { audience, expirationSeconds, path };
   return { name, projected: { sources: [{ serviceAccountToken }] } };
+}
+
+/** Whether a pod's existing volume of our name is a projected service-account token (else it is kept, warned). */
+export function isProjectedToken(volume: unknown): boolean {
+  if (!isObject(volume) || !isObject(volume.projected) || !Array.isArray(volume.projected.sources)) return false;
+  return volume.projected.sources.some((s) => isObject(s) && isObject(s.serviceAccountToken));
+}
+
+export interface VolumeMount {
+  name: string;
+  readOnly: true;
+  mountPath: string;
+}
+
+export function volumeMount(name: string, mountPath: string): VolumeMount {
+  return { name, readOnly: true, mountPath };
+}
+
+/**
+ * What to do about the token mount of one container:
+ * - `add`: mount the volume;
+ * - `present`: it is mounted there already;
+ * - `elsewhere`: a mount of that volume name at another path is kept (the token file env then points elsewhere);
+ * - `taken`: another volume is mounted at the token path (the user may have put a token there by hand): kept, and
+ *   no second mount is added, which the apiserver would refuse ("mountPath must be unique"; the EKS webhook adds it).
+ */
+export type MountDecision =
+  | { kind: 'add' }
+  | { kind: 'present' }
+  | { kind: 'elsewhere'; path: string }
+  | { kind: 'taken'; volume: string };
+
+const ADD: MountDecision = { kind: 'add' };
+const PRESENT: MountDecision = { kind: 'present' };
+
+export function mountDecision(mounts: unknown, volumeName: string, mountPath: string): MountDecision {
+  if (!Array.isArray(mounts)) return ADD;
+  let taken: string | undefined;
+  for (const m of mounts) {
+    if (!isObject(m)) continue;
+    if (m.name === volumeName) {
+      if (m.mountPath === mountPath) return PRESENT;
+      return { kind: 'elsewhere', path: typeof m.mountPath === 'string' ? m.mountPath : '(none)' };
+    }
+    if (taken === undefined && typeof m.mountPath === 'string' && samePath(m.mountPath, mountPath)) {
+      taken = typeof m.name === 'string' ? m.name : '(unnamed)';
+    }
+  }
+  return taken === undefined ? ADD : { kind: 'taken', volume: taken };
+}
+
+/**
+ * The apiserver compares mount paths as strings ("must be unique"); a trailing slash is also ignored here, since
+ * `/a/b/` and `/a/b` are one directory to the container runtime.
+ */
+function samePath(a: string, b: string): boolean {
+  return a === b || trimSlashes(a) === trimSlashes(b);
+}
+
+function trimSlashes(path: string): string {
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return end === path.length ? path : path.slice(0, end);
 }
 
 const OS_KEYS = ['kubernetes.io/os', 'beta.kubernetes.io/os'];

@@ -1,0 +1,123 @@
+/**
+ * Step 2 of the mutation: the JSON Patch (ops as data) that gives one pod its plan (resolve.ts), and the warnings
+ * about what it left alone. Only `add` ops at the leaves that change, in a fixed order: the pod-identity label, the
+ * token volume, then per container (init containers first, in spec order) its env entries and its mount, then
+ * fsGroup. Pure: the pod is read, never changed. Values are the plan's frozen objects where they can be (shared
+ * between the patches of one ServiceAccount's pods), else fresh ones.
+ */
+import { isObject } from '../json/is-object.js';
+import { clip, clipList } from './clip.js';
+import { missingEnv, usesEnvFrom } from './env.js';
+import { appendOps, pointer, setKeyOp } from './patch.js';
+import type { PodPlan } from './resolve.js';
+import type { JsonPatchOp, KubeObject } from './types.js';
+import { isProjectedToken, mountDecision } from './volume.js';
+
+/** Written in container-credentials mode; not under `<prefix>` upstream either. */
+export const POD_IDENTITY_LABEL = 'eks.amazonaws.com/pod-identity';
+
+const CONTAINER_FIELDS = ['initContainers', 'containers'] as const;
+
+/** What the container pass noticed, for the warnings (each kind becomes one warning naming the containers). */
+interface ContainerNotes {
+  /** Containers that got env and have envFrom (the injected names shadow envFrom's). */
+  envFrom: string[];
+  /** Containers mounting our volume at another path. */
+  elsewhere: Array<{ name: string; path: string }>;
+  /** Containers with another volume at the token path. */
+  taken: Array<{ name: string; volume: string }>;
+}
+
+export function buildPatch(pod: KubeObject, plan: PodPlan): { ops: JsonPatchOp[]; warnings: string[] } {
+  const spec = pod.spec as Record<string, unknown>;
+  const warnings = plan.warnings.slice();
+  const ops: JsonPatchOp[] = [];
+  if (plan.label) ops.push(...labelOps(pod));
+  ops.push(...volumeOps(spec, plan, warnings));
+  const notes: ContainerNotes = { envFrom: [], elsewhere: [], taken: [] };
+  for (const field of CONTAINER_FIELDS) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const container = list[i];
+      if (!isObject(container)) continue;
+      const name = typeof container.name === 'string' ? container.name : '';
+      if (plan.skipContainers.has(name)) continue;
+      containerOps(ops, notes, pointer('spec', field, i), container, name, plan);
+    }
+  }
+  warnings.push(...containerWarnings(notes, plan));
+  if (ops.length > 0 && plan.fsGroup !== undefined) ops.push(...fsGroupOps(spec, plan.fsGroup));
+  return { ops, warnings };
+}
+
+/** `eks.amazonaws.com/pod-identity: enabled`, unless the pod has it. */
+function labelOps(pod: KubeObject): JsonPatchOp[] {
+  const metadata = pod.metadata;
+  if (!isObject(metadata)) {
+    return [{ op: 'add', path: '/metadata', value: { labels: { [POD_IDENTITY_LABEL]: 'enabled' } } }];
+  }
+  if (isObject(metadata.labels) && metadata.labels[POD_IDENTITY_LABEL] === 'enabled') return [];
+  return [setKeyOp('/metadata/labels', metadata.labels, POD_IDENTITY_LABEL, 'enabled')];
+}
+
+/** The token volume, unless the pod has a volume of that name (kept; warned about unless it is a token). */
+function volumeOps(spec: Record<string, unknown>, plan: PodPlan, warnings: string[]): JsonPatchOp[] {
+  const name = plan.volume.name;
+  const existing = Array.isArray(spec.volumes) ? spec.volumes.find((v) => isObject(v) && v.name === name) : undefined;
+  if (existing === undefined) return appendOps('/spec/volumes', spec.volumes, [plan.volume]);
+  if (!isProjectedToken(existing))
+    warnings.push(`volume ${name} already exists and is not a projected token; kept as is`);
+  return [];
+}
+
+/** One container's env entries and mount; what it leaves alone is noted for the warnings. */
+function containerOps(
+  ops: JsonPatchOp[],
+  notes: ContainerNotes,
+  path: string,
+  container: Record<string, unknown>,
+  name: string,
+  plan: PodPlan,
+): void {
+  const mount = mountDecision(container.volumeMounts, plan.mount.name, plan.mount.mountPath);
+  if (mount.kind === 'elsewhere') notes.elsewhere.push({ name, path: mount.path });
+  const env = missingEnv(container, plan.env);
+  if (env === undefined) return;
+  for (const op of appendOps(`${path}/env`, container.env, env)) ops.push(op);
+  if (mount.kind === 'add') {
+    for (const op of appendOps(`${path}/volumeMounts`, container.volumeMounts, [plan.mount])) ops.push(op);
+  } else if (mount.kind === 'taken') notes.taken.push({ name, volume: mount.volume });
+  if (env.length > 0 && usesEnvFrom(container)) notes.envFrom.push(name);
+}
+
+function containerWarnings(notes: ContainerNotes, plan: PodPlan): string[] {
+  const { name, mountPath } = plan.mount;
+  const warnings: string[] = [];
+  if (notes.elsewhere.length > 0) {
+    warnings.push(
+      `container(s) ${clipList(notes.elsewhere, (e) => `${clip(e.name)} (at ${clip(e.path)})`)} mount ${name} elsewhere than ${mountPath}, where the token file env ` +
+        'points; kept as is',
+    );
+  }
+  if (notes.taken.length > 0) {
+    warnings.push(
+      `container(s) ${clipList(notes.taken, (e) => `${clip(e.name)} (volume ${clip(e.volume)})`)} already mount another volume at ${mountPath}; that mount is kept and ` +
+        `${name} is not mounted there, so the token file env points into that volume`,
+    );
+  }
+  if (notes.envFrom.length > 0) {
+    warnings.push(
+      `envFrom in container(s) ${clipList(notes.envFrom)}: the injected AWS_* env overrides the same names ` +
+        'from envFrom; set them under env to keep yours',
+    );
+  }
+  return warnings;
+}
+
+/** `settings.tokenFsGroup` for pods that set none. */
+function fsGroupOps(spec: Record<string, unknown>, fsGroup: number): JsonPatchOp[] {
+  const sc = spec.securityContext;
+  if (isObject(sc) && sc.fsGroup !== undefined && sc.fsGroup !== null) return [];
+  return [setKeyOp('/spec/securityContext', sc, 'fsGroup', fsGroup)];
+}
