@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
@@ -309,5 +310,106 @@ describe('irsa webhook serve', () => {
     assert.equal(r7.code, 1);
     assert.match(r7.stderr, /--compose-role-arn takes true or false, got: maybe/);
     for (const r of [r5, r6, r7]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+});
+
+/** A loopback port held by a listener of this test process (another process, to the CLI) until the test ends. */
+async function heldPort(t: { after: (fn: () => unknown) => void }): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as { port: number }).port;
+}
+
+/** stderr without the JSON log lines: what the user reads as the command's own report. */
+function reportLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+}
+
+describe('irsa webhook serve: every listener starts, or the command fails and is never ready', () => {
+  test('--metrics-port equal to --port: exit 1 with one line, before anything listens', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'sa.yaml'), '');
+    const port = await heldPort(t);
+    const r = await runCli(
+      [
+        'webhook',
+        'serve',
+        ...(await certFiles(dir)),
+        '--service-accounts-file',
+        join(dir, 'sa.yaml'),
+        '--bind-address',
+        '127.0.0.1',
+        '--port',
+        String(port + 1),
+        '--metrics-port',
+        String(port + 1),
+      ],
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(reportLines(r.stderr), [
+      `irsa webhook serve: --metrics-port must differ from --port (both ${port + 1})`,
+    ]);
+    assert.doesNotMatch(r.stderr, /webhook listening/);
+  });
+
+  test('a metrics port another process holds: exit 1 with one line (ERR_LISTEN), HTTPS never listens', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'sa.yaml'), '');
+    const held = await heldPort(t);
+    const r = await runCli(
+      [
+        'webhook',
+        'serve',
+        ...(await certFiles(dir)),
+        '--service-accounts-file',
+        join(dir, 'sa.yaml'),
+        '--bind-address',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--metrics-port',
+        String(held),
+        '--output',
+        'json',
+      ],
+      { timeoutMs: 20_000 },
+    );
+    // Exited on its own (a lingering process would be killed by runCli's timeout and report -1).
+    assert.equal(r.code, 1, r.stderr);
+    const line = `irsa webhook serve: cannot listen for metrics (--metrics-port) on 127.0.0.1 port ${held}: address in use`;
+    assert.deepEqual(reportLines(r.stderr), [line]);
+    assert.equal(JSON.parse(r.stdout).error.code, 'ERR_LISTEN');
+    assert.doesNotMatch(r.stderr, /webhook listening/, 'the HTTPS listener (and so /readyz) never started');
+  });
+});
+
+describe('irsa webhook manifests', () => {
+  test('a region taken from the environment and baked into the Deployment is announced on stderr', async () => {
+    const fromEnv = await runCli(['webhook', 'manifests'], {
+      env: { AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: '' },
+    });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.match(fromEnv.stdout, /--aws-default-region=ap-south-1/);
+    assert.match(
+      fromEnv.stderr,
+      /^warning: the Deployment injects region ap-south-1 \(from \$AWS_REGION\) into pods whose ServiceAccount names none; pass --region to choose another, or --region '' for none$/m,
+    );
+    const fallback = await runCli(['--output', 'json', 'webhook', 'manifests'], {
+      env: { AWS_REGION: '', AWS_DEFAULT_REGION: 'eu-north-1' },
+    });
+    assert.match(JSON.parse(fallback.stdout).warnings.join('\n'), /region eu-north-1 \(from \$AWS_DEFAULT_REGION\)/);
+    // Chosen on the command line, or no region at all: nothing to announce.
+    for (const args of [
+      ['--region', 'eu-west-1'],
+      ['--region', ''],
+    ]) {
+      const r = await runCli(['webhook', 'manifests', ...args], { env: { AWS_REGION: 'ap-south-1' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /injects region/, args.join(' '));
+    }
+    const none = await runCli(['webhook', 'manifests'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
+    assert.doesNotMatch(none.stderr, /injects region/);
   });
 });

@@ -15,6 +15,18 @@ interface Options {
   awsAccountId?: string;
 }
 
+/**
+ * The region baked into the Deployment: --region, else $AWS_REGION or $AWS_DEFAULT_REGION (named in `from`, so a
+ * warning can say where it came from); --region '' turns the environment's default off (the output then equals deploy/).
+ */
+function regionOf(flag: string | undefined): { value?: string; from?: string } {
+  if (flag !== undefined) return { value: flag || undefined };
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+    if (process.env[name]) return { value: process.env[name], from: name };
+  }
+  return {};
+}
+
 /** stdout is `kubectl apply -f -` material; the reasons behind the choices go to stderr. */
 export async function webhookManifests(opts: Options, ctx: Context): Promise<Report> {
   let caBundle: string | undefined;
@@ -25,6 +37,7 @@ export async function webhookManifests(opts: Options, ctx: Context): Promise<Rep
     }
     caBundle = Buffer.from(pem).toString('base64');
   }
+  const region = regionOf(opts.region);
   const result = buildWebhookManifests({
     namespace: opts.namespace,
     image: opts.image,
@@ -32,11 +45,8 @@ export async function webhookManifests(opts: Options, ctx: Context): Promise<Rep
     failurePolicy: opts.failurePolicy,
     tls: opts.tls,
     caBundle,
-    // --region '' turns the environment's default off (the output then equals deploy/).
-    region:
-      opts.region !== undefined
-        ? opts.region || undefined
-        : process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined,
+    region: region.value,
+    regionFromEnvironment: region.from,
     composeRoleArnAccount: opts.awsAccountId,
   });
   for (const w of result.warnings) ctx.warn(w);

@@ -1,4 +1,5 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { partitionForRegion } from '../../core/aws/arn.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
@@ -8,9 +9,10 @@ import {
   DEFAULT_WEBHOOK_SETTINGS,
   type WebhookSettings,
 } from '../../core/webhook/types.js';
+import { systemErrorWords } from '../../io/system-errors.js';
 import type { ServiceAccountSource } from '../../webhook/sa-source.js';
 import { FileServiceAccountSource } from '../../webhook/sa-source-file.js';
-import { type StartWebhookOptions, startWebhook, type TlsProvider } from '../../webhook/start.js';
+import { type RunningWebhook, type StartWebhookOptions, startWebhook, type TlsProvider } from '../../webhook/start.js';
 import { fileTlsProvider } from '../../webhook/tls-reloader.js';
 import type { Context, Report } from '../context.js';
 
@@ -61,72 +63,30 @@ const DRAIN_MS = 8_000;
 
 /**
  * `irsa webhook serve`: the pod identity webhook. Runs until SIGTERM/SIGINT, then drains in-flight requests and
- * exits within 10 s.
+ * exits within 10 s. Every listener must start, or it exits with ERR_LISTEN and is never ready.
  */
 export async function webhookServe(opts: ServeOptions, ctx: Context): Promise<Report> {
   applyEksFlags(opts, ctx);
-  const settings = settingsFrom(opts);
-  checkPort(opts.port, '--port');
-  checkPort(opts.metricsPort, '--metrics-port');
-  if (opts.serviceAccountLookupGracePeriod < 0 || opts.serviceAccountLookupGracePeriod > 30_000) {
-    throw new UsageError(
-      '--service-account-lookup-grace-period must be 0..30000 ms (the API server waits 10 s at most)',
-    );
-  }
-  if (opts.maxBodyBytes < 1024) throw new UsageError('--max-body-bytes must be at least 1024');
-  if (opts.serviceAccountsFile && opts.kubeconfig) {
-    throw new UsageError('--service-accounts-file and --kubeconfig are exclusive: ServiceAccounts come from one place');
-  }
+  let settings = settingsFrom(opts);
+  checkServeOptions(opts);
   // Logs go to stderr (stdout carries the command's final report); never a token or a key in them.
   const log = pino(
     { level: opts.debug ? 'debug' : opts.logLevel, base: { component: 'irsa-webhook' } },
     pino.destination({ dest: 2, sync: true }),
   );
-
-  const stopCc = opts.watchContainerCredentialsConfig
-    ? watchContainerCredentials(opts.watchContainerCredentialsConfig, opts, settings, log)
-    : undefined;
-
-  let source: ServiceAccountSource;
-  let kube: Awaited<ReturnType<typeof loadKube>> | undefined;
-  const needKube = !opts.serviceAccountsFile || opts.tlsSelfManaged;
-  if (needKube) kube = await loadKube(opts.kubeconfig);
-  if (opts.serviceAccountsFile) {
-    source = new FileServiceAccountSource(opts.serviceAccountsFile, {
-      annotationPrefix: settings.annotationPrefix,
-      onReload: (count) =>
-        log.info({ file: opts.serviceAccountsFile, serviceAccounts: count }, 'ServiceAccounts loaded'),
-      onError: (message) => log.warn({ file: opts.serviceAccountsFile }, message),
-    });
-    // A broken file at start-up is a configuration error to report now, not a webhook that skips every pod.
-    await source.start();
-    const started = source;
-    source = { ...delegate(started), start: async () => undefined };
-  } else {
-    const { KubeServiceAccountSource } = await import('../../webhook/sa-source-kube.js');
-    source = new KubeServiceAccountSource(kube!, { annotationPrefix: settings.annotationPrefix, log });
+  const ccFile = opts.watchContainerCredentialsConfig;
+  if (ccFile) {
+    settings = { ...settings, containerCredentials: readContainerCredentials(ccFile, opts) };
+    log.info(
+      { file: ccFile, identities: settings.containerCredentials?.identities.length },
+      'container-credentials config loaded',
+    );
   }
-
-  let tls: TlsProvider;
-  if (opts.tlsSelfManaged) {
-    const { selfManagedTlsProvider } = await import('../../webhook/self-managed-certs.js');
-    const [ns, name] = splitSecret(opts.tlsSecret);
-    tls = selfManagedTlsProvider(kube!, {
-      secretNamespace: ns,
-      secretName: name,
-      webhookConfig: opts.webhookConfig,
-      service: opts.serviceName,
-      serviceNamespace: opts.serviceNamespace,
-      log,
-    });
-  } else {
-    tls = fileTlsProvider(opts.tlsCert, opts.tlsKey, { onError: (m) => log.warn({}, m) });
-  }
-
-  const startOptions: StartWebhookOptions = {
+  const kube = !opts.serviceAccountsFile || opts.tlsSelfManaged ? await loadKube(opts.kubeconfig) : undefined;
+  const running = await start({
     settings,
-    source,
-    tls,
+    source: await serviceAccountSource(opts, settings, kube, log),
+    tls: await tlsProvider(opts, kube, log),
     log,
     port: opts.port,
     host: opts.bindAddress,
@@ -136,22 +96,90 @@ export async function webhookServe(opts: ServeOptions, ctx: Context): Promise<Re
     lookupGraceMs: opts.serviceAccountLookupGracePeriod,
     drainTimeoutMs: DRAIN_MS,
     tlsMinVersion: opts.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
-  };
-  const running = await startWebhook(startOptions);
-
+  });
+  const stopCc = ccFile ? watchContainerCredentials(ccFile, opts, settings, running, log) : undefined;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  stopCc?.();
+  return { data: { signal, drainedMs: await drain(running, log, signal) }, text: '' };
+}
+
+function checkServeOptions(opts: ServeOptions): void {
+  checkPort(opts.port, '--port');
+  checkPort(opts.metricsPort, '--metrics-port');
+  if (opts.port !== 0 && opts.metricsPort === opts.port) {
+    throw new UsageError(`--metrics-port must differ from --port (both ${opts.port})`);
+  }
+  if (opts.serviceAccountLookupGracePeriod < 0 || opts.serviceAccountLookupGracePeriod > 30_000) {
+    throw new UsageError(
+      '--service-account-lookup-grace-period must be 0..30000 ms (the API server waits 10 s at most)',
+    );
+  }
+  if (opts.maxBodyBytes < 1024) throw new UsageError('--max-body-bytes must be at least 1024');
+  if (opts.serviceAccountsFile && opts.kubeconfig) {
+    throw new UsageError('--service-accounts-file and --kubeconfig are exclusive: ServiceAccounts come from one place');
+  }
+}
+
+/** startWebhook; when it fails nothing is left running, and the process does not linger on a stray handle. */
+async function start(options: StartWebhookOptions): Promise<RunningWebhook> {
+  try {
+    return await startWebhook(options);
+  } catch (e) {
+    setTimeout(() => process.exit(1), 1_000).unref();
+    throw e;
+  }
+}
+
+/** ServiceAccounts from the file (read now: a broken file is an error at start) or from the API. */
+async function serviceAccountSource(
+  opts: ServeOptions,
+  settings: WebhookSettings,
+  kube: KubeConfig | undefined,
+  log: pino.Logger,
+): Promise<ServiceAccountSource> {
+  const file = opts.serviceAccountsFile;
+  if (file) {
+    const source = new FileServiceAccountSource(file, {
+      annotationPrefix: settings.annotationPrefix,
+      onReload: (count) => log.info({ file, serviceAccounts: count }, 'ServiceAccounts loaded'),
+      onError: (message) => log.warn({ file }, message),
+    });
+    // A broken file at start-up is a configuration error to report now, not a webhook that skips every pod.
+    await source.start();
+    return { ...delegate(source), start: async () => undefined };
+  }
+  const { KubeServiceAccountSource } = await import('../../webhook/sa-source-kube.js');
+  return new KubeServiceAccountSource(kube!, { annotationPrefix: settings.annotationPrefix, log });
+}
+
+/** The serving certificate: kept in a Secret (--tls-self-managed) or read from files. */
+async function tlsProvider(opts: ServeOptions, kube: KubeConfig | undefined, log: pino.Logger): Promise<TlsProvider> {
+  if (!opts.tlsSelfManaged) return fileTlsProvider(opts.tlsCert, opts.tlsKey, { onError: (m) => log.warn({}, m) });
+  const { selfManagedTlsProvider } = await import('../../webhook/self-managed-certs.js');
+  const [ns, name] = splitSecret(opts.tlsSecret);
+  return selfManagedTlsProvider(kube!, {
+    secretNamespace: ns,
+    secretName: name,
+    webhookConfig: opts.webhookConfig,
+    service: opts.serviceName,
+    serviceNamespace: opts.serviceNamespace,
+    log,
+  });
+}
+
+/** Drains within the 10 s budget; returns how long it took. */
+async function drain(running: RunningWebhook, log: pino.Logger, signal: NodeJS.Signals): Promise<number> {
   log.info({ signal }, 'draining');
   const started = Date.now();
   // Whatever still holds the event loop after the drain (a kube watch socket) must not keep us past 10 s.
   setTimeout(() => process.exit(process.exitCode ?? 0), 9_500).unref();
   await running.close();
-  stopCc?.();
   log.info({ ms: Date.now() - started }, 'stopped');
   setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
-  return { data: { signal, drainedMs: Date.now() - started }, text: '' };
+  return Date.now() - started;
 }
 
 /**
@@ -242,7 +270,7 @@ function delegate(s: ServiceAccountSource): ServiceAccountSource {
 }
 
 /** Kubernetes client configuration (--kubeconfig, else as kubectl finds it, else in-cluster), loaded lazily. */
-async function loadKube(kubeconfig: string | undefined) {
+async function loadKube(kubeconfig: string | undefined): Promise<KubeConfig> {
   const { loadKubeConfig } = await import('../../io/kube/client.js');
   return (await loadKubeConfig({ kubeconfig })).kubeConfig;
 }
@@ -251,43 +279,44 @@ async function loadKube(kubeconfig: string | undefined) {
  * --watch-container-credentials-config: `{"identities":[{"namespace","serviceAccount"}]}`, as upstream. Read at
  * start (an unreadable file is an error) and re-read when it changes (a bad version is logged, the last kept).
  */
-function watchContainerCredentials(
-  file: string,
-  opts: ServeOptions,
-  settings: WebhookSettings,
-  log: pino.Logger,
-): () => void {
-  const base: Omit<ContainerCredentialsSettings, 'identities'> = {
+function readContainerCredentials(file: string, opts: ServeOptions): ContainerCredentialsSettings {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? 'not JSON' : systemErrorWords(e);
+    throw new IrsaError(E.ERR_CC_CONFIG, `${file}: cannot read container-credentials config (${why})`);
+  }
+  const ids = (doc as { identities?: unknown })?.identities;
+  if (
+    !Array.isArray(ids) ||
+    !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')
+  ) {
+    throw new IrsaError(E.ERR_CC_CONFIG, `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
+  }
+  return {
     fullUri: opts.containerCredentialsFullUri,
     audience: opts.containerCredentialsAudience,
     mountPath: opts.containerCredentialsTokenMountPath,
     volumeName: opts.containerCredentialsTokenVolumeName,
     tokenPath: opts.containerCredentialsTokenPath,
+    identities: ids.map((i) => ({ namespace: i.namespace, serviceAccount: i.serviceAccount })),
   };
-  const load = () => {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new IrsaError(
-        E.ERR_CC_CONFIG,
-        `${file}: cannot read container-credentials config (${(e as Error).message})`,
-      );
-    }
-    const ids = (doc as { identities?: unknown })?.identities;
-    if (
-      !Array.isArray(ids) ||
-      !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')
-    ) {
-      throw new IrsaError(E.ERR_CC_CONFIG, `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
-    }
-    settings.containerCredentials = { ...base, identities: ids };
-    log.info({ file, identities: ids.length }, 'container-credentials config loaded');
-  };
-  load();
+}
+
+/** On change, the server gets new settings with the new identities (settings are replaced, never changed). */
+function watchContainerCredentials(
+  file: string,
+  opts: ServeOptions,
+  initial: WebhookSettings,
+  running: RunningWebhook,
+  log: pino.Logger,
+): () => void {
   watchFile(file, { interval: 2000, persistent: false }, () => {
     try {
-      load();
+      const containerCredentials = readContainerCredentials(file, opts);
+      running.server.setSettings({ ...initial, containerCredentials });
+      log.info({ file, identities: containerCredentials.identities.length }, 'container-credentials config loaded');
     } catch (e) {
       log.warn({ file }, `${(e as Error).message}; keeping the previous identities`);
     }

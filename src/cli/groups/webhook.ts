@@ -22,7 +22,14 @@ function durationMsOption(flag: string) {
 
 export function registerWebhookCommands(program: Command): void {
   const webhook = program.command('webhook').description('pod identity webhook (drop-in for the EKS one)');
-  webhook
+  registerServe(webhook);
+  registerCerts(webhook);
+  registerManifests(webhook);
+  registerCheck(webhook);
+}
+
+function registerServe(webhook: Command): void {
+  const serve = webhook
     .command('serve')
     .description('serve the mutating admission webhook over HTTPS')
     .option('--port <port>', 'HTTPS port: /mutate, /healthz, /readyz (EKS: 443)', intOption('--port'), 8443)
@@ -59,7 +66,28 @@ export function registerWebhookCommands(program: Command): void {
     .option(
       '--service-accounts-file <file>',
       'ServiceAccounts from a YAML/JSON file instead of the API (reloaded on change)',
+    );
+  addContainerCredentialsOptions(serve);
+  serve
+    .option('--fail-closed', "deny the pod on the webhook's own internal error (default: allow, warn, count)")
+    .option('--max-body-bytes <n>', 'largest AdmissionReview accepted', intOption('--max-body-bytes'), 3 * 1024 * 1024)
+    .addOption(
+      new Option('--log-level <level>', 'log level (--debug implies debug)')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    );
+  addEksDropInOptions(serve);
+  serve
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa webhook serve --service-accounts-file sa.yaml --tls-cert tls.crt --tls-key tls.key',
     )
+    .action(lazy('webhook serve', async () => (await import('../commands/webhook-serve.js')).webhookServe));
+}
+
+/** Upstream's container-credentials ("EKS Pod Identity") flags. */
+function addContainerCredentialsOptions(serve: Command): void {
+  serve
     .option('--watch-container-credentials-config <file>', 'container-credentials identities (JSON, reloaded)')
     .option('--container-credentials-audience <aud>', 'container-credentials token audience', 'pods.eks.amazonaws.com')
     .option(
@@ -77,26 +105,21 @@ export function registerWebhookCommands(program: Command): void {
       '--container-credentials-full-uri <uri>',
       'AWS_CONTAINER_CREDENTIALS_FULL_URI',
       'http://169.254.170.23/v1/credentials',
-    )
-    .option('--fail-closed', "deny the pod on the webhook's own internal error (default: allow, warn, count)")
-    .option('--max-body-bytes <n>', 'largest AdmissionReview accepted', intOption('--max-body-bytes'), 3 * 1024 * 1024)
-    .addOption(
-      new Option('--log-level <level>', 'log level (--debug implies debug)')
-        .choices(['debug', 'info', 'warn', 'error'])
-        .default('info'),
-    )
-    // Accepted so an EKS webhook Deployment's args work unchanged; see webhook-serve.ts for what each maps to.
+    );
+}
+
+/** Accepted so an EKS webhook Deployment's args work unchanged; see webhook-serve.ts for what each maps to. */
+function addEksDropInOptions(serve: Command): void {
+  serve
     .addOption(new Option('--in-cluster [bool]', 'EKS: CSR-issued certificate (use --tls-self-managed)').hideHelp())
     .addOption(new Option('--namespace <ns>', 'EKS: the webhook namespace (= --service-namespace)').hideHelp())
     .addOption(new Option('--resync-period <duration>', 'EKS: informer resync (not needed, ignored)').hideHelp())
     .addOption(new Option('--tls-min-version <v>', 'EKS: minimum TLS version (1.2 or 1.3)').hideHelp())
     .addOption(new Option('--logtostderr [bool]', 'EKS/klog: ignored (logs go to stderr)').hideHelp())
-    .addOption(new Option('-v, --v <level>', 'EKS/klog: verbosity; 4 or more means debug').hideHelp())
-    .addHelpText(
-      'after',
-      '\nExample:\n  irsa webhook serve --service-accounts-file sa.yaml --tls-cert tls.crt --tls-key tls.key',
-    )
-    .action(lazy('webhook serve', async () => (await import('../commands/webhook-serve.js')).webhookServe));
+    .addOption(new Option('-v, --v <level>', 'EKS/klog: verbosity; 4 or more means debug').hideHelp());
+}
+
+function registerCerts(webhook: Command): void {
   webhook
     .command('certs')
     .description('a CA and a serving certificate with the Service SANs (no cert-manager needed)')
@@ -110,6 +133,9 @@ export function registerWebhookCommands(program: Command): void {
       '\nExample:\n  irsa webhook certs --service irsa-webhook --namespace irsa-webhook --out-dir ./certs',
     )
     .action(lazy('webhook certs', async () => (await import('../commands/webhook-certs.js')).webhookCerts));
+}
+
+function registerManifests(webhook: Command): void {
   webhook
     .command('manifests')
     .description(
@@ -138,6 +164,9 @@ export function registerWebhookCommands(program: Command): void {
         'is what the webhook answers on its own internal error. kube-system is excluded only with Fail.',
     )
     .action(lazy('webhook manifests', async () => (await import('../commands/webhook-manifests.js')).webhookManifests));
+}
+
+function registerCheck(webhook: Command): void {
   webhook
     .command('check')
     .description('list running pods whose ServiceAccount has a role but which were not mutated')

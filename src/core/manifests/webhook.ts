@@ -1,4 +1,5 @@
 import { E, IrsaError, UsageError } from '../errors.js';
+import { SKIP_POD_LABEL } from '../webhook/types.js';
 import { checkDnsLabel } from './names.js';
 import type { CommentedDoc } from './render.js';
 
@@ -20,7 +21,6 @@ export const WEBHOOK_NAME = 'irsa-webhook';
 export const WEBHOOK_TLS_SECRET = 'irsa-webhook-tls';
 export const WEBHOOK_QUALIFIED_NAME = 'pod-identity.irsa-anywhere.io';
 export const OPT_OUT_LABEL = 'irsa-anywhere.io/inject';
-export const EKS_SKIP_LABEL = 'eks.amazonaws.com/skip-pod-identity-webhook';
 export const HTTPS_PORT = 8443;
 export const METRICS_PORT = 9999;
 const CERT_DIR = '/etc/webhook/certs';
@@ -41,6 +41,8 @@ export interface WebhookManifestsInput {
   region?: string;
   /** `serve --compose-role-arn --aws-account-id`: role-arn annotations may hold role names of this account. */
   composeRoleArnAccount?: string;
+  /** Set when `region` was not given but taken from this environment variable (then a warning says so). */
+  regionFromEnvironment?: string;
 }
 
 export const WEBHOOK_DEFAULTS = {
@@ -59,24 +61,71 @@ export interface WebhookManifestsResult {
 }
 
 export function buildWebhookManifests(input: WebhookManifestsInput = {}): WebhookManifestsResult {
-  const ns = input.namespace ?? WEBHOOK_DEFAULTS.namespace;
-  const image = input.image ?? WEBHOOK_DEFAULTS.image;
-  const replicas = input.replicas ?? WEBHOOK_DEFAULTS.replicas;
-  const failurePolicy = input.failurePolicy ?? WEBHOOK_DEFAULTS.failurePolicy;
-  const tls = input.tls ?? WEBHOOK_DEFAULTS.tls;
-  checkDnsLabel(ns, '--namespace');
-  if (!image.trim() || /\s/.test(image))
-    throw new IrsaError(E.ERR_IMAGE, `--image must be an image reference, got: ${image}`);
-  if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new IrsaError(E.ERR_REPLICAS, `--replicas must be a whole number >= 1, got: ${replicas}`);
+  const o = resolvedInput(input);
+  const labels = {
+    [APP_LABEL]: WEBHOOK_NAME,
+    'app.kubernetes.io/part-of': 'irsa-anywhere',
+    'app.kubernetes.io/component': 'pod-identity-webhook',
+  };
+  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: o.ns } : {}), labels });
+  const warnings: string[] = [];
+  if (o.replicas < 2) {
+    warnings.push(
+      '--replicas 1: no PodDisruptionBudget (it would block every node drain); pods created while the only replica restarts are not mutated',
+    );
   }
-  if (failurePolicy !== 'Ignore' && failurePolicy !== 'Fail') {
-    throw new IrsaError(E.ERR_FAILURE_POLICY, `--failure-policy must be Ignore or Fail, got: ${failurePolicy}`);
+  if (o.regionFromEnvironment && input.region) {
+    warnings.push(
+      `the Deployment injects region ${input.region} (from $${o.regionFromEnvironment}) into pods whose ServiceAccount ` +
+        "names none; pass --region to choose another, or --region '' for none",
+    );
   }
-  if (!['self-managed', 'cert-manager', 'files'].includes(tls)) {
-    throw new IrsaError(E.ERR_TLS_MODE, `--tls must be self-managed, cert-manager or files, got: ${tls}`);
+  const docs: CommentedDoc[] = [
+    namespaceDoc(o.ns, labels),
+    { object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(WEBHOOK_NAME) } },
+    ...rbac(o.ns, o.tls, meta),
+    ...(o.tls === 'cert-manager' ? certManager(o.ns, meta) : []),
+    { comment: deploymentComment(o.tls), object: deployment(o, labels, meta, input) },
+    ...(o.replicas >= 2 ? [disruptionBudget(meta)] : []),
+    serviceDoc(meta),
+    mutatingWebhook(o.ns, o.failurePolicy, o.tls, input.caBundle, labels),
+  ];
+  return { docs, notes: notesFor(o, input.caBundle), warnings };
+}
+
+/** The input with its defaults, checked. */
+interface ResolvedInput {
+  ns: string;
+  image: string;
+  replicas: number;
+  failurePolicy: FailurePolicy;
+  tls: TlsMode;
+  /** The environment variable the region came from, when it was not given. */
+  regionFromEnvironment?: string;
+}
+
+function resolvedInput(input: WebhookManifestsInput): ResolvedInput {
+  const o: ResolvedInput = {
+    ns: input.namespace ?? WEBHOOK_DEFAULTS.namespace,
+    image: input.image ?? WEBHOOK_DEFAULTS.image,
+    replicas: input.replicas ?? WEBHOOK_DEFAULTS.replicas,
+    failurePolicy: input.failurePolicy ?? WEBHOOK_DEFAULTS.failurePolicy,
+    tls: input.tls ?? WEBHOOK_DEFAULTS.tls,
+    regionFromEnvironment: input.regionFromEnvironment,
+  };
+  checkDnsLabel(o.ns, '--namespace');
+  if (!o.image.trim() || /\s/.test(o.image))
+    throw new IrsaError(E.ERR_IMAGE, `--image must be an image reference, got: ${o.image}`);
+  if (!Number.isInteger(o.replicas) || o.replicas < 1) {
+    throw new IrsaError(E.ERR_REPLICAS, `--replicas must be a whole number >= 1, got: ${o.replicas}`);
   }
-  if (input.caBundle !== undefined && tls !== 'files') {
+  if (o.failurePolicy !== 'Ignore' && o.failurePolicy !== 'Fail') {
+    throw new IrsaError(E.ERR_FAILURE_POLICY, `--failure-policy must be Ignore or Fail, got: ${o.failurePolicy}`);
+  }
+  if (!['self-managed', 'cert-manager', 'files'].includes(o.tls)) {
+    throw new IrsaError(E.ERR_TLS_MODE, `--tls must be self-managed, cert-manager or files, got: ${o.tls}`);
+  }
+  if (input.caBundle !== undefined && o.tls !== 'files') {
     throw new UsageError('--ca-bundle-file only applies to --tls files');
   }
   if (input.region !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.region)) {
@@ -85,18 +134,11 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
   if (input.composeRoleArnAccount !== undefined && !/^\d{12}$/.test(input.composeRoleArnAccount)) {
     throw new IrsaError(E.ERR_ACCOUNT_ID, `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
   }
+  return o;
+}
 
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  const labels = {
-    [APP_LABEL]: WEBHOOK_NAME,
-    'app.kubernetes.io/part-of': 'irsa-anywhere',
-    'app.kubernetes.io/component': 'pod-identity-webhook',
-  };
-  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), labels });
-
-  const docs: CommentedDoc[] = [];
-  docs.push({
+function namespaceDoc(ns: string, labels: Record<string, string>): CommentedDoc {
+  return {
     comment: 'irsa-anywhere pod identity webhook. The namespace enforces the restricted Pod Security profile.',
     object: {
       apiVersion: 'v1',
@@ -106,27 +148,23 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
         labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' },
       },
     },
-  });
-  docs.push({ object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(WEBHOOK_NAME) } });
-  docs.push(...rbac(ns, tls, meta));
-  if (tls === 'cert-manager') docs.push(...certManager(ns, meta));
-  docs.push({ comment: deploymentComment(tls), object: deployment(ns, image, replicas, tls, labels, meta, input) });
-  if (replicas >= 2) {
-    docs.push({
-      comment: 'Keeps one replica serving through node drains and upgrades.',
-      object: {
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
-        metadata: meta(WEBHOOK_NAME),
-        spec: { minAvailable: 1, selector: { matchLabels: { [APP_LABEL]: WEBHOOK_NAME } } },
-      },
-    });
-  } else {
-    warnings.push(
-      '--replicas 1: no PodDisruptionBudget (it would block every node drain); pods created while the only replica restarts are not mutated',
-    );
-  }
-  docs.push({
+  };
+}
+
+function disruptionBudget(meta: Meta): CommentedDoc {
+  return {
+    comment: 'Keeps one replica serving through node drains and upgrades.',
+    object: {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(WEBHOOK_NAME),
+      spec: { minAvailable: 1, selector: { matchLabels: { [APP_LABEL]: WEBHOOK_NAME } } },
+    },
+  };
+}
+
+function serviceDoc(meta: Meta): CommentedDoc {
+  return {
     object: {
       apiVersion: 'v1',
       kind: 'Service',
@@ -140,10 +178,14 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
         ],
       },
     },
-  });
-  docs.push(mutatingWebhook(ns, failurePolicy, tls, input.caBundle, labels));
+  };
+}
 
-  if (failurePolicy === 'Fail') {
+/** Explanations for stderr: the failure policy's reach and what the TLS mode needs next. */
+function notesFor(o: ResolvedInput, caBundle: string | undefined): string[] {
+  const { ns } = o;
+  const notes: string[] = [];
+  if (o.failurePolicy === 'Fail') {
     notes.push(
       `failurePolicy Fail: namespaces kube-system and ${ns} are excluded, so an unreachable webhook can neither block ` +
         'the pods the cluster needs to recover (CoreDNS, CNI, controllers) nor its own pods. Workloads in ' +
@@ -160,32 +202,36 @@ export function buildWebhookManifests(input: WebhookManifestsInput = {}): Webhoo
     '--failure-policy is what the apiserver does when it cannot reach the webhook; `irsa webhook serve --fail-closed` ' +
       'is what the webhook answers on its own internal error (default: allow the pod unmutated, with a warning).',
   );
+  return [...notes, ...tlsNotes(o.tls, ns, caBundle)];
+}
+
+function tlsNotes(tls: TlsMode, ns: string, caBundle: string | undefined): string[] {
   if (tls === 'self-managed') {
-    notes.push(
+    return [
       `TLS self-managed: the webhook keeps its CA and certificate in Secret ${ns}/${WEBHOOK_TLS_SECRET}, injects the ` +
         `caBundle into MutatingWebhookConfiguration ${WEBHOOK_NAME} and rotates before expiry. Until the first replica ` +
         'is ready the configuration has no caBundle: wait for kubectl -n ' +
         `${ns} rollout status deploy/${WEBHOOK_NAME} before creating workloads.`,
-    );
-  } else if (tls === 'cert-manager') {
-    notes.push(
+    ];
+  }
+  if (tls === 'cert-manager') {
+    return [
       `TLS cert-manager: needs cert-manager (with its cainjector) installed; it issues Secret ${ns}/${WEBHOOK_TLS_SECRET} ` +
         'and injects the caBundle, and the webhook reloads the renewed certificate from disk.',
-    );
-  } else {
-    notes.push(
-      `TLS files: create the Secret first: irsa webhook certs --service ${WEBHOOK_NAME} --namespace ${ns} --out-dir certs && ` +
-        `kubectl -n ${ns} create secret tls ${WEBHOOK_TLS_SECRET} --cert certs/tls.crt --key certs/tls.key`,
-    );
-    if (input.caBundle === undefined) {
-      notes.push(
-        'The caBundle is not set (pass --ca-bundle-file certs/ca.crt, or patch it in after applying): ' +
-          `kubectl patch mutatingwebhookconfiguration ${WEBHOOK_NAME} --type=json -p ` +
-          `'[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"'"$(base64 -w0 certs/ca.crt)"'"}]'`,
-      );
-    }
+    ];
   }
-  return { docs, notes, warnings };
+  const notes = [
+    `TLS files: create the Secret first: irsa webhook certs --service ${WEBHOOK_NAME} --namespace ${ns} --out-dir certs && ` +
+      `kubectl -n ${ns} create secret tls ${WEBHOOK_TLS_SECRET} --cert certs/tls.crt --key certs/tls.key`,
+  ];
+  if (caBundle === undefined) {
+    notes.push(
+      'The caBundle is not set (pass --ca-bundle-file certs/ca.crt, or patch it in after applying): ' +
+        `kubectl patch mutatingwebhookconfiguration ${WEBHOOK_NAME} --type=json -p ` +
+        `'[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"'"$(base64 -w0 certs/ca.crt)"'"}]'`,
+    );
+  }
+  return notes;
 }
 
 type Meta = (name: string, namespaced?: boolean) => Record<string, unknown>;
@@ -323,33 +369,13 @@ function deploymentComment(tls: TlsMode): string {
   );
 }
 
-function deployment(
-  ns: string,
-  image: string,
-  replicas: number,
-  tls: TlsMode,
-  labels: Record<string, string>,
-  meta: Meta,
-  aws: { region?: string; composeRoleArnAccount?: string },
-) {
-  const volumes: Array<Record<string, unknown>> = [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }];
-  const mounts: Array<Record<string, unknown>> = [{ name: 'tmp', mountPath: '/tmp' }];
-  if (tls !== 'self-managed') {
-    volumes.push({ name: 'certs', secret: { secretName: WEBHOOK_TLS_SECRET } });
-    mounts.push({ name: 'certs', mountPath: CERT_DIR, readOnly: true });
-  }
-  const probe = (path: string, period: number) => ({
-    httpGet: { path, port: 'https', scheme: 'HTTPS' },
-    periodSeconds: period,
-    timeoutSeconds: 2,
-    failureThreshold: 3,
-  });
+function deployment(o: ResolvedInput, labels: Record<string, string>, meta: Meta, aws: WebhookServeAws) {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(WEBHOOK_NAME),
     spec: {
-      replicas,
+      replicas: o.replicas,
       selector: { matchLabels: { [APP_LABEL]: WEBHOOK_NAME } },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
@@ -379,39 +405,55 @@ function deployment(
               ],
             },
           },
-          containers: [
-            {
-              name: 'webhook',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              args: ['webhook', 'serve', ...webhookServeArgs(ns, tls, aws)],
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-              ports: [
-                { name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' },
-                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
-              ],
-              livenessProbe: probe('/healthz', 10),
-              readinessProbe: probe('/readyz', 5),
-              resources: {
-                requests: { cpu: '50m', memory: '64Mi' },
-                limits: { cpu: '500m', memory: '256Mi' },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: mounts,
-            },
+          containers: [webhookContainer(o, aws)],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
+            ...(o.tls === 'self-managed' ? [] : [{ name: 'certs', secret: { secretName: WEBHOOK_TLS_SECRET } }]),
           ],
-          volumes,
         },
       },
     },
+  };
+}
+
+type WebhookServeAws = { region?: string; composeRoleArnAccount?: string };
+
+function webhookContainer(o: ResolvedInput, aws: WebhookServeAws) {
+  const probe = (path: string, period: number) => ({
+    httpGet: { path, port: 'https', scheme: 'HTTPS' },
+    periodSeconds: period,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
+  return {
+    name: 'webhook',
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['webhook', 'serve', ...webhookServeArgs(o.ns, o.tls, aws)],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ],
+    ports: [
+      { name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' },
+      { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+    ],
+    livenessProbe: probe('/healthz', 10),
+    readinessProbe: probe('/readyz', 5),
+    resources: {
+      requests: { cpu: '50m', memory: '64Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(o.tls === 'self-managed' ? [] : [{ name: 'certs', mountPath: CERT_DIR, readOnly: true }]),
+    ],
   };
 }
 
@@ -439,7 +481,7 @@ function mutatingWebhook(
     objectSelector: {
       matchExpressions: [
         { key: APP_LABEL, operator: 'NotIn', values: [WEBHOOK_NAME] },
-        { key: EKS_SKIP_LABEL, operator: 'DoesNotExist' },
+        { key: SKIP_POD_LABEL, operator: 'DoesNotExist' },
         { key: OPT_OUT_LABEL, operator: 'NotIn', values: ['false'] },
       ],
     },
@@ -461,7 +503,7 @@ function mutatingWebhook(
           : 'caBundle: NOT SET — add base64 of the CA certificate at webhooks[0].clientConfig.caBundle (see the note on stderr).';
   return {
     comment:
-      `${caComment}\nOpt out a pod with the label ${OPT_OUT_LABEL}: "false" or ${EKS_SKIP_LABEL} (any value, as the EKS webhook).\n` +
+      `${caComment}\nOpt out a pod with the label ${OPT_OUT_LABEL}: "false" or ${SKIP_POD_LABEL} (any value, as the EKS webhook).\n` +
       `failurePolicy ${failurePolicy}: ` +
       (failurePolicy === 'Fail'
         ? 'pods in kube-system and in the webhook namespace are not sent (namespaceSelector).'
