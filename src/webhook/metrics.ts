@@ -61,6 +61,7 @@ export class WebhookMetrics {
         this.pendingMutate200 = 0;
       },
     });
+    this.mutate200 = this.requests.labels('/mutate', '200');
     this.latency = new LatencyHistogram(
       'irsa_webhook_request_duration_seconds',
       'Time from request start to response end',
@@ -69,22 +70,7 @@ export class WebhookMetrics {
       LATENCY_BUCKETS,
     );
     this.registry.registerMetric(this.latency.asMetric());
-    const mutations = new Counter({
-      name: 'irsa_webhook_mutations_total',
-      help: 'Pods patched with credentials, by method (web-identity or container-credentials)',
-      labelNames: ['method'],
-      registers,
-      collect: () => {
-        for (const m of ['web-identity', 'container-credentials'] as const) {
-          if (this.pendingMutations[m] > 0) this.mutationsByMethod[m].inc(this.pendingMutations[m]);
-          this.pendingMutations[m] = 0;
-        }
-      },
-    });
-    this.mutationsByMethod = {
-      'web-identity': mutations.labels('web-identity'),
-      'container-credentials': mutations.labels('container-credentials'),
-    };
+    this.mutationsByMethod = this.mutationCounters();
     const skipped = new Counter({
       name: 'irsa_webhook_skipped_total',
       help: 'Admission requests answered without a patch, by reason',
@@ -92,7 +78,6 @@ export class WebhookMetrics {
       registers,
     });
     for (const r of SKIP_REASONS) this.skippedChildren.set(r, skipped.labels(r));
-    this.mutate200 = this.requests.labels('/mutate', '200');
     this.missingServiceAccounts = new Counter({
       name: 'irsa_webhook_missing_service_account_total',
       help: 'Pods whose ServiceAccount was not found, even after the lookup grace period',
@@ -112,24 +97,51 @@ export class WebhookMetrics {
         this.pendingWarnings = 0;
       },
     });
-    this.certificateExpiry = new Gauge({
+    [this.certificateExpiry, this.serviceAccounts, this.ready] = this.stateGauges();
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** `irsa_webhook_mutations_total` by method, fed from the pending counts at scrape time. */
+  private mutationCounters(): Record<string, { inc(n?: number): void }> {
+    const mutations = new Counter({
+      name: 'irsa_webhook_mutations_total',
+      help: 'Pods patched with credentials, by method (web-identity or container-credentials)',
+      labelNames: ['method'],
+      registers: [this.registry],
+      collect: () => {
+        for (const m of ['web-identity', 'container-credentials'] as const) {
+          if (this.pendingMutations[m] > 0) this.mutationsByMethod[m].inc(this.pendingMutations[m]);
+          this.pendingMutations[m] = 0;
+        }
+      },
+    });
+    return {
+      'web-identity': mutations.labels('web-identity'),
+      'container-credentials': mutations.labels('container-credentials'),
+    };
+  }
+
+  /** Certificate expiry, cached ServiceAccounts and readiness (the last two read at scrape time). */
+  private stateGauges(): [Gauge, Gauge, Gauge] {
+    const registers = [this.registry];
+    const certificateExpiry = new Gauge({
       name: 'irsa_webhook_certificate_expiry_timestamp_seconds',
       help: 'notAfter of the serving certificate, Unix seconds',
       registers,
     });
-    this.serviceAccounts = new Gauge({
+    const serviceAccounts: Gauge = new Gauge({
       name: 'irsa_webhook_service_accounts',
       help: 'ServiceAccounts in the cache',
       registers,
-      collect: () => this.serviceAccounts.set(this.sizeOf()),
+      collect: () => serviceAccounts.set(this.sizeOf()),
     });
-    this.ready = new Gauge({
+    const ready: Gauge = new Gauge({
       name: 'irsa_webhook_ready',
       help: '1 once the ServiceAccount source is synced',
       registers,
-      collect: () => this.ready.set(this.isReady() ? 1 : 0),
+      collect: () => ready.set(this.isReady() ? 1 : 0),
     });
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    return [certificateExpiry, serviceAccounts, ready];
   }
 
   /** Where the scrape-time gauges read from. */
