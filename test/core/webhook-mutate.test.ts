@@ -648,3 +648,135 @@ describe('container credentials mode', () => {
     assert.equal(r.mode, 'web-identity');
   });
 });
+
+describe('never a pod the apiserver refuses (issue 9 item 5)', () => {
+  /** Every container's mount paths are unique, as the apiserver requires ("mountPath must be unique"). */
+  const assertUniqueMountPaths = (out: Any) => {
+    for (const c of [...(out.spec.initContainers ?? []), ...out.spec.containers]) {
+      const paths = (c.volumeMounts ?? []).map((m: Any) => m.mountPath);
+      assert.equal(new Set(paths).size, paths.length, `${c.name}: ${paths.join(', ')}`);
+    }
+  };
+
+  test('a container mounting another volume at the token path keeps it, gets the env, and is named in a warning', () => {
+    // The reproduction: a token mounted by hand (the seed's manual method) where the webhook mounts its own.
+    const p = pod({
+      volumes: [{ name: 'my-token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }],
+      containers: [
+        { name: 'manual', volumeMounts: [{ name: 'my-token', mountPath: MOUNT, readOnly: true }] },
+        { name: 'plain' },
+      ],
+    });
+    const { result, out } = run(p);
+    assertUniqueMountPaths(out);
+    const [manual, plain] = out.spec.containers;
+    assert.deepEqual(manual.volumeMounts, [{ name: 'my-token', mountPath: MOUNT, readOnly: true }]);
+    assert.equal(envOf(manual).AWS_ROLE_ARN, ROLE, 'the env is still injected');
+    assert.equal(envOf(manual).AWS_WEB_IDENTITY_TOKEN_FILE, TOKEN_FILE);
+    assert.deepEqual(plain.volumeMounts, [{ name: 'aws-iam-token', readOnly: true, mountPath: MOUNT }]);
+    assert.ok(
+      out.spec.volumes.some((v: Any) => v.name === 'aws-iam-token'),
+      'the volume is added for the others',
+    );
+    assert.deepEqual(
+      result.warnings.filter((w) => w.includes('already mount another volume')),
+      [
+        `container(s) manual (volume my-token) already mount another volume at ${MOUNT}; that mount is kept and ` +
+          'aws-iam-token is not mounted there, so the token file env points into that volume',
+      ],
+    );
+    // Idempotent as ever: nothing more to add, the same warning.
+    const again = mutatePod(out, sa(), settings(), { namespace: 'team' });
+    assert.deepEqual(again.patch, []);
+    assert.ok(again.warnings.some((w) => w.includes('container(s) manual (volume my-token)')));
+  });
+
+  test('the same path with a trailing slash counts as taken; init containers too; many are listed with a count', () => {
+    const containers = Array.from({ length: 12 }, (_, i) => ({
+      name: `c${i}`,
+      volumeMounts: [{ name: 'mine', mountPath: `${MOUNT}/` }],
+    }));
+    const p = pod({
+      volumes: [{ name: 'mine', emptyDir: {} }],
+      initContainers: [{ name: 'init', volumeMounts: [{ name: 'mine', mountPath: MOUNT }] }],
+      containers,
+    });
+    const { result, out } = run(p);
+    assertUniqueMountPaths(out);
+    for (const c of [...out.spec.initContainers, ...out.spec.containers]) assert.equal(c.volumeMounts.length, 1);
+    const w = result.warnings.find((x) => x.includes('already mount another volume'))!;
+    assert.match(w, /^container\(s\) init \(volume mine\), c0 \(volume mine\), .* and 3 more already mount/);
+  });
+
+  test('container-credentials mode: the same rule at its own mount path', () => {
+    const cc = settings({
+      containerCredentials: {
+        ...DEFAULT_CONTAINER_CREDENTIALS,
+        identities: [{ namespace: 'team', serviceAccount: 'app' }],
+      },
+    });
+    const p = pod({
+      volumes: [{ name: 'x', emptyDir: {} }],
+      containers: [{ name: 'main', volumeMounts: [{ name: 'x', mountPath: DEFAULT_CONTAINER_CREDENTIALS.mountPath }] }],
+    });
+    const { result, out } = run(p, sa(), cc);
+    assertUniqueMountPaths(out);
+    assert.ok(envOf(out.spec.containers[0]).AWS_CONTAINER_CREDENTIALS_FULL_URI);
+    assert.ok(result.warnings.some((w) => w.startsWith('container(s) main (volume x) already mount another volume')));
+  });
+
+  test('a multi-megabyte token-expiration of digits is not parsed, and no warning echoes it in full', () => {
+    // The reproduction: 2.9 M digits took ~570 ms of BigInt parsing and came back whole in `warnings`.
+    const digits = '9'.repeat(2_900_000);
+    const { result, out } = run(pod({}, { annotations: { 'eks.amazonaws.com/token-expiration': digits } }));
+    const volume = out.spec.volumes.find((v: Any) => v.name === 'aws-iam-token');
+    assert.equal(volume.projected.sources[0].serviceAccountToken.expirationSeconds, 86400, 'ignored: the default');
+    assert.deepEqual(result.warnings, [
+      `eks.amazonaws.com/token-expiration="${'9'.repeat(100)}…" is not an integer; ignored`,
+    ]);
+    // On the ServiceAccount too.
+    const onSa = run(pod(), sa({ 'eks.amazonaws.com/role-arn': ROLE, 'eks.amazonaws.com/token-expiration': digits }));
+    assert.ok(onSa.result.warnings.every((w) => w.length < 300));
+  });
+
+  test('every echoed value is clipped and shown without control or bidi characters', () => {
+    const huge = `x${'\u202e\u001b[31m'.repeat(200_000)}`;
+    const annotations = {
+      'eks.amazonaws.com/role-arn': ROLE,
+      'eks.amazonaws.com/sts-regional-endpoints': huge,
+      'eks.amazonaws.com/region': huge,
+      'eks.amazonaws.com/token-expiration': `-${huge}`,
+    };
+    const podAnnotations = {
+      'eks.amazonaws.com/token-expiration': huge,
+      'eks.amazonaws.com/skip-containers': 'a,'.repeat(100_000),
+    };
+    const name = `c${'\u0007'.repeat(10_000)}`;
+    const p = pod(
+      {
+        volumes: [{ name: 'v', emptyDir: {} }],
+        containers: [
+          { name, envFrom: [{ configMapRef: { name: 'x' } }] },
+          { name, volumeMounts: [{ name: 'aws-iam-token', mountPath: huge }] },
+          { name, volumeMounts: [{ name: 'v', mountPath: MOUNT }] },
+        ],
+      },
+      { annotations: podAnnotations },
+    );
+    const { result } = run(p, sa(annotations));
+    assert.ok(result.warnings.length >= 7, result.warnings.join('\n'));
+    for (const w of result.warnings) {
+      assert.ok(w.length < 800, `${w.length} characters: ${w.slice(0, 200)}`);
+      assert.doesNotMatch(w, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
+    assert.ok(result.warnings.some((w) => w.includes('skip-containers is longer than 65536 characters')));
+    assert.ok(
+      result.warnings.some((w) => w.includes('\\u{202e}\\u{1b}[31m')),
+      'shown escaped',
+    );
+    // A ServiceAccount near-miss key list is clipped too.
+    const keys = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}.example/role_arn`, 'x']));
+    const noRole = run(pod(), sa(keys));
+    assert.match(noRole.result.warnings[0], / and 40 more but no eks\.amazonaws\.com\/role-arn; not injected$/);
+  });
+});

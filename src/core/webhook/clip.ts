@@ -12,12 +12,24 @@ export const CLIP_CHARS = 100;
 export const LIST_NAMES = 10;
 
 // C0 and C1 controls, DEL, and the Unicode bidi controls (which reorder what a terminal shows).
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-/** `value`, at most CLIP_CHARS characters (then `…`), with unsafe characters escaped as `\u{…}`. */
+/**
+ * `value` as a warning shows it: unsafe characters escaped as `\u{…}`, and at most CLIP_CHARS characters of that
+ * (then `…`). Only the start of the value is ever read.
+ */
 export function clip(value: string): string {
-  const cut = value.length > CLIP_CHARS ? `${value.slice(0, CLIP_CHARS)}…` : value;
-  return cut.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+  const head = value.length > CLIP_CHARS ? value.slice(0, CLIP_CHARS) : value;
+  let out = head;
+  let used = head.length;
+  if (UNSAFE.test(head)) {
+    out = '';
+    for (used = 0; used < head.length && out.length < CLIP_CHARS; used++) {
+      const c = head[used];
+      out += UNSAFE.test(c) ? `\\u{${c.charCodeAt(0).toString(16)}}` : c;
+    }
+  }
+  return used < value.length ? `${out}…` : out;
 }
 
 /** Items shown by `show` (each name clipped by default), comma-separated; past LIST_NAMES: `and N more`. */
