@@ -309,7 +309,9 @@ async function main(): Promise<void> {
       if (spec.serviceAccountName === 'app') spec.serviceAccountName = `sa-${(batch * BATCH + i) % (POOL + 4)}`;
       jobs.push(() => generatedCase(servers[i % 2], caPem, p));
     });
-    hostile.forEach((h, i) => jobs.push(() => hostileCase(servers[i % 2], caPem, h)));
+    hostile.forEach((h, i) => {
+      jobs.push(() => hostileCase(servers[i % 2], caPem, h));
+    });
     await pool(jobs);
     if (batch % 20 === 0) console.log(`${tally.reviews} reviews, ${Math.round((Date.now() - started) / 1000)} s`);
   }
