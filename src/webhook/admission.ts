@@ -97,7 +97,7 @@ export type ReviewEncoder = (
  */
 export function reviewEncoder(): ReviewEncoder {
   const json = frozenJsonMemo();
-  const base64 = lastOf((text: string) => Buffer.from(text).toString('base64'));
+  const patchBase64 = lastPatch((ops) => Buffer.from(encodePatch(ops, json)).toString('base64'));
   const warningsJson = lastWarnings();
   return (review, uid, a) => {
     let out = '{';
@@ -106,7 +106,7 @@ export function reviewEncoder(): ReviewEncoder {
     if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
     out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
     if (a.patch && a.patch.length > 0) {
-      out += `,"patch":"${base64(encodePatch(a.patch, json))}","patchType":"JSONPatch"`;
+      out += `,"patch":"${patchBase64(a.patch)}","patchType":"JSONPatch"`;
     }
     if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
     if (a.warnings && a.warnings.length > 0) out += `,"warnings":${warningsJson(a.warnings)}`;
@@ -117,17 +117,61 @@ export function reviewEncoder(): ReviewEncoder {
 /** A UID as the API server makes them (UUIDs) needs no JSON escaping. */
 const SAFE_UID = /^[A-Za-z0-9._:-]*$/;
 
-/** `f`, remembering its last argument and result (strings are values: equal text, equal result). */
-function lastOf(f: (text: string) => string): (text: string) => string {
-  let lastText: string | undefined;
-  let last = '';
-  return (text) => {
-    if (text !== lastText) {
-      last = f(text);
-      lastText = text;
+/**
+ * `encode`, remembering the last patch and its text. A patch counts as the same when every op has the same op and
+ * path and the same value: a primitive by value, a frozen object by identity (it cannot have changed), an array
+ * element by element. Anything else (a fresh object) is encoded again.
+ */
+function lastPatch(encode: (ops: readonly JsonPatchOp[]) => string): (ops: readonly JsonPatchOp[]) => string {
+  let last: readonly KeptOp[] = [];
+  let lastText = '';
+  return (ops) => {
+    if (!sameOps(ops, last)) {
+      lastText = encode(ops);
+      last = ops.map(keep);
     }
-    return last;
+    return lastText;
   };
+}
+
+/**
+ * An op as remembered: a copy (the caller's ops and arrays are theirs to change), its value reduced to what can be
+ * compared later: a primitive, or a frozen object (compared by identity); anything else never matches.
+ */
+interface KeptOp {
+  op: string;
+  path: string;
+  from?: string;
+  value: unknown;
+}
+
+const NEVER = Symbol('not comparable');
+
+function keep(o: JsonPatchOp): KeptOp {
+  const comparable = (v: unknown) => (typeof v !== 'object' || v === null || Object.isFrozen(v) ? v : NEVER);
+  return {
+    op: o.op,
+    path: o.path,
+    from: o.from,
+    value: Array.isArray(o.value) ? o.value.map(comparable) : comparable(o.value),
+  };
+}
+
+function sameOps(a: readonly JsonPatchOp[], b: readonly KeptOp[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.op !== y.op || x.path !== y.path || x.from !== y.from || !sameValue(x.value, y.value)) return false;
+  }
+  return true;
+}
+
+function sameValue(a: unknown, kept: unknown): boolean {
+  if (a === kept) return true;
+  if (!Array.isArray(a) || !Array.isArray(kept) || a.length !== kept.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== kept[i]) return false;
+  return true;
 }
 
 /** JSON of a warnings list, remembering the last one (compared element by element: the caller's array may change). */

@@ -42,9 +42,13 @@ export type Annotations = Record<string, string> | undefined;
 
 type AnnotationKeys = { readonly [K in keyof typeof ANNOTATIONS]: string };
 
-function hasPrefixed(annotations: Annotations, slash: string): boolean {
+/** Whether any key is `<prefix>/…`. */
+function hasPrefixed(annotations: Annotations, prefix: string): boolean {
   if (!annotations) return false;
-  for (const key in annotations) if (Object.hasOwn(annotations, key) && key.startsWith(slash)) return true;
+  for (const key in annotations) {
+    if (key.charCodeAt(prefix.length) === 0x2f && key.startsWith(prefix) && Object.hasOwn(annotations, key))
+      return true;
+  }
   return false;
 }
 
@@ -254,7 +258,7 @@ export function isRegionName(value: string): boolean {
 
 export function parsePodAnnotations(annotations: Annotations, prefix: string): PodConfig {
   // Most pods carry none of our annotations: one scan of their keys instead of six lookups.
-  if (!hasPrefixed(annotations, `${prefix}/`)) {
+  if (!hasPrefixed(annotations, prefix)) {
     return { expirationSeconds: undefined, skipContainers: NO_NAMES, warnings: [] };
   }
   const keys = keysFor(prefix);

@@ -17,24 +17,54 @@ import { isProjectedToken, mountDecision } from './volume.js';
 export const POD_IDENTITY_LABEL = 'eks.amazonaws.com/pod-identity';
 
 const CONTAINER_FIELDS = ['initContainers', 'containers'] as const;
+type ContainerField = (typeof CONTAINER_FIELDS)[number];
+
+/** The JSON pointers of one container's env and mounts, and of appending to them. */
+interface ContainerPaths {
+  env: string;
+  envAppend: string;
+  mounts: string;
+  mountsAppend: string;
+}
+
+function containerPaths(field: ContainerField, index: number): ContainerPaths {
+  const base = pointer('spec', field, index);
+  return {
+    env: `${base}/env`,
+    envAppend: `${base}/env/-`,
+    mounts: `${base}/volumeMounts`,
+    mountsAppend: `${base}/volumeMounts/-`,
+  };
+}
+
+/**
+ * The pointers of the first containers, written once (a constant table): pods have a handful of containers, and
+ * the same strings in every patch of a workload make the server's comparison with the last patch cheap.
+ */
+const PATHS: Readonly<Record<ContainerField, readonly ContainerPaths[]>> = Object.freeze({
+  initContainers: Object.freeze(
+    Array.from({ length: 16 }, (_, i) => Object.freeze(containerPaths('initContainers', i))),
+  ),
+  containers: Object.freeze(Array.from({ length: 16 }, (_, i) => Object.freeze(containerPaths('containers', i)))),
+});
 
 /** What the container pass noticed, for the warnings (each kind becomes one warning naming the containers). */
 interface ContainerNotes {
   /** Containers that got env and have envFrom (the injected names shadow envFrom's). */
-  envFrom: string[];
+  envFrom?: string[];
   /** Containers mounting our volume at another path. */
-  elsewhere: Array<{ name: string; path: string }>;
+  elsewhere?: Array<{ name: string; path: string }>;
   /** Containers with another volume at the token path. */
-  taken: Array<{ name: string; volume: string }>;
+  taken?: Array<{ name: string; volume: string }>;
 }
 
 export function buildPatch(pod: KubeObject, plan: PodPlan): { ops: JsonPatchOp[]; warnings: string[] } {
   const spec = pod.spec as Record<string, unknown>;
   const warnings = plan.warnings.slice();
   const ops: JsonPatchOp[] = [];
-  if (plan.label) ops.push(...labelOps(pod));
-  ops.push(...volumeOps(spec, plan, warnings));
-  const notes: ContainerNotes = { envFrom: [], elsewhere: [], taken: [] };
+  if (plan.label) labelOps(pod, ops);
+  volumeOps(spec, plan, ops, warnings);
+  const notes: ContainerNotes = {};
   for (const field of CONTAINER_FIELDS) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
@@ -43,81 +73,89 @@ export function buildPatch(pod: KubeObject, plan: PodPlan): { ops: JsonPatchOp[]
       if (!isObject(container)) continue;
       const name = typeof container.name === 'string' ? container.name : '';
       if (plan.skipContainers.has(name)) continue;
-      containerOps(ops, notes, pointer('spec', field, i), container, name, plan);
+      containerOps(ops, notes, field, i, container, name, plan);
     }
   }
-  warnings.push(...containerWarnings(notes, plan));
-  if (ops.length > 0 && plan.fsGroup !== undefined) ops.push(...fsGroupOps(spec, plan.fsGroup));
+  containerWarnings(notes, plan, warnings);
+  if (ops.length > 0 && plan.fsGroup !== undefined) fsGroupOps(spec, plan.fsGroup, ops);
   return { ops, warnings };
 }
 
 /** `eks.amazonaws.com/pod-identity: enabled`, unless the pod has it. */
-function labelOps(pod: KubeObject): JsonPatchOp[] {
+function labelOps(pod: KubeObject, ops: JsonPatchOp[]): void {
   const metadata = pod.metadata;
   if (!isObject(metadata)) {
-    return [{ op: 'add', path: '/metadata', value: { labels: { [POD_IDENTITY_LABEL]: 'enabled' } } }];
+    ops.push({ op: 'add', path: '/metadata', value: { labels: { [POD_IDENTITY_LABEL]: 'enabled' } } });
+  } else if (!isObject(metadata.labels) || metadata.labels[POD_IDENTITY_LABEL] !== 'enabled') {
+    ops.push(setKeyOp('/metadata/labels', metadata.labels, POD_IDENTITY_LABEL, 'enabled'));
   }
-  if (isObject(metadata.labels) && metadata.labels[POD_IDENTITY_LABEL] === 'enabled') return [];
-  return [setKeyOp('/metadata/labels', metadata.labels, POD_IDENTITY_LABEL, 'enabled')];
 }
 
 /** The token volume, unless the pod has a volume of that name (kept; warned about unless it is a token). */
-function volumeOps(spec: Record<string, unknown>, plan: PodPlan, warnings: string[]): JsonPatchOp[] {
+function volumeOps(spec: Record<string, unknown>, plan: PodPlan, ops: JsonPatchOp[], warnings: string[]): void {
   const name = plan.volume.name;
-  const existing = Array.isArray(spec.volumes) ? spec.volumes.find((v) => isObject(v) && v.name === name) : undefined;
-  if (existing === undefined) return appendOps('/spec/volumes', spec.volumes, [plan.volume]);
-  if (!isProjectedToken(existing))
+  const existing = findNamed(spec.volumes, name);
+  if (existing === undefined) appendOps('/spec/volumes', spec.volumes, [plan.volume], ops, '/spec/volumes/-');
+  else if (!isProjectedToken(existing)) {
     warnings.push(`volume ${name} already exists and is not a projected token; kept as is`);
-  return [];
+  }
+}
+
+function findNamed(list: unknown, name: string): unknown {
+  if (!Array.isArray(list)) return undefined;
+  for (const v of list) if (isObject(v) && v.name === name) return v;
+  return undefined;
 }
 
 /** One container's env entries and mount; what it leaves alone is noted for the warnings. */
 function containerOps(
   ops: JsonPatchOp[],
   notes: ContainerNotes,
-  path: string,
+  field: ContainerField,
+  index: number,
   container: Record<string, unknown>,
   name: string,
   plan: PodPlan,
 ): void {
   const mount = mountDecision(container.volumeMounts, plan.mount.name, plan.mount.mountPath);
-  if (mount.kind === 'elsewhere') notes.elsewhere.push({ name, path: mount.path });
+  if (mount.kind === 'elsewhere') (notes.elsewhere ??= []).push({ name, path: mount.path });
   const env = missingEnv(container, plan.env);
   if (env === undefined) return;
-  for (const op of appendOps(`${path}/env`, container.env, env)) ops.push(op);
-  if (mount.kind === 'add') {
-    for (const op of appendOps(`${path}/volumeMounts`, container.volumeMounts, [plan.mount])) ops.push(op);
-  } else if (mount.kind === 'taken') notes.taken.push({ name, volume: mount.volume });
-  if (env.length > 0 && usesEnvFrom(container)) notes.envFrom.push(name);
+  if (mount.kind === 'taken') (notes.taken ??= []).push({ name, volume: mount.volume });
+  if (env.length === 0 && mount.kind !== 'add') return;
+  const paths = PATHS[field][index] ?? containerPaths(field, index);
+  appendOps(paths.env, container.env, env, ops, paths.envAppend);
+  if (mount.kind === 'add') appendOps(paths.mounts, container.volumeMounts, [plan.mount], ops, paths.mountsAppend);
+  if (env.length > 0 && usesEnvFrom(container)) (notes.envFrom ??= []).push(name);
 }
 
-function containerWarnings(notes: ContainerNotes, plan: PodPlan): string[] {
+function containerWarnings(notes: ContainerNotes, plan: PodPlan, warnings: string[]): void {
   const { name, mountPath } = plan.mount;
-  const warnings: string[] = [];
-  if (notes.elsewhere.length > 0) {
+  if (notes.elsewhere) {
     warnings.push(
-      `container(s) ${clipList(notes.elsewhere, (e) => `${clip(e.name)} (at ${clip(e.path)})`)} mount ${name} elsewhere than ${mountPath}, where the token file env ` +
-        'points; kept as is',
+      `container(s) ${clipList(notes.elsewhere, (e) => `${clip(e.name)} (at ${clip(e.path)})`)} mount ${name} ` +
+        `elsewhere than ${mountPath}, where the token file env points; kept as is`,
     );
   }
-  if (notes.taken.length > 0) {
+  if (notes.taken) {
     warnings.push(
-      `container(s) ${clipList(notes.taken, (e) => `${clip(e.name)} (volume ${clip(e.volume)})`)} already mount another volume at ${mountPath}; that mount is kept and ` +
-        `${name} is not mounted there, so the token file env points into that volume`,
+      `container(s) ${clipList(notes.taken, (e) => `${clip(e.name)} (volume ${clip(e.volume)})`)} already mount ` +
+        `another volume at ${mountPath}; that mount is kept and ${name} is not mounted there, so the token file env ` +
+        'points into that volume',
     );
   }
-  if (notes.envFrom.length > 0) {
+  if (notes.envFrom) {
     warnings.push(
       `envFrom in container(s) ${clipList(notes.envFrom)}: the injected AWS_* env overrides the same names ` +
         'from envFrom; set them under env to keep yours',
     );
   }
-  return warnings;
 }
 
 /** `settings.tokenFsGroup` for pods that set none. */
-function fsGroupOps(spec: Record<string, unknown>, fsGroup: number): JsonPatchOp[] {
+function fsGroupOps(spec: Record<string, unknown>, fsGroup: number, ops: JsonPatchOp[]): void {
   const sc = spec.securityContext;
-  if (isObject(sc) && sc.fsGroup !== undefined && sc.fsGroup !== null) return [];
-  return [setKeyOp('/spec/securityContext', sc, 'fsGroup', fsGroup)];
+  if (!isObject(sc) || sc.fsGroup === undefined || sc.fsGroup === null) {
+    ops.push(setKeyOp('/spec/securityContext', sc, 'fsGroup', fsGroup));
+  }
 }

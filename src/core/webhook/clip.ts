@@ -34,6 +34,7 @@ export function clip(value: string): string {
 
 /** Items shown by `show` (each name clipped by default), comma-separated; past LIST_NAMES: `and N more`. */
 export function clipList<T>(items: readonly T[], show: (item: T) => string = clip as (item: T) => string): string {
+  if (items.length === 1) return show(items[0]);
   const shown = items.slice(0, LIST_NAMES).map(show).join(', ');
   return items.length > LIST_NAMES ? `${shown} and ${items.length - LIST_NAMES} more` : shown;
 }

@@ -61,10 +61,9 @@ export function mutatePod(
   settings: WebhookSettings,
   options: MutateOptions = {},
 ): MutationResult {
-  const resolved = resolvePod(pod, serviceAccount, settings, options);
-  if ('skipped' in resolved) return { patch: [], warnings: resolved.warnings, skipped: resolved.skipped };
-  const { mode } = resolved.plan;
-  const { ops, warnings } = buildPatch(pod, resolved.plan);
-  if (ops.length === 0) return { patch: ops, warnings, skipped: 'already mutated: nothing to add', mode };
-  return { patch: ops, warnings, mode };
+  const plan = resolvePod(pod, serviceAccount, settings, options);
+  if (plan.mode === undefined) return { patch: [], warnings: plan.warnings, skipped: plan.skipped };
+  const { ops, warnings } = buildPatch(pod, plan);
+  if (ops.length === 0) return { patch: ops, warnings, skipped: 'already mutated: nothing to add', mode: plan.mode };
+  return { patch: ops, warnings, mode: plan.mode };
 }

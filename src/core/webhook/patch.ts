@@ -22,15 +22,23 @@ export function pointer(...tokens: Array<string | number>): string {
 
 /**
  * Ops appending `items` to the array at `path` whose current value is `current`: one `add …/-` per item when the
- * array exists, else a single `add` creating it (JSON Patch cannot append to a missing array).
+ * array exists, else a single `add` creating it (JSON Patch cannot append to a missing array). Pushed onto `ops`
+ * (a new list by default), which is returned.
  */
-export function appendOps(path: string, current: unknown, items: readonly unknown[]): JsonPatchOp[] {
-  if (items.length === 0) return [];
-  if (Array.isArray(current)) {
-    const append = `${path}/-`;
-    return items.map((value) => ({ op: 'add', path: append, value }));
+export function appendOps(
+  path: string,
+  current: unknown,
+  items: readonly unknown[],
+  ops: JsonPatchOp[] = [],
+  appendPath = `${path}/-`,
+): JsonPatchOp[] {
+  if (items.length === 0) return ops;
+  if (!Array.isArray(current)) {
+    ops.push({ op: 'add', path, value: items.slice() });
+    return ops;
   }
-  return [{ op: 'add', path, value: [...items] }];
+  for (const value of items) ops.push({ op: 'add', path: appendPath, value });
+  return ops;
 }
 
 /** Op setting `key` in the object at `path` (creating the object when absent). */

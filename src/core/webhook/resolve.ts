@@ -124,7 +124,8 @@ export interface PodPlan {
   warnings: string[];
 }
 
-export type Resolution = { plan: PodPlan } | { skipped: string; warnings: string[] };
+/** A plan, or why the pod gets none (with the warnings so far). */
+export type Resolution = PodPlan | { mode?: undefined; skipped: string; warnings: string[] };
 
 export interface ResolveOptions {
   /** The AdmissionReview's `request.namespace` (pods being created often lack `metadata.namespace`). */
@@ -139,9 +140,13 @@ export interface ResolveOptions {
 interface PodFacts {
   namespace: string;
   saName: string;
-  saRef: string;
   podCfg: PodConfig;
   windows: boolean;
+}
+
+/** `namespace/name` of the pod's ServiceAccount, as messages show it (only built when one is written). */
+function saRef(facts: PodFacts): string {
+  return clip(`${facts.namespace}/${facts.saName}`);
 }
 
 export function resolvePod(
@@ -162,7 +167,6 @@ export function resolvePod(
   const facts: PodFacts = {
     namespace,
     saName,
-    saRef: clip(`${namespace}/${saName}`),
     podCfg: parsePodAnnotations(annotationsOf(metadata), settings.annotationPrefix),
     windows: isWindowsPod(spec),
   };
@@ -170,46 +174,44 @@ export function resolvePod(
   const cc = settings.containerCredentials;
   // Container credentials ("EKS Pod Identity") mode wins over role-arn, as upstream.
   if (cc && isListed(cc.identities, namespace, saName)) {
-    return { plan: containerCredentialsPlan(cc, identity, facts, settings, options.random ?? Math.random) };
+    return containerCredentialsPlan(cc, identity, facts, settings, options.random ?? Math.random);
   }
-  if (!serviceAccount) return { skipped: `ServiceAccount ${facts.saRef} not found`, warnings: facts.podCfg.warnings };
+  if (!serviceAccount) return { skipped: `ServiceAccount ${saRef(facts)} not found`, warnings: facts.podCfg.warnings };
   return webIdentityPlan(identity, facts, settings);
 }
 
 function webIdentityPlan(id: ServiceAccountIdentity, facts: PodFacts, settings: WebhookSettings): Resolution {
   const prefix = settings.annotationPrefix;
-  const roleKey = `${prefix}/${ANNOTATIONS.roleArn}`;
-  const warnings = facts.podCfg.warnings.slice();
+  const warnings = facts.podCfg.warnings;
   const roleArn = id.config.roleArn;
   if (roleArn === undefined) {
-    warnings.push(...noRoleWarnings(id.annotations, prefix, facts.saRef));
-    return { skipped: `ServiceAccount ${facts.saRef} has no ${roleKey}`, warnings };
+    warnings.push(...noRoleWarnings(id.annotations, prefix, saRef(facts)));
+    return { skipped: `ServiceAccount ${saRef(facts)} has no ${prefix}/${ANNOTATIONS.roleArn}`, warnings };
   }
   for (const w of id.warnings) warnings.push(w);
   const injection = id.webIdentity;
   if (injection?.volume === undefined) {
+    const roleKey = `${prefix}/${ANNOTATIONS.roleArn}`;
     warnings.push(
-      `${roleKey} "${clip(roleArn)}" on ServiceAccount ${facts.saRef} is not an IAM role ARN; credentials not injected`,
+      `${roleKey} "${clip(roleArn)}" on ServiceAccount ${saRef(facts)} is not an IAM role ARN; credentials not injected`,
     );
-    return { skipped: `invalid ${roleKey} on ServiceAccount ${facts.saRef}`, warnings };
+    return { skipped: `invalid ${roleKey} on ServiceAccount ${saRef(facts)}`, warnings };
   }
   const cfg = id.config;
   const podSeconds = facts.podCfg.expirationSeconds;
   return {
-    plan: {
-      mode: 'web-identity',
-      env: injection.env[facts.windows ? 1 : 0],
-      // The pod's own token-expiration makes its own volume; otherwise the ServiceAccount's is shared.
-      volume:
-        podSeconds === undefined || podSeconds === cfg.expirationSeconds
-          ? injection.volume
-          : tokenVolume(DEFAULT_TOKEN_VOLUME, cfg.audience, podSeconds, TOKEN_FILE_NAME),
-      mount: injection.mount,
-      label: false,
-      fsGroup: facts.windows ? undefined : settings.tokenFsGroup,
-      skipContainers: facts.podCfg.skipContainers,
-      warnings,
-    },
+    mode: 'web-identity',
+    env: injection.env[facts.windows ? 1 : 0],
+    // The pod's own token-expiration makes its own volume; otherwise the ServiceAccount's is shared.
+    volume:
+      podSeconds === undefined || podSeconds === cfg.expirationSeconds
+        ? injection.volume
+        : tokenVolume(DEFAULT_TOKEN_VOLUME, cfg.audience, podSeconds, TOKEN_FILE_NAME),
+    mount: injection.mount,
+    label: false,
+    fsGroup: facts.windows ? undefined : settings.tokenFsGroup,
+    skipContainers: facts.podCfg.skipContainers,
+    warnings,
   };
 }
 
