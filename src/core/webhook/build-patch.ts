@@ -118,15 +118,22 @@ function containerOps(
   plan: PodPlan,
 ): void {
   const mount = mountDecision(container.volumeMounts, plan.mount.name, plan.mount.mountPath);
-  if (mount.kind === 'elsewhere') (notes.elsewhere ??= []).push({ name, path: mount.path });
+  if (mount.kind === 'elsewhere') notes.elsewhere = added(notes.elsewhere, { name, path: mount.path });
   const env = missingEnv(container, plan.env);
   if (env === undefined) return;
-  if (mount.kind === 'taken') (notes.taken ??= []).push({ name, volume: mount.volume });
+  if (mount.kind === 'taken') notes.taken = added(notes.taken, { name, volume: mount.volume });
   if (env.length === 0 && mount.kind !== 'add') return;
   const paths = PATHS[field][index] ?? containerPaths(field, index);
   appendOps(paths.env, container.env, env, ops, paths.envAppend);
   if (mount.kind === 'add') appendOps(paths.mounts, container.volumeMounts, [plan.mount], ops, paths.mountsAppend);
-  if (env.length > 0 && usesEnvFrom(container)) (notes.envFrom ??= []).push(name);
+  if (env.length > 0 && usesEnvFrom(container)) notes.envFrom = added(notes.envFrom, name);
+}
+
+/** `list` with `item` appended (a list is only made once there is something to note). */
+function added<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
 }
 
 function containerWarnings(notes: ContainerNotes, plan: PodPlan, warnings: string[]): void {
