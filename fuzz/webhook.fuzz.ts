@@ -50,6 +50,7 @@ interface Tally {
   internalErrors: number;
   badPatches: number;
   unsafeWarnings: number;
+  connectionErrors: number;
   mutated: number;
   examples: string[];
 }
@@ -63,6 +64,7 @@ const tally: Tally = {
   internalErrors: 0,
   badPatches: 0,
   unsafeWarnings: 0,
+  connectionErrors: 0,
   mutated: 0,
   examples: [],
 };
@@ -172,8 +174,10 @@ function post(server: Server, caPem: string, body: Buffer | string, contentType 
   });
 }
 
-function count(server: Server, a: Answer, what: string): Json | undefined {
+function count(server: Server, a: Answer, what: string, closes = false): Json | undefined {
   tally.byStatus[a.status] = (tally.byStatus[a.status] ?? 0) + 1;
+  // Only a body over the limit may lose its connection (413, closed before the rest is read).
+  if (a.status === -1 && !closes) note('connectionErrors', `${server.name} ${what}: connection failed`);
   if (a.status >= 500) note('serverErrors', `${server.name} ${what}: ${a.status} ${a.body}`);
   if (a.status !== 200) return undefined;
   const response = (JSON.parse(a.body) as { response: Json }).response;
@@ -209,7 +213,7 @@ async function generatedCase(server: Server, caPem: string, pod: KubeObject): Pr
 
 /** A hostile body: any answer but a 5xx, a hang or a crash is fine; a patch must still apply to what was sent. */
 async function hostileCase(server: Server, caPem: string, h: Hostile): Promise<void> {
-  const response = count(server, await post(server, caPem, h.body, h.contentType), h.name);
+  const response = count(server, await post(server, caPem, h.body, h.contentType), h.name, h.closes);
   if (!response) return;
   const unsafe = warningProblems((response.warnings as string[] | undefined) ?? []);
   if (unsafe.length > 0) note('unsafeWarnings', `${server.name} ${h.name}: ${unsafe.join('; ')}`);
@@ -226,6 +230,8 @@ interface Hostile {
   contentType?: string;
   /** The object sent, when it was an object: a patch must apply to it. */
   object?: unknown;
+  /** Over the size limit: the server answers 413 and closes the connection, maybe before the client sees it. */
+  closes?: boolean;
 }
 
 /** `open` depth times, `inner`, then `close` depth times: `[[[…]]]`, `{"a":{"a":…1}}`. */
@@ -240,7 +246,7 @@ const hostileArbitrary: fc.Arbitrary<Hostile> = fc.oneof(
     return { name: 'truncated', body: text.slice(0, n % text.length) };
   }),
   fc.constantFrom<Hostile>(
-    { name: 'over the size limit', body: Buffer.alloc(4 * 1024 * 1024, 0x20) },
+    { name: 'over the size limit', body: Buffer.alloc(4 * 1024 * 1024, 0x20), closes: true },
     { name: 'deep arrays', body: `{"request":{"object":${nested(200_000, '[', ']')}}}` },
     { name: 'deep objects', body: `{"request":{"uid":"x","object":{"spec":${nested(100_000, '{"a":', '}', '1')}}}}` },
     {
@@ -327,13 +333,23 @@ function report(servers: Server[], ms: number): void {
   for (const s of servers) s.child.kill('SIGTERM');
   agent.destroy();
   const bad =
-    tally.serverErrors + tally.crashes + tally.hangs + tally.internalErrors + tally.badPatches + tally.unsafeWarnings;
+    tally.serverErrors +
+    tally.crashes +
+    tally.hangs +
+    tally.connectionErrors +
+    tally.internalErrors +
+    tally.badPatches +
+    tally.unsafeWarnings;
   console.log(
     `\nwebhook fuzz: ${tally.reviews} admission reviews over HTTPS in ${(ms / 1000).toFixed(0)} s (seed ${SEED})`,
   );
-  console.log(`  by status: ${JSON.stringify(tally.byStatus)}; generated pods mutated: ${tally.mutated}`);
   console.log(
-    `  5xx ${tally.serverErrors}, crashes ${tally.crashes}, hangs ${tally.hangs}, internal errors ${tally.internalErrors}, ` +
+    `  by status (-1: connection closed, over-limit bodies only): ${JSON.stringify(tally.byStatus)}; ` +
+      `generated pods mutated: ${tally.mutated}`,
+  );
+  console.log(
+    `  5xx ${tally.serverErrors}, crashes ${tally.crashes}, hangs ${tally.hangs}, ` +
+      `connection errors ${tally.connectionErrors} (bodies under the limit), internal errors ${tally.internalErrors}, ` +
       `patches that fail to apply or make an invalid pod ${tally.badPatches}, unsafe warnings ${tally.unsafeWarnings}`,
   );
   for (const r of rows) console.log(r);
