@@ -1,4 +1,10 @@
 /** Promises that resolve when a condition on the server's state becomes true: signalled, never polled. */
+
+// The give-up timers use the real clock even while a test mocks timers (node:test mock.timers replaces the globals
+// later), so a wait that is never satisfied still fails instead of hanging the run.
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
 export class Waiters {
   private readonly pending = new Set<{ ready: () => boolean; resolve: () => void }>();
 
@@ -6,14 +12,14 @@ export class Waiters {
   wait(ready: () => boolean, timeoutMs: number, fail: () => Error): Promise<void> {
     if (ready()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = realSetTimeout(() => {
         this.pending.delete(entry);
         reject(fail());
       }, timeoutMs);
       const entry = {
         ready,
         resolve: () => {
-          clearTimeout(timer);
+          realClearTimeout(timer);
           resolve();
         },
       };
