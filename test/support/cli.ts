@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
-/** ../shared from the project root (CI lays a copy of it beside the clone). */
-export const SHARED = resolve(ROOT, '../shared');
-export const VECTORS = join(SHARED, 'vectors/kubernetes');
+/** Third-party test data vendored with its licence notices (test/vectors/<source>/NOTICE.md or LICENSE-NOTE.md). */
+export const TEST_VECTORS = join(ROOT, 'test/vectors');
+/** Kubernetes' own key and discovery vectors (see test/vectors/kubernetes/NOTICE.md). */
+export const VECTORS = join(TEST_VECTORS, 'kubernetes');
 
 export interface RunResult {
   code: number;
