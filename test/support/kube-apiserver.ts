@@ -49,6 +49,8 @@
  * Also exported: makeTestTls() (a CA + a 127.0.0.1/localhost serving certificate, cached per process) and
  * startHttpsServer(handler) for other local HTTPS endpoints (e.g. a published JWKS host).
  */
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,3 +1,5 @@
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { join } from 'node:path';
 import { issueCa, issueServingCert, serviceDnsNames } from '../../core/certs/issue.js';
 import { UsageError } from '../../core/errors.js';
