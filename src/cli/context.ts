@@ -64,17 +64,24 @@ export function finish(ctx: Context, report: Report | undefined): void {
   process.exitCode = report?.exitCode ?? (ok ? 0 : 1);
 }
 
+/** The one JSON object `--output json` prints for a failure. */
+export function errorEnvelope(
+  command: string,
+  error: { code: string; message: string; hint?: string },
+  warnings: readonly string[],
+): string {
+  const { code, message, hint } = error;
+  return JSON.stringify({ command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings }, null, 2);
+}
+
 /** Prints a failure as one line (a stack trace only with --debug) and exits 1. */
 export function fail(ctx: Pick<Context, 'command' | 'output' | 'debug' | 'warnings'>, e: unknown): void {
   const err = e instanceof Error ? e : new Error(String(e));
   const code = e instanceof IrsaError ? e.code : E.ERR_INTERNAL;
   const hint = e instanceof IrsaError ? e.hint : undefined;
   const message = err.message.split('\n')[0];
-  if (ctx.output === 'json') {
-    process.stdout.write(
-      `${JSON.stringify({ command: ctx.command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings: ctx.warnings }, null, 2)}\n`,
-    );
-  }
+  if (ctx.output === 'json')
+    process.stdout.write(`${errorEnvelope(ctx.command, { code, message, hint }, ctx.warnings)}\n`);
   process.stderr.write(`irsa ${ctx.command}: ${message}\n`);
   if (hint) process.stderr.write(`  hint: ${hint}\n`);
   if (ctx.debug && err.stack) process.stderr.write(`${err.stack}\n`);

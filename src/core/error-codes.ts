@@ -60,6 +60,12 @@ export const ERROR_CODES = {
     meaning: 'The output file already exists and irsa does not overwrite what you own.',
     action: 'Pass `--force` to overwrite it, or choose another path.',
   },
+  ERR_FILE_IS_INPUT: {
+    family: files,
+    meaning:
+      'The output path is (or links to) a file the same command reads, such as the signing key; writing it would destroy the input.',
+    action: 'Choose another output path; `--force` does not override this.',
+  },
 
   ERR_KEY_INVALID: {
     family: keys,

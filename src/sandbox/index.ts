@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { partitionForRegion } from '../core/aws/arn.js';
+import { checkRegion } from '../core/aws/region.js';
 import { E, IrsaError } from '../core/errors.js';
 import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
 import { systemErrorWords } from '../io/system-errors.js';
@@ -80,9 +81,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw new IrsaError(E.ERR_ACCOUNT_ID, `--account-id must be 12 digits, got: ${accountId}`);
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new IrsaError(E.ERR_REGION, `--region is not a region name: ${region}`);
-  }
+  checkRegion(region, '--region');
   const partition = partitionForRegion(region);
   const logger = options.logger ?? pino({ level: 'silent' });
   const stateDir = options.stateDir;

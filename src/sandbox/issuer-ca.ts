@@ -2,6 +2,8 @@
  * The issuer host's private CA (DIR/ca.pem, key DIR/ca-key.pem), kept across restarts so a provider thumbprint taken
  * once stays valid, and a fresh serving certificate for 127.0.0.1 and localhost signed by it at every start.
  */
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCa, issueServingCert } from '../core/certs/issue.js';

@@ -1,3 +1,5 @@
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import type {
   AdmissionregistrationV1Api,

@@ -1,6 +1,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import pino from 'pino';
 import { partitionForRegion } from '../../core/aws/arn.js';
+import { checkRegion } from '../../core/aws/region.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { parseGoBool } from '../../core/webhook/annotations.js';
 import {
@@ -36,6 +37,7 @@ export interface ServeOptions {
   serviceAccountLookupGracePeriod: number;
   metricsPort: number;
   kubeconfig?: string;
+  context?: string;
   serviceAccountsFile?: string;
   watchContainerCredentialsConfig?: string;
   containerCredentialsAudience: string;
@@ -90,7 +92,7 @@ export async function webhookServe(opts: ServeOptions, ctx: Context): Promise<Re
   let source: ServiceAccountSource;
   let kube: Awaited<ReturnType<typeof loadKube>> | undefined;
   const needKube = !opts.serviceAccountsFile || opts.tlsSelfManaged;
-  if (needKube) kube = await loadKube(opts.kubeconfig);
+  if (needKube) kube = await loadKube(opts.kubeconfig, opts.context);
   if (opts.serviceAccountsFile) {
     source = new FileServiceAccountSource(opts.serviceAccountsFile, {
       annotationPrefix: settings.annotationPrefix,
@@ -185,6 +187,7 @@ function settingsFrom(opts: ServeOptions): WebhookSettings {
   if (opts.tokenExpiration < 600) {
     throw new UsageError(`--token-expiration must be at least 600 seconds, got: ${opts.tokenExpiration}`);
   }
+  if (opts.awsDefaultRegion !== '') checkRegion(opts.awsDefaultRegion, '--aws-default-region');
   const compose = goBool(opts.composeRoleArn, '--compose-role-arn');
   if (opts.awsAccountId !== undefined && !/^\d{12}$/.test(opts.awsAccountId)) {
     throw new UsageError(`--aws-account-id must be 12 digits, got: ${opts.awsAccountId}`);
@@ -242,9 +245,9 @@ function delegate(s: ServiceAccountSource): ServiceAccountSource {
 }
 
 /** Kubernetes client configuration (--kubeconfig, else as kubectl finds it, else in-cluster), loaded lazily. */
-async function loadKube(kubeconfig: string | undefined) {
+async function loadKube(kubeconfig: string | undefined, context: string | undefined) {
   const { loadKubeConfig } = await import('../../io/kube/client.js');
-  return (await loadKubeConfig({ kubeconfig })).kubeConfig;
+  return (await loadKubeConfig({ kubeconfig, context })).kubeConfig;
 }
 
 /**

@@ -1,4 +1,6 @@
 /** The test CA and serving certificate, and plain HTTPS servers made with them. */
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
