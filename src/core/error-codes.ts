@@ -127,6 +127,11 @@ export const ERROR_CODES = {
     meaning: 'The cluster does not serve its OIDC discovery documents.',
     action: 'Set `--service-account-issuer` and `--service-account-jwks-uri` (`irsa issuer apiserver-flags`).',
   },
+  ERR_ISSUER_UNREACHABLE: {
+    family: issuer,
+    meaning: 'No TLS connection to the issuer host came up (refused, timed out, or the host does not speak TLS).',
+    action: 'Check the issuer URL and that its host serves https to this machine: `curl -v <issuer URL>`.',
+  },
   ERR_MAX_TOKEN_EXPIRATION: {
     family: issuer,
     meaning: '`--max-token-expiration` is outside what kube-apiserver accepts.',
