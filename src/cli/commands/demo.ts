@@ -179,8 +179,8 @@ async function signingKeyStep(story: Story, clusterDir: string): Promise<Signing
 
 /**
  * 1/6 — Service Account Issuer Discovery, published where STS will fetch it, and fetched back by the fetcher the
- * sandbox's STS uses (trusting the sandbox's CA): the documents are served, and served right. The thumbprint is
- * that of the chain the issuer host actually served.
+ * sandbox's STS uses: the documents are served, and served right. The thumbprint is that of the chain the issuer
+ * host actually served.
  */
 async function publishStep(
   story: Story,
@@ -195,10 +195,10 @@ async function publishStep(
   await writeFileAtomic(join(issuerDir, '.well-known', 'openid-configuration'), serializeDiscovery(discovery));
   await writeFileAtomic(join(issuerDir, 'openid', 'v1', 'jwks'), serializeJwks(jwks));
   const { OidcKeyFetcher } = await import('../../io/oidc/fetcher.js');
-  const fetched = await new OidcKeyFetcher({ trustCa: [sb.caPem] }).getKeys(issuer);
+  // No --trust-ca, as the sandbox's STS has none: this fetch sees the chain, and the thumbprint, that STS will.
+  const fetched = await new OidcKeyFetcher().getKeys(issuer);
   const same =
     fetched.ok &&
-    fetched.chainTrusted &&
     JSON.stringify(fetched.discovery) === JSON.stringify(discovery) &&
     fetched.jwks.keys.some((k) => k.kid === pair.key.kid);
   story.step(

@@ -1,8 +1,8 @@
 /**
- * A zod validation failure as one line of words naming the field (`"jwks_uri" is missing`, `keys[2] is a string,
- * not an object`), for messages that already name the file: `${file}: ${schemaErrorWords(error)}`. Only the first
- * issue is told, as a compiler tells the first error. Parse with `{ reportInput: true }` so the words can say
- * what was found instead.
+ * A zod validation failure as one line of words naming the field (`"jwks_uri" is missing`, `"keys[2]" is a
+ * string, not an object`), for messages that already name the file: `${file}: ${schemaErrorWords(error)}`. Only
+ * the first issue is told, as a compiler tells the first error. Parse with `{ reportInput: true }` so the words
+ * can say what was found instead.
  */
 import type { z } from 'zod';
 
@@ -26,13 +26,11 @@ export function schemaErrorWords(error: z.ZodError): string {
   }
 }
 
-/** `"issuer"`, `keys[2]`, `users[0].name`; the whole document when the path is empty. */
+/** `"issuer"`, `"keys[2]"`, `"users[0].name"`; the whole document when the path is empty. */
 function fieldName(path: Issue['path']): string {
   if (path.length === 0) return 'the document';
   const [head, ...rest] = path;
-  const first = typeof head === 'number' ? `[${head}]` : `"${String(head)}"`;
-  if (rest.length === 0) return first;
-  return String(head) + rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  return `"${String(head)}${rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}"`;
 }
 
 /** What a JSON value is, in words: `a string`, `null`, `a list`, `an object`. */
