@@ -27,13 +27,6 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 type Add = (id: string, status: CheckStatus, message: string) => void;
 
-/** The discovery document's fields, or an IrsaError saying what is wrong with it (for callers that stop there). */
-export function parseDiscovery(text: string, source = 'openid-configuration'): DiscoveryFields {
-  const r = readDiscovery(text, source);
-  if (!r.ok) throw new IrsaError(E.ERR_DISCOVERY_INVALID, r.message);
-  return r.value;
-}
-
 /** The `kid`s of a JWK set (keys without one are skipped), or why the set cannot be read. */
 export function readJwksKids(
   text: string,
