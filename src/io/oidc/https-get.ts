@@ -3,7 +3,7 @@
  * connect and a total timeout, a byte cap that stops reading early, and the TLS facts of the answering server
  * (chain trusted or not, thumbprint of the served chain). node:https directly, because fetch() hides the chain.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
@@ -50,7 +50,7 @@ export async function httpsGet(url: string, options: HttpsGetOptions): Promise<H
   const redirects: string[] = [];
   let current = url;
   for (;;) {
-    if (!/^https:\/\//i.test(current)) {
+    if (!/^https:\/\//i.test(current) || !URL.canParse(current)) {
       return redirects.length
         ? { ok: false, reason: 'redirect-not-https', detail: `${redirects.at(-1)} redirects to ${current}`, url }
         : { ok: false, reason: 'not-https', detail: `${current} is not an https URL`, url };
@@ -70,7 +70,7 @@ export async function httpsGet(url: string, options: HttpsGetOptions): Promise<H
         };
       }
       redirects.push(current);
-      current = new URL(r.location, current).toString();
+      current = URL.canParse(r.location, current) ? new URL(r.location, current).toString() : r.location;
       continue;
     }
     return {
@@ -102,11 +102,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** One request, no redirect followed: a redirect comes back as its `location`, any status but 200 as a failure. */
 async function getOnce(url: string, o: HttpsGetOptions): Promise<OnceResult> {
-  const isRedirect = (res: IncomingMessage) => REDIRECTS.has(res.statusCode ?? 0) && !!res.headers.location;
   const r = await httpRequest(new URL(url), requestOptions(url, o), o, {
     observe: (res) => observeTls(url, res.socket as TLSSocket, o.anchorThumbprints),
     // Only a 200's body is read: a redirect's or an error page's is never looked at.
-    wantsBody: (res) => res.statusCode === 200 && !isRedirect(res),
+    wantsBody: (res) => res.statusCode === 200,
   });
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${url}: ${r.detail}` };
   const { status, headers, body, observed: tls } = r;
@@ -138,6 +137,7 @@ export function probeTls(
   url: string,
   options: Pick<HttpsGetOptions, 'ca' | 'anchorThumbprints'> & { timeoutMs?: number },
 ): Promise<TlsObservation> {
+  if (!URL.canParse(url)) return Promise.reject(new IrsaError(E.ERR_ISSUER_UNREACHABLE, `${url} is not a URL`));
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const timeoutMs = options.timeoutMs ?? 5000;
