@@ -118,20 +118,15 @@ export const ERROR_CODES = {
     meaning: 'The jwks_uri is not an https URL that can be published.',
     action: 'Use an https URL with a path, on a host AWS can reach.',
   },
-  ERR_DISCOVERY_INVALID: {
-    family: issuer,
-    meaning: 'A discovery document is not a JSON object with the fields AWS reads.',
-    action: 'Regenerate it with `irsa issuer discovery`, or fetch the cluster’s own with `irsa issuer fetch`.',
-  },
-  ERR_JWKS_INVALID: {
-    family: issuer,
-    meaning: 'A JWKS document is not JSON with a `keys` array of public keys.',
-    action: 'Regenerate it with `irsa issuer jwks`, or fetch the cluster’s own with `irsa issuer fetch`.',
-  },
   ERR_DISCOVERY_NOT_SERVED: {
     family: issuer,
     meaning: 'The cluster does not serve its OIDC discovery documents.',
     action: 'Set `--service-account-issuer` and `--service-account-jwks-uri` (`irsa issuer apiserver-flags`).',
+  },
+  ERR_ISSUER_UNREACHABLE: {
+    family: issuer,
+    meaning: 'No TLS connection to the issuer host came up (refused, timed out, or the host does not speak TLS).',
+    action: 'Check the issuer URL and that its host serves https to this machine: `curl -v <issuer URL>`.',
   },
   ERR_MAX_TOKEN_EXPIRATION: {
     family: issuer,

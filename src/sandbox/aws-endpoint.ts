@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AwsError, IssuerKeySource } from '../core/sts/types.js';
+import { readBodyUpTo } from '../io/http/read-body.js';
 import type { CredentialIssuer } from './credentials.js';
 import { AwsFault, fault } from './fault.js';
 import { IAM_ACTIONS } from './iam-actions.js';
@@ -54,39 +55,6 @@ function invalidAction(action: string, version: string): AwsFault {
   return fault('InvalidAction', `Could not find operation ${action} for version ${version}`);
 }
 
-/** Reads at most MAX_BODY bytes; undefined when the body is larger (the caller answers 413). */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY) return resolve(undefined);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    req.on('data', (c: Buffer) => {
-      if (settled) return;
-      size += c.length;
-      if (size > MAX_BODY) {
-        settled = true;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!settled) {
-        settled = true;
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', (e) => {
-      if (!settled) {
-        settled = true;
-        reject(e);
-      }
-    });
-  });
-}
-
 export function createAwsEndpoint(deps: EndpointDeps): Server {
   const now = deps.now ?? (() => Date.now() / 1000);
   const rootArn = `arn:${deps.store.partition}:iam::${deps.store.accountId}:root`;
@@ -123,7 +91,7 @@ export function createAwsEndpoint(deps: EndpointDeps): Server {
     try {
       if (req.method !== 'POST' && req.method !== 'GET')
         throw fault('InvalidAction', `Method ${req.method} is not supported`, 405);
-      const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+      const body = req.method === 'POST' ? await readBodyUpTo(req, MAX_BODY) : Buffer.alloc(0);
       if (body === undefined) {
         res.setHeader('Connection', 'close');
         throw fault('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY} bytes`, 413);

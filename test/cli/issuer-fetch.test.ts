@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
 import { nonPublicHostReason } from '../../src/core/issuer/public-host.js';
-import { publishLayout } from '../../src/core/issuer/published-check.js';
+import { checkPublishedDocuments, publishLayout } from '../../src/core/issuer/published-check.js';
 import { parseKeys } from '../../src/core/keys/parse.js';
 import { CLI, runCli, tempDir } from '../support/cli.js';
 import { EC_PUBLIC, RSA_PUBLIC } from '../support/key-fixtures.js';
@@ -247,6 +247,30 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     assert.ok(seen.size >= 1);
     const fetchChunk = readFileSync(CLI, 'utf8').match(/import\("(\.\/chunks\/issuer-fetch-[^"]+)"\)/);
     assert.ok(fetchChunk, 'issuer fetch is its own lazily imported chunk');
+  });
+
+  test('documents that are not what STS reads: one line naming the document and the field (schemas, pure)', () => {
+    const first = (discoveryText: string, jwksText = '{"keys":[]}') =>
+      checkPublishedDocuments({ discoveryText, jwksText }).find((c) => c.id === 'discovery-json')?.message;
+    assert.equal(first('<html>'), 'discovery document: not JSON');
+    assert.equal(first('[1]'), 'discovery document: not a JSON object (a list)');
+    assert.equal(first('{"jwks_uri":"https://h/k"}'), 'discovery document: "issuer" is missing');
+    assert.equal(
+      first('{"issuer":42,"jwks_uri":"https://h/k"}'),
+      'discovery document: "issuer" is a number, not a string',
+    );
+    assert.equal(first('{"issuer":"","jwks_uri":"https://h/k"}'), 'discovery document: "issuer" is empty');
+    const jwks = (jwksText: string) =>
+      checkPublishedDocuments({ discoveryText: '{}', jwksText }).find((c) => c.id === 'jwks-json')?.message;
+    assert.equal(jwks('{"keys":"x"}'), 'JWKS: "keys" is a string, not a list');
+    assert.equal(jwks('{}'), 'JWKS: "keys" is missing');
+    assert.equal(jwks('null'), 'JWKS: not a JSON object (null)');
+    assert.equal(jwks('{"keys":[]}'), 'JWKS has no keys: tokens cannot be verified');
+    // A layout that cannot be computed is an IrsaError, never a TypeError's "Invalid URL".
+    assert.throws(() => publishLayout('not a url', 'https://h.example.com/k'), {
+      code: 'ERR_ISSUER_INVALID',
+      message: 'issuer not a url is not a URL',
+    });
   });
 
   test('host classification and output layout (pure)', () => {
