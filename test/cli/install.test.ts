@@ -3,26 +3,13 @@
 // `npm ci` filled. The tarball is packed from the dist/ that `npm test` built (--ignore-scripts: prepack's clean
 // rebuild would pull dist/ from under the other tests running beside this one).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, type RunResult, tempDir } from '../support/cli.js';
+import { type RunResult, runProcess, tempDir } from '../support/cli.js';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runProcess(command, args, { env, timeoutMs });
 }
 
 test('npm pack → npm install -g into an empty prefix → irsa --help and irsa demo work from there', async (t) => {

@@ -4,8 +4,8 @@
  * pages read at one resourceVersion, continued by token as kube-apiserver pages.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { decodeContinue, encodeContinue, encodeStart, type ContinueToken } from './continue-token.js';
-import { type KubeObject, type ResourceDef, apiVersionOf, defOf } from './resources.js';
+import { type ContinueToken, decodeContinue, encodeContinue, encodeStart } from './continue-token.js';
+import { apiVersionOf, defOf, type KubeObject, type ResourceDef } from './resources.js';
 import { type Filter, hasSelectors, objMatches } from './selectors.js';
 import { HttpError } from './status.js';
 
