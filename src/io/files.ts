@@ -85,6 +85,21 @@ export async function ensureDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * The writes that would change something: a target that already holds exactly these bytes is left alone, so a
+ * command that regenerates its output (issuer fetch) can run again without --force when nothing changed.
+ */
+export async function filesToChange(
+  writes: readonly [string, string | Uint8Array][],
+): Promise<[string, string | Uint8Array][]> {
+  const out: [string, string | Uint8Array][] = [];
+  for (const [path, data] of writes) {
+    const current = await readFile(path).catch(() => undefined);
+    if (!current?.equals(typeof data === 'string' ? Buffer.from(data) : data)) out.push([path, data]);
+  }
+  return out;
+}
+
+/**
  * Writes a file atomically: a temporary file in the same directory, fsync, then rename over the target, so a
  * reader (or a crash) sees the old content or the new, never half of either. `exclusive` publishes with a hard
  * link instead of a rename, which fails rather than replace a file that appeared since `assertWritable`.

@@ -77,6 +77,28 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     }
   });
 
+  test('a second fetch with the same bytes is a no-op; changed documents replace files only with --force', async (t) => {
+    const { kube, dir, kubeconfig } = await setup(t);
+    const issuer = 'https://oidc.example.com/cluster1';
+    kube.setDiscovery(discoveryFor(issuer, `${issuer}/openid/v1/jwks`), jwksText);
+    const out = join(dir, 'public');
+    const fetchInto = (extra: string[] = []) =>
+      runCli(['issuer', 'fetch', '--kubeconfig', kubeconfig, '--out-dir', out, ...extra], { env: isolatedEnv(dir) });
+    assert.equal((await fetchInto()).code, 0);
+    const again = await fetchInto();
+    assert.equal(again.code, 0, again.stderr);
+
+    const jwksFile = join(out, 'openid/v1/jwks');
+    writeFileSync(jwksFile, '{"keys":[]}\n');
+    const refused = await fetchInto();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /openid\/v1\/jwks already exists \(use --force to overwrite\)/);
+    assert.equal(readFileSync(jwksFile, 'utf8'), '{"keys":[]}\n');
+    const forced = await fetchInto(['--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(readFileSync(jwksFile, 'utf8'), jwksText);
+  });
+
   test('jwks_uri keys.json (the seed layout) goes to DIR/keys.json; the JWKS is still read from /openid/v1/jwks', async (t) => {
     const { kube, dir, kubeconfig } = await setup(t);
     const issuer = 'https://irsa-bucket.s3.eu-west-1.amazonaws.com/c1';

@@ -3,7 +3,7 @@ import { anyFailed, type Check, formatChecks, summarizeChecks } from '../../core
 import { E, IrsaError } from '../../core/errors.js';
 import { type DiscoveryFields, readDiscovery } from '../../core/issuer/document-schemas.js';
 import { checkPublishedDocuments, publishLayout } from '../../core/issuer/published-check.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { assertWritable, filesToChange, writeFileAtomic } from '../../io/files.js';
 import { type KubeConnection, kubeRequest, loadKubeConfig, serverHost, statusError } from '../../io/kube/client.js';
 import type { Context, Report } from '../context.js';
 
@@ -11,6 +11,7 @@ export interface IssuerFetchOptions {
   kubeconfig?: string;
   context?: string;
   outDir: string;
+  force?: boolean;
 }
 
 const DISCOVERY_PATH = '/.well-known/openid-configuration';
@@ -29,7 +30,7 @@ export async function issuerFetch(opts: IssuerFetchOptions, ctx: Context): Promi
   const checks: Check[] = checkPublishedDocuments({ discoveryText, jwksText, apiServerHost: serverHost(conn) });
   const discovery = readDiscovery(discoveryText, 'discovery document');
   const written = discovery.ok
-    ? await writeDocuments(opts.outDir, discovery.value, { discoveryText, jwksText }, ctx)
+    ? await writeDocuments(opts, discovery.value, { discoveryText, jwksText }, ctx)
     : { error: discovery.message };
   if ('error' in written) checks.push({ id: 'write', status: 'fail', message: `nothing written: ${written.error}` });
   const files: { discovery?: string; jwks?: string } = 'error' in written ? {} : written;
@@ -55,7 +56,7 @@ export async function issuerFetch(opts: IssuerFetchOptions, ctx: Context): Promi
 
 /** The exact bytes served, under --out-dir in the layout of the issuer URL: what the public host must answer. */
 async function writeDocuments(
-  outDir: string,
+  opts: Pick<IssuerFetchOptions, 'outDir' | 'force'>,
   d: DiscoveryFields,
   texts: { discoveryText: string; jwksText: string },
   ctx: Context,
@@ -68,9 +69,18 @@ async function writeDocuments(
     return { error: e.message };
   }
   if (layout.note) ctx.warn(layout.note);
-  const files = { discovery: join(outDir, layout.discovery), jwks: join(outDir, layout.jwks) };
-  await writeFileAtomic(files.discovery, texts.discoveryText);
-  await writeFileAtomic(files.jwks, texts.jwksText);
+  const files = { discovery: join(opts.outDir, layout.discovery), jwks: join(opts.outDir, layout.jwks) };
+  const writes: [string, string][] = [
+    [files.discovery, texts.discoveryText],
+    [files.jwks, texts.jwksText],
+  ];
+  // A fetch that finds the same bytes again is a no-op; different bytes replace a file only with --force.
+  const changed = await filesToChange(writes);
+  await assertWritable(
+    changed.map(([path]) => path),
+    { force: opts.force },
+  );
+  for (const [path, text] of changed) await writeFileAtomic(path, text, { exclusive: !opts.force });
   return files;
 }
 

@@ -42,6 +42,7 @@ export function registerIssuerCommands(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .requiredOption('--out-dir <dir>', 'directory to write .well-known/openid-configuration and the JWKS to')
+    .option('--force', 'replace documents in --out-dir that differ (the same bytes again are left as they are)')
     .addHelpText('after', '\nExample:\n  irsa issuer fetch --context prod --out-dir ./public')
     .action(lazy('issuer fetch', async () => (await import('../commands/issuer-fetch.js')).issuerFetch));
   issuer
