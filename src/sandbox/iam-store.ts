@@ -10,7 +10,7 @@ import { MAX_OIDC_PROVIDERS, mergeTags, removeTags, type Tag } from '../core/aws
 import { E, IrsaError } from '../core/errors.js';
 import type { IamView, OidcProviderState, RoleState } from '../core/sts/types.js';
 import { writeFileAtomicSync } from '../io/files.js';
-import { isNotFound } from '../io/system-errors.js';
+import { isNotFound, systemErrorWords } from '../io/system-errors.js';
 import { fault } from './fault.js';
 
 export interface StoredProvider {
@@ -86,7 +86,7 @@ export class IamStore implements IamView {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       if (!isNotFound(e)) {
-        throw new IrsaError(E.ERR_SANDBOX_STATE, `${file}: cannot read (${(e as Error).message})`);
+        throw new IrsaError(E.ERR_SANDBOX_STATE, `${file}: cannot read (${systemErrorWords(e)})`);
       }
     }
     if (text === undefined) {
@@ -284,8 +284,8 @@ function parseState(file: string, text: string): StateFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    throw bad((e as Error).message);
+  } catch {
+    throw bad('not JSON');
   }
   const s = raw as Partial<StateFile>;
   if (!s || typeof s !== 'object' || s.version !== 1) throw bad('missing "version": 1');

@@ -1,4 +1,4 @@
-import type { CheckTrace } from '../sts/types.js';
+import type { Check } from '../checks.js';
 import type { DoctorCheck } from './types.js';
 
 const MARK: Record<DoctorCheck['status'], string> = { pass: '✔', warn: '!', fail: '✘', skip: '-' };
@@ -16,7 +16,7 @@ export function renderChecks(checks: readonly DoctorCheck[]): string {
   return lines.join('\n');
 }
 
-export function renderTrace(trace: readonly CheckTrace[]): string {
+export function renderTrace(trace: readonly Check[]): string {
   const width = Math.max(0, ...trace.map((t) => t.id.length));
   return trace.map((t) => `  ${t.status.padEnd(4)} ${t.id.padEnd(width)}  ${t.message}`).join('\n');
 }

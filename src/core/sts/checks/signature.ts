@@ -1,0 +1,79 @@
+/**
+ * The signature, verified with the JWK the kid check chose and the header's (already allowed) algorithm: Node's
+ * crypto.verify on a public KeyObject, the same OpenSSL check jose makes through WebCrypto without importing a key
+ * per token. The callback form runs on libuv's thread pool, so verifications overlap with request handling (the
+ * sandbox verifies on its hot path; bench/README.md). Keys come from the caller's PublicKeyCache when it has one.
+ */
+import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { quoted } from '../../text/terminal-safe.js';
+import { invalidIdentityToken, MSG_UNCONFIRMED } from '../aws-errors.js';
+import { type Decision, type DecisionCheck, pass, refuse } from '../decision.js';
+
+const HASH: Record<string, string> = {
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
+};
+/** JWS ECDSA signatures are raw r||s of a fixed length (RFC 7518 §3.4). */
+const EC_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132 };
+const MIN_RSA_BITS = 2048;
+
+export const signature: DecisionCheck = {
+  id: 'signature',
+  async run(d) {
+    const verified = await verifySignature(d);
+    if (verified !== true) {
+      return refuse(
+        `signature does not verify with key ${quoted(d.header.kid ?? null)}: ${verified}`,
+        invalidIdentityToken(MSG_UNCONFIRMED.badSignature),
+      );
+    }
+    return pass(d, 'signature', `signature valid (${d.alg})`);
+  },
+};
+
+/** true, or why not. OpenSSL rejects ECDSA r = 0 or s = 0. */
+async function verifySignature(d: Decision): Promise<true | string> {
+  const key = importKey(d);
+  if (!key) return 'the JWK cannot be imported as a public key';
+  if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
+    return `RSA keys must be at least ${MIN_RSA_BITS} bits`;
+  }
+  const token = d.req.webIdentityToken;
+  const dot = token.lastIndexOf('.');
+  const encoded = token.slice(dot + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return 'the signature is empty or not base64url';
+  const sig = Buffer.from(encoded, 'base64url');
+  const ecBytes = EC_SIGNATURE_BYTES[d.alg];
+  if (ecBytes !== undefined && sig.length !== ecBytes)
+    return `an ${d.alg} signature has ${ecBytes} bytes, not ${sig.length}`;
+  const signed = Buffer.from(token.slice(0, dot), 'latin1');
+  const verifyKey = ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' as const };
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify(HASH[d.alg], signed, verifyKey, sig, (err, ok) => {
+        resolve(!err && ok ? true : 'signature verification failed');
+      });
+    } catch {
+      resolve('signature verification failed');
+    }
+  });
+}
+
+/** The KeyObject for the chosen JWK: from the caller's cache, or imported (and offered to the cache). */
+function importKey(d: Decision): KeyObject | undefined {
+  const cached = d.publicKeys?.get(d.iss, d.jwk);
+  if (cached) return cached;
+  const { kty, crv, n, e, x, y } = d.jwk as Record<string, string>;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: (kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y }) as JsonWebKey, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+  d.publicKeys?.set(d.iss, d.jwk, key);
+  return key;
+}
