@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { tokenChecks } from '../../src/core/doctor/token-checks.js';
 import { IrsaError } from '../../src/core/errors.js';
 import { buildJwks } from '../../src/core/issuer/jwks.js';
 import { type LoadedKey, parseKeys } from '../../src/core/keys/parse.js';
@@ -368,7 +369,10 @@ test('inspect: algorithms STS refuses are errors; RS384 is only unusual; a missi
   assert.deepEqual(ids(alg(undefined)), ['alg-missing']);
   assert.deepEqual(ids(alg('RS384')), ['alg-not-kubernetes']);
   assert.equal(severityOf(alg('RS384'), 'alg-not-kubernetes'), 'info');
-  for (const a of ['RS256', 'ES256', 'ES384', 'ES512']) assert.deepEqual(ids(alg(a)), [], a);
+  const sigBytes: Record<string, number> = { RS256: 256, ES256: 64, ES384: 96, ES512: 132 };
+  for (const [a, n] of Object.entries(sigBytes)) {
+    assert.deepEqual(ids(craft({ alg: a, kid: RSA_KID }, goodPayload(), n)), [], a);
+  }
   assert.deepEqual(ids(craft({ alg: 'RS256' }, goodPayload())), ['kid-missing']);
   assert.deepEqual(ids(craft({ alg: 'RS256', kid: '' }, goodPayload())), ['kid-missing']);
   assert.equal(severityOf(craft({ alg: 'RS256' }, goodPayload()), 'kid-missing'), 'warning');
@@ -448,4 +452,26 @@ test('duration: two most significant units', () => {
     '1d1h',
     '2s',
   ]);
+});
+
+test("doctor warns about odd but not forged token shapes, with the sandbox's decision (U17-U19)", () => {
+  const check = (raw: string) => tokenChecks(inspectToken(raw, NOW + 60), NOW + 60).find((c) => c.id === 'token');
+  const crit = check(craft({ ...goodHeader, crit: ['x'], x: 1 }, goodPayload()));
+  assert.equal(crit?.status, 'warn');
+  assert.match(crit?.message ?? '', /"crit".*U17/);
+  const ms = check(craft(goodHeader, goodPayload({ exp: (NOW + 86400) * 1000 })));
+  assert.equal(ms?.status, 'warn');
+  assert.match(ms?.message ?? '', /exp \d+ lies past year 9999 \(milliseconds, not seconds\?\).*U18/);
+  const huge = check(craft(goodHeader, goodPayload({ exp: 1e308 })));
+  assert.match(huge?.message ?? '', /exp 1e\+308 lies past year 9999.*U18/);
+  // A string or null nbf/iat is an error: STS documents integer timestamps.
+  for (const over of [{ nbf: 'soon' }, { iat: null }]) {
+    const c = check(craft(goodHeader, goodPayload(over)));
+    assert.equal(c?.status, 'fail');
+    assert.match(c?.message ?? '', /(nbf is a string|iat is null), not a number.*U18/);
+  }
+  const text = `{"alg":"RS256","kid":"${RSA_KID}","kid":"other"}`;
+  const dup = check(`${b64(text)}.${b64(goodPayload())}.${Buffer.alloc(256).toString('base64url')}`);
+  assert.equal(dup?.status, 'warn');
+  assert.match(dup?.message ?? '', /header\.kid named twice.*U19/);
 });
