@@ -88,7 +88,6 @@ async function listenAll(listeners: Listener[]): Promise<number[]> {
     throw new IrsaError(
       E.ERR_LISTEN,
       `${a.flag} and ${b.flag} are both ${a.port}: the ${a.name} and the ${b.name} each need their own port`,
-      { hint: `give ${b.flag} another port, or 0 for any free one` },
     );
   }
   const ports: number[] = [];
@@ -97,9 +96,11 @@ async function listenAll(listeners: Listener[]): Promise<number[]> {
       ports.push(await listen(l.server, l.port));
     } catch (e) {
       await Promise.all(listeners.map((x) => close(x.server)));
-      throw new IrsaError(E.ERR_LISTEN, `the ${l.name} cannot listen on 127.0.0.1:${l.port} (${systemErrorWords(e)})`, {
-        hint: `choose another ${l.flag}, or 0 for any free port`,
-      });
+      const why = systemErrorWords(e);
+      throw new IrsaError(
+        E.ERR_LISTEN,
+        `the ${l.name} cannot listen on 127.0.0.1:${l.port} (${why}): choose another ${l.flag}, or 0 for any free port`,
+      );
     }
   }
   return ports;
