@@ -20,6 +20,8 @@ export interface HostileWorld {
   ec: LoadedKey;
   /** A key nobody published. */
   attacker: LoadedKey;
+  /** A valid token per published key, made once (mutations that keep a signature start from it). */
+  valid?: Map<LoadedKey, string[]>;
 }
 
 export interface HostileToken {
@@ -99,9 +101,14 @@ function tampered(kind: string, token: string, base: string[]): HostileToken {
 }
 
 /** A valid token's parts, for mutations that keep its signature. */
-function validParts(w: HostileWorld, key: LoadedKey): [string, string, string] {
-  const t = signed(w, key, { alg: key.alg, kid: key.kid }, claimsOf(w), 'valid').token;
-  return t.split('.') as [string, string, string];
+function validParts(w: HostileWorld, key: LoadedKey): string[] {
+  w.valid ??= new Map();
+  let parts = w.valid.get(key);
+  if (!parts) {
+    parts = signed(w, key, { alg: key.alg, kid: key.kid }, claimsOf(w), 'valid').token.split('.');
+    w.valid.set(key, parts);
+  }
+  return parts;
 }
 
 const HEADER_FIELDS = ['alg', 'kid', 'typ', 'crit', 'jku', 'jwk', 'x5u', 'x5c', 'cty', 'b64', 'zip', '__proto__'];
