@@ -71,6 +71,12 @@ export class IamStore implements IamView {
   private readonly providers = new Map<string, StoredProvider>();
   private readonly providersByUrl = new Map<string, StoredProvider>();
   private readonly roles = new Map<string, StoredRole>();
+  /**
+   * Trust policies parsed once, beside the roles they belong to: the validation core evaluates one on every
+   * AssumeRoleWithWebIdentity. Keyed by role name and checked against the current text, so an
+   * UpdateAssumeRolePolicy is seen at once.
+   */
+  private readonly parsedPolicies = new Map<string, { text: string; doc: object | undefined }>();
 
   private constructor(file: string, accountId: string, partition: string, sessionKey: Buffer) {
     this.file = file;
@@ -135,7 +141,21 @@ export class IamStore implements IamView {
   findRoleByArn(arn: string): RoleState | undefined {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     const r = this.roles.get(name);
-    return r && r.arn === arn ? roleState(r) : undefined;
+    return r && r.arn === arn ? roleState(r, this.parsedPolicy(r)) : undefined;
+  }
+
+  private parsedPolicy(r: StoredRole): object | undefined {
+    const text = r.assumeRolePolicyDocument;
+    const hit = this.parsedPolicies.get(r.name);
+    if (hit && hit.text === text) return hit.doc;
+    let doc: object | undefined;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      doc = undefined; // the core reads the text itself and answers an implicit deny
+    }
+    this.parsedPolicies.set(r.name, { text, doc });
+    return doc;
   }
 
   // --- OIDC providers ---
@@ -235,6 +255,7 @@ export class IamStore implements IamView {
       throw fault('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
     }
     this.roles.delete(name);
+    this.parsedPolicies.delete(name);
     this.persist();
   }
 
@@ -265,13 +286,14 @@ function providerState(p: StoredProvider): OidcProviderState {
   };
 }
 
-function roleState(r: StoredRole): RoleState {
+function roleState(r: StoredRole, assumeRolePolicy: object | undefined): RoleState {
   return {
     arn: r.arn,
     name: r.name,
     path: r.path,
     roleId: r.roleId,
     assumeRolePolicyDocument: r.assumeRolePolicyDocument,
+    assumeRolePolicy,
     maxSessionDuration: r.maxSessionDuration,
   };
 }

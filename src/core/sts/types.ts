@@ -25,6 +25,8 @@ export interface RoleState {
   roleId: string;
   /** The trust policy as JSON text (decoded, not URL-encoded). */
   assumeRolePolicyDocument: string;
+  /** The same policy already parsed, when the IAM view keeps one (the sandbox parses each text once). */
+  assumeRolePolicy?: object;
   /** Seconds, 3600–43200. */
   maxSessionDuration: number;
 }

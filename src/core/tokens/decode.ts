@@ -43,7 +43,10 @@ export function readToken(token: string): TokenReading {
   const payload = readJsonPart(parts[1], 'payload');
   if (!payload.ok) return payload;
   if (!BASE64URL.test(parts[2])) return { ok: false, problem: 'token signature is not base64url' };
-  const duplicates = [...header.duplicates.map((d) => `header.${d}`), ...payload.duplicates.map((d) => `payload.${d}`)];
+  const duplicates =
+    header.duplicates.length + payload.duplicates.length === 0
+      ? []
+      : [...header.duplicates.map((d) => `header.${d}`), ...payload.duplicates.map((d) => `payload.${d}`)];
   return {
     ok: true,
     token: {
@@ -63,7 +66,9 @@ export function decodeToken(raw: string): DecodedToken {
   return reading.token;
 }
 
-type JsonPart = { ok: true; value: Record<string, unknown>; duplicates: string[] } | { ok: false; problem: string };
+type JsonPart =
+  | { ok: true; value: Record<string, unknown>; duplicates: readonly string[] }
+  | { ok: false; problem: string };
 
 function readJsonPart(part: string, what: string): JsonPart {
   if (part === '' || !BASE64URL.test(part)) return { ok: false, problem: `token ${what} is not base64url` };

@@ -2,9 +2,16 @@
  * The issuer's side: the IAM OIDC provider for `iss` in the role's account, discovery and JWKS over HTTPS from the
  * injected IssuerKeySource, TLS trust or the provider's thumbprints, and the JWK named by the token's kid.
  */
-import { quoted } from '../../text/terminal-safe.js';
 import { couldNotRetrieveKey, invalidIdentityToken, MSG_THUMBPRINT_MISMATCH, noProviderFound } from '../aws-errors.js';
-import { type DecisionCheck, type FetchedKeys, pass, refuse, warn } from '../decision.js';
+import {
+  type CheckResult,
+  type Decision,
+  type DecisionCheck,
+  type FetchedKeys,
+  pass,
+  refuse,
+  warn,
+} from '../decision.js';
 import type { IssuerKeySource, IssuerKeysResult, OidcProviderState } from '../types.js';
 
 const EC_CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
@@ -22,7 +29,10 @@ export const provider: DecisionCheck = {
     }
     const found = iam.findOidcProviderByUrl(iss);
     if (!found)
-      return refuse(`no IAM OIDC provider with URL exactly ${quoted(iss)} (byte for byte)`, noProviderFound(iss));
+      return refuse(
+        `no IAM OIDC provider with URL exactly ${JSON.stringify(iss)} (byte for byte)`,
+        noProviderFound(iss),
+      );
     d.provider = found;
     return pass(d, 'provider', `provider ${found.arn}`);
   },
@@ -30,11 +40,12 @@ export const provider: DecisionCheck = {
 
 export const fetchKeys: DecisionCheck = {
   id: 'fetch-keys',
-  async run(d) {
-    const fetched = await getKeysSafely(d.keys, d.iss);
-    if (!fetched.ok) return refuse(`${fetched.reason}: ${fetched.detail ?? ''}`.trim(), couldNotRetrieveKey());
-    d.fetched = fetched;
-    return pass(d, 'fetch-keys', `discovery and JWKS fetched (${fetched.jwks.keys.length} keys)`);
+  run(d) {
+    return getKeysSafely(d.keys, d.iss).then((fetched) => {
+      if (!fetched.ok) return refuse(`${fetched.reason}: ${fetched.detail ?? ''}`.trim(), couldNotRetrieveKey());
+      d.fetched = fetched;
+      return pass(d, 'fetch-keys', `discovery and JWKS fetched (${fetched.jwks.keys.length} keys)`);
+    });
   },
 };
 
@@ -47,7 +58,7 @@ export const discoveryIssuer: DecisionCheck = {
     return warn(
       d,
       'discovery-issuer',
-      `discovery "issuer" ${quoted(issuer ?? null)} differs from iss ${quoted(d.iss)}`,
+      `discovery "issuer" ${JSON.stringify(issuer ?? null)} differs from iss ${JSON.stringify(d.iss)}`,
     );
   },
 };
@@ -61,43 +72,59 @@ export const tlsTrust: DecisionCheck = {
   },
 };
 
-/** The JWK for the header's kid that fits the alg (U8); an unknown kid gets one bounded refresh. */
+/**
+ * The JWK for the header's kid that fits the alg (U8); an unknown kid gets one bounded refresh. Synchronous when the
+ * kid is known (the hot path): a promise only when the JWKS has to be fetched again.
+ */
 export const keyId: DecisionCheck = {
   id: 'kid',
-  async run(d) {
-    const kid = d.header.kid;
-    let candidates = keysFor(d.fetched.jwks.keys, kid);
-    if (candidates.length === 0) {
-      const again = await getKeysSafely(d.keys, d.iss, true);
-      if (again.ok) {
-        const problem = thumbprintProblem(again, d.provider);
-        if (problem) return refuse(problem, invalidIdentityToken(MSG_THUMBPRINT_MISMATCH), 'tls');
-        d.fetched = again;
-        candidates = keysFor(again.jwks.keys, kid);
-      }
-    }
-    if (candidates.length === 0) {
-      const kids = d.fetched.jwks.keys.map((k) => k.kid);
-      return refuse(`kid ${quoted(kid ?? null)} is not in the JWKS (kids: ${quoted(kids)})`, couldNotRetrieveKey());
-    }
-    const usable = candidates.find((k) => keyFitsAlg(k, d.alg));
-    if (!usable) return refuse(unfitKey(candidates[0], kid, d.alg), couldNotRetrieveKey());
-    d.jwk = usable;
-    return pass(d, 'kid', `key ${quoted(kid ?? null)} found`);
+  run(d) {
+    const candidates = keysFor(d.fetched.jwks.keys, d.header.kid);
+    return candidates.length ? chooseKey(d, candidates) : refreshForKid(d);
   },
 };
 
-function unfitKey(k: Record<string, unknown>, kid: unknown, alg: string): string {
-  const facts = `kty ${quoted(k.kty ?? null)}, crv ${quoted(k.crv ?? '-')}, alg ${quoted(k.alg ?? '-')}`;
-  return `key ${quoted(kid ?? null)} (${facts}) cannot verify ${alg}`;
+async function refreshForKid(d: Decision): Promise<CheckResult> {
+  const again = await getKeysSafely(d.keys, d.iss, true);
+  if (again.ok) {
+    const problem = thumbprintProblem(again, d.provider);
+    if (problem) return refuse(problem, invalidIdentityToken(MSG_THUMBPRINT_MISMATCH), 'tls');
+    d.fetched = again;
+  }
+  return chooseKey(d, keysFor(d.fetched.jwks.keys, d.header.kid));
 }
 
-/** An injected source that throws is treated like one that failed: the core always answers. */
-async function getKeysSafely(keys: IssuerKeySource, iss: string, refresh = false): Promise<IssuerKeysResult> {
+function chooseKey(d: Decision, candidates: Record<string, unknown>[]): CheckResult {
+  const kid = d.header.kid;
+  if (candidates.length === 0) {
+    const kids = d.fetched.jwks.keys.map((k) => k.kid);
+    return refuse(
+      `kid ${JSON.stringify(kid ?? null)} is not in the JWKS (kids: ${JSON.stringify(kids)})`,
+      couldNotRetrieveKey(),
+    );
+  }
+  const usable = candidates.find((k) => keyFitsAlg(k, d.alg));
+  if (!usable) return refuse(unfitKey(candidates[0], kid, d.alg), couldNotRetrieveKey());
+  d.jwk = usable;
+  return pass(d, 'kid', `key ${JSON.stringify(kid ?? null)} found`);
+}
+
+function unfitKey(k: Record<string, unknown>, kid: unknown, alg: string): string {
+  const facts = `kty ${JSON.stringify(k.kty ?? null)}, crv ${JSON.stringify(k.crv ?? '-')}, alg ${JSON.stringify(k.alg ?? '-')}`;
+  return `key ${JSON.stringify(kid ?? null)} (${facts}) cannot verify ${alg}`;
+}
+
+/** An injected source that throws (or rejects) is treated like one that failed: the core always answers. */
+function getKeysSafely(keys: IssuerKeySource, iss: string, refresh = false): Promise<IssuerKeysResult> {
+  const failed = (): IssuerKeysResult => ({
+    ok: false,
+    reason: 'source-error',
+    detail: 'the issuer key source failed',
+  });
   try {
-    return await keys.getKeys(iss, refresh ? { refresh: true } : undefined);
+    return keys.getKeys(iss, refresh ? { refresh: true } : undefined).then(undefined, failed);
   } catch {
-    return { ok: false, reason: 'source-error', detail: 'the issuer key source failed' };
+    return Promise.resolve(failed());
   }
 }
 

@@ -23,7 +23,7 @@ export const trustPolicy: DecisionCheck = {
   run(d) {
     const { provider, claims } = d;
     d.trust = evaluateTrustPolicy(
-      d.role.assumeRolePolicyDocument,
+      d.role.assumeRolePolicy ?? d.role.assumeRolePolicyDocument,
       webIdentityContext({
         providerArn: provider.arn,
         providerUrl: provider.url,

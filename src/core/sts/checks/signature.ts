@@ -5,7 +5,6 @@
  * sandbox verifies on its hot path; bench/README.md). Keys come from the caller's PublicKeyCache when it has one.
  */
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { quoted } from '../../text/terminal-safe.js';
 import { invalidIdentityToken, MSG_UNCONFIRMED } from '../aws-errors.js';
 import { type Decision, type DecisionCheck, pass, refuse } from '../decision.js';
 
@@ -23,44 +22,43 @@ const MIN_RSA_BITS = 2048;
 
 export const signature: DecisionCheck = {
   id: 'signature',
-  async run(d) {
-    const verified = await verifySignature(d);
-    if (verified !== true) {
-      return refuse(
-        `signature does not verify with key ${quoted(d.header.kid ?? null)}: ${verified}`,
-        invalidIdentityToken(MSG_UNCONFIRMED.badSignature),
-      );
-    }
-    return pass(d, 'signature', `signature valid (${d.alg})`);
+  run(d) {
+    return new Promise((resolve) => {
+      verifySignature(d, (verified) => {
+        if (verified === true) return resolve(pass(d, 'signature', `signature valid (${d.alg})`));
+        const kid = JSON.stringify(d.header.kid ?? null);
+        const error = invalidIdentityToken(MSG_UNCONFIRMED.badSignature);
+        resolve(refuse(`signature does not verify with key ${kid}: ${verified}`, error));
+      });
+    });
   },
 };
 
-/** true, or why not. OpenSSL rejects ECDSA r = 0 or s = 0. */
-async function verifySignature(d: Decision): Promise<true | string> {
+/** Calls `done` with true, or why not (one promise per decision for the whole check). OpenSSL rejects r = 0 or s = 0. */
+function verifySignature(d: Decision, done: (verified: true | string) => void): void {
   const key = importKey(d);
-  if (!key) return 'the JWK cannot be imported as a public key';
+  if (!key) return done('the JWK cannot be imported as a public key');
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
-    return `RSA keys must be at least ${MIN_RSA_BITS} bits`;
+    return done(`RSA keys must be at least ${MIN_RSA_BITS} bits`);
   }
   const token = d.req.webIdentityToken;
   const dot = token.lastIndexOf('.');
   const encoded = token.slice(dot + 1);
-  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return 'the signature is empty or not base64url';
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return done('the signature is empty or not base64url');
   const sig = Buffer.from(encoded, 'base64url');
   const ecBytes = EC_SIGNATURE_BYTES[d.alg];
-  if (ecBytes !== undefined && sig.length !== ecBytes)
-    return `an ${d.alg} signature has ${ecBytes} bytes, not ${sig.length}`;
+  if (ecBytes !== undefined && sig.length !== ecBytes) {
+    return done(`an ${d.alg} signature has ${ecBytes} bytes, not ${sig.length}`);
+  }
   const signed = Buffer.from(token.slice(0, dot), 'latin1');
   const verifyKey = ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' as const };
-  return new Promise((resolve) => {
-    try {
-      cryptoVerify(HASH[d.alg], signed, verifyKey, sig, (err, ok) => {
-        resolve(!err && ok ? true : 'signature verification failed');
-      });
-    } catch {
-      resolve('signature verification failed');
-    }
-  });
+  try {
+    cryptoVerify(HASH[d.alg], signed, verifyKey, sig, (err, ok) =>
+      done(!err && ok ? true : 'signature verification failed'),
+    );
+  } catch {
+    done('signature verification failed');
+  }
 }
 
 /** The KeyObject for the chosen JWK: from the caller's cache, or imported (and offered to the cache). */

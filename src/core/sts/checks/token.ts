@@ -1,8 +1,8 @@
 /**
  * The token's own checks: its shape and header before anything is fetched, its claims after the signature.
- * Messages quote the token's values through `quoted`: they reach terminals through doctor.
+ * Trace messages quote the token's values as JSON; where they are shown (doctor's renderTrace) each line is made
+ * terminal-safe, so the hot path builds no escaped text nobody reads.
  */
-import { quoted } from '../../text/terminal-safe.js';
 import { isNumericDate, timestampProblem } from '../../tokens/claims.js';
 import { readToken } from '../../tokens/decode.js';
 import {
@@ -43,7 +43,7 @@ export const tokenShape: DecisionCheck = {
     }
     if (header.crit !== undefined) {
       return refuse(
-        `header "crit" ${quoted(header.crit)} asks for extensions this STS does not implement (RFC 7515 §4.1.11)`,
+        `header "crit" ${JSON.stringify(header.crit)} asks for extensions this STS does not implement (RFC 7515 §4.1.11)`,
         malformed(),
       );
     }
@@ -57,7 +57,7 @@ export const algorithm: DecisionCheck = {
     const alg = d.header.alg;
     if (typeof alg !== 'string' || !(ALLOWED_ALGS as readonly string[]).includes(alg)) {
       return refuse(
-        `alg ${quoted(alg ?? null)} is not one of ${ALLOWED_ALGS.join(', ')}`,
+        `alg ${JSON.stringify(alg ?? null)} is not one of ${ALLOWED_ALGS.join(', ')}`,
         invalidIdentityToken(MSG_UNCONFIRMED.unsupportedAlg(String(alg))),
       );
     }
@@ -75,12 +75,12 @@ export const issuer: DecisionCheck = {
     }
     if (!iss.startsWith('https://')) {
       return refuse(
-        `iss ${quoted(iss)} is not an https URL, so no IAM OIDC provider can match it`,
+        `iss ${JSON.stringify(iss)} is not an https URL, so no IAM OIDC provider can match it`,
         noProviderFound(iss),
       );
     }
     d.iss = iss;
-    return pass(d, 'iss', `iss ${quoted(iss)}`);
+    return pass(d, 'iss', `iss ${JSON.stringify(iss)}`);
   },
 };
 
@@ -96,12 +96,12 @@ export const audience: DecisionCheck = {
     const match = values.find((a) => d.provider.clientIds.includes(a));
     if (match === undefined) {
       return refuse(
-        `aud ${quoted(aud)} is not among the provider's client IDs ${quoted(d.provider.clientIds)}`,
+        `aud ${JSON.stringify(aud)} is not among the provider's client IDs ${JSON.stringify(d.provider.clientIds)}`,
         invalidIdentityToken(MSG_INCORRECT_AUDIENCE),
       );
     }
     d.audience = match;
-    return pass(d, 'aud', `aud ${quoted(match)} is a client ID of the provider`);
+    return pass(d, 'aud', `aud ${JSON.stringify(match)} is a client ID of the provider`);
   },
 };
 
@@ -152,6 +152,6 @@ export const subject: DecisionCheck = {
       return refuse('the token has no "sub" claim', invalidIdentityToken(MSG_UNCONFIRMED.missingSub));
     }
     d.sub = sub;
-    return pass(d, 'sub', `sub ${quoted(sub)}`);
+    return pass(d, 'sub', `sub ${JSON.stringify(sub)}`);
   },
 };
