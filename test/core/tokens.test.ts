@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { tokenChecks } from '../../src/core/doctor/token-checks.js';
 import { IrsaError } from '../../src/core/errors.js';
+import { duplicateMembers } from '../../src/core/json/duplicate-members.js';
 import { buildJwks } from '../../src/core/issuer/jwks.js';
 import { type LoadedKey, parseKeys } from '../../src/core/keys/parse.js';
 import { decodeToken } from '../../src/core/tokens/decode.js';
@@ -474,4 +476,27 @@ test("doctor warns about odd but not forged token shapes, with the sandbox's dec
   const dup = check(`${b64(text)}.${b64(goodPayload())}.${Buffer.alloc(256).toString('base64url')}`);
   assert.equal(dup?.status, 'warn');
   assert.match(dup?.message ?? '', /header\.kid named twice.*U19/);
+});
+
+test('duplicateMembers: names repeated in one object, at any depth, escapes decoded, strings and arrays skipped', () => {
+  assert.deepEqual(duplicateMembers('{"a":1,"b":2}'), []);
+  assert.deepEqual(duplicateMembers('{"a":1,"a":2}'), ['a']);
+  assert.deepEqual(duplicateMembers('{"a":1,"\\u0061":2}'), ['a'], 'an escaped name is the same name');
+  assert.deepEqual(duplicateMembers('{"k":{"n":1,"n":2},"l":[{"x":1,"x":2}]}'), ['k.n', 'l.x']);
+  assert.deepEqual(duplicateMembers('{"a":{"b":1},"c":{"b":2}}'), [], 'the same name in two objects is no duplicate');
+  const tricky = JSON.stringify({ s: '\\","s":{"', t: ['s', 's'], 'u\\"': 1 });
+  assert.deepEqual(duplicateMembers(tricky), [], 'quotes, backslashes and braces inside strings');
+  const many = `{${Array.from({ length: 40 }, (_, i) => `"m${i}":${i}`).join(',')},"m7":0}`;
+  assert.deepEqual(duplicateMembers(many), ['m7'], 'objects past the small-list size use a set');
+  // Property: JSON.stringify never writes a duplicate; adding one member again is always found.
+  fc.assert(
+    fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }), (o) => {
+      const text = JSON.stringify(o);
+      assert.deepEqual(duplicateMembers(text), []);
+      const first = Object.keys(o)[0];
+      const twice = `${text.slice(0, -1)},${JSON.stringify(first)}:null}`;
+      assert.deepEqual(duplicateMembers(twice), [first]);
+    }),
+    { seed: 5, numRuns: 2000 },
+  );
 });

@@ -83,13 +83,13 @@ export function claimsOf(w: HostileWorld, over: Record<string, unknown> = {}): R
 }
 
 /** header and payload given as JSON texts, signed by a published key (legit). */
-function signedText(w: HostileWorld, key: LoadedKey, header: string, payload: string, kind: string): HostileToken {
+function signedText(key: LoadedKey, header: string, payload: string, kind: string): HostileToken {
   const input = `${b64(header)}.${b64(payload)}`;
   return { kind, token: `${input}.${signature(key.alg, input, key.privateKey!)}`, legit: true };
 }
 
-function signed(w: HostileWorld, key: LoadedKey, header: object, payload: object, kind: string): HostileToken {
-  return signedText(w, key, JSON.stringify(header), JSON.stringify(payload), kind);
+function signed(key: LoadedKey, header: object, payload: object, kind: string): HostileToken {
+  return signedText(key, JSON.stringify(header), JSON.stringify(payload), kind);
 }
 
 /**
@@ -105,7 +105,7 @@ function validParts(w: HostileWorld, key: LoadedKey): string[] {
   w.valid ??= new Map();
   let parts = w.valid.get(key);
   if (!parts) {
-    parts = signed(w, key, { alg: key.alg, kid: key.kid }, claimsOf(w), 'valid').token.split('.');
+    parts = signed(key, { alg: key.alg, kid: key.kid }, claimsOf(w), 'valid').token.split('.');
     w.valid.set(key, parts);
   }
   return parts;
@@ -160,7 +160,7 @@ export function hostileToken(w: HostileWorld): fc.Arbitrary<HostileToken> {
 }
 
 function valid(w: HostileWorld, key: fc.Arbitrary<LoadedKey>): fc.Arbitrary<HostileToken> {
-  return key.map((k) => ({ ...signed(w, k, { alg: k.alg, kid: k.kid }, claimsOf(w), 'valid'), valid: true }));
+  return key.map((k) => ({ ...signed(k, { alg: k.alg, kid: k.kid }, claimsOf(w), 'valid'), valid: true }));
 }
 
 /** One header or claim field set to a hostile value (or removed), either keeping the old signature or re-signed. */
@@ -174,7 +174,7 @@ function fieldMutation(w: HostileWorld, key: fc.Arbitrary<LoadedKey>, value: fc.
       if (remove) delete target[field];
       else Object.defineProperty(target, field, { value: v, enumerable: true, writable: true, configurable: true });
       const kind = `${inHeader ? 'header' : 'claim'} ${field} ${remove ? 'removed' : 'set'}${resign ? ', signed' : ''}`;
-      if (resign) return signed(w, k, header, claims, kind);
+      if (resign) return signed(k, header, claims, kind);
       const base = validParts(w, k);
       return tampered(kind, `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}.${base[2]}`, base);
     });
@@ -303,7 +303,7 @@ function duplicateMembers(w: HostileWorld, key: fc.Arbitrary<LoadedKey>) {
       const twice = evilLast ? text.replace(/}$/, `,${extra}}`) : text.replace(/^{/, `{${extra},`);
       const [h, p] = inHeader ? [twice, payload] : [header, twice];
       const kind = `duplicate ${field}${resign ? ', signed' : ''}`;
-      if (resign) return signedText(w, k, h, p, kind);
+      if (resign) return signedText(k, h, p, kind);
       const base = validParts(w, k);
       return tampered(kind, `${b64(h)}.${b64(p)}.${base[2]}`, base);
     });
@@ -326,7 +326,7 @@ function huge(w: HostileWorld, key: fc.Arbitrary<LoadedKey>) {
       if (shape === 'nesting') payload = payload.replace(/}$/, `,"deep":${'['.repeat(n)}${']'.repeat(n)}}`);
       const header = JSON.stringify({ alg: k.alg, kid: k.kid });
       const kind = `huge (${shape})${resign ? ', signed' : ''}`;
-      if (resign) return signedText(w, k, header, payload, kind);
+      if (resign) return signedText(k, header, payload, kind);
       const base = validParts(w, k);
       return tampered(kind, `${b64(header)}.${b64(payload)}.${base[2]}`, base);
     });

@@ -23,14 +23,19 @@ export function duplicateMembers(json: string): readonly string[] {
       if (expectName) {
         const name = hasEscape(json, i, end) ? (JSON.parse(json.slice(i, end + 1)) as string) : json.slice(i + 1, end);
         const start = starts[starts.length - 1];
+        let seen: boolean;
         if (names.length - start < SMALL) {
-          if (names.indexOf(name, start) !== -1) (found ??= []).push(pathOf(names, starts, name));
+          seen = names.indexOf(name, start) !== -1;
         } else {
           big ??= new Map();
-          let set = big.get(start);
-          if (!set) big.set(start, (set = new Set(names.slice(start))));
-          if (set.has(name)) (found ??= []).push(pathOf(names, starts, name));
+          const set = big.get(start) ?? new Set(names.slice(start));
+          big.set(start, set);
+          seen = set.has(name);
           set.add(name);
+        }
+        if (seen) {
+          found ??= [];
+          found.push(pathOf(names, starts, name));
         }
         names.push(name);
         expectName = false;

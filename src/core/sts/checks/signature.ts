@@ -23,41 +23,60 @@ const MIN_RSA_BITS = 2048;
 export const signature: DecisionCheck = {
   id: 'signature',
   run(d) {
+    // One promise for the whole check, settled from crypto.verify's callback.
     return new Promise((resolve) => {
-      verifySignature(d, (verified) => {
-        if (verified === true) return resolve(pass(d, 'signature', `signature valid (${d.alg})`));
+      const finish = (problem: string | undefined) => {
+        if (problem === undefined) return resolve(pass(d, 'signature', `signature valid (${d.alg})`));
         const kid = JSON.stringify(d.header.kid ?? null);
         const error = invalidIdentityToken(MSG_UNCONFIRMED.badSignature);
-        resolve(refuse(`signature does not verify with key ${kid}: ${verified}`, error));
-      });
+        resolve(refuse(`signature does not verify with key ${kid}: ${problem}`, error));
+      };
+      const input = verifyInput(d);
+      if (typeof input === 'string') finish(input);
+      else verifyOnPool(input, finish);
     });
   },
 };
 
-/** Calls `done` with true, or why not (one promise per decision for the whole check). OpenSSL rejects r = 0 or s = 0. */
-function verifySignature(d: Decision, done: (verified: true | string) => void): void {
+interface VerifyInput {
+  hash: string;
+  key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
+  signed: Buffer;
+  signature: Buffer;
+}
+
+/** What crypto.verify needs, or why the signature fails before it. */
+function verifyInput(d: Decision): VerifyInput | string {
   const key = importKey(d);
-  if (!key) return done('the JWK cannot be imported as a public key');
+  if (!key) return 'the JWK cannot be imported as a public key';
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
-    return done(`RSA keys must be at least ${MIN_RSA_BITS} bits`);
+    return `RSA keys must be at least ${MIN_RSA_BITS} bits`;
   }
   const token = d.req.webIdentityToken;
   const dot = token.lastIndexOf('.');
   const encoded = token.slice(dot + 1);
-  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return done('the signature is empty or not base64url');
-  const sig = Buffer.from(encoded, 'base64url');
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return 'the signature is empty or not base64url';
+  const signature = Buffer.from(encoded, 'base64url');
   const ecBytes = EC_SIGNATURE_BYTES[d.alg];
-  if (ecBytes !== undefined && sig.length !== ecBytes) {
-    return done(`an ${d.alg} signature has ${ecBytes} bytes, not ${sig.length}`);
+  if (ecBytes !== undefined && signature.length !== ecBytes) {
+    return `an ${d.alg} signature has ${ecBytes} bytes, not ${signature.length}`;
   }
   const signed = Buffer.from(token.slice(0, dot), 'latin1');
-  const verifyKey = ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' as const };
+  return {
+    hash: HASH[d.alg],
+    key: ecBytes === undefined ? key : { key, dsaEncoding: 'ieee-p1363' },
+    signed,
+    signature,
+  };
+}
+
+/** crypto.verify with a callback: runs on libuv's thread pool. OpenSSL rejects ECDSA r = 0 or s = 0. */
+function verifyOnPool(v: VerifyInput, done: (problem: string | undefined) => void): void {
+  const failed = 'signature verification failed';
   try {
-    cryptoVerify(HASH[d.alg], signed, verifyKey, sig, (err, ok) =>
-      done(!err && ok ? true : 'signature verification failed'),
-    );
+    cryptoVerify(v.hash, v.signed, v.key, v.signature, (err, ok) => done(!err && ok ? undefined : failed));
   } catch {
-    done('signature verification failed');
+    done(failed);
   }
 }
 
