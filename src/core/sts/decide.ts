@@ -16,7 +16,6 @@ import type { AssumeRoleDecision, AssumeRoleWithWebIdentityRequest } from './typ
 
 export { parameterViolations } from './checks/request.js';
 export { DEFAULT_DURATION_SECONDS } from './checks/role.js';
-export { ALLOWED_ALGS } from './checks/token.js';
 export type { DecideOptions } from './decision.js';
 
 /**

@@ -3,6 +3,7 @@ import { E, IrsaError } from '../errors.js';
 import { checkIssuerUrl } from '../issuer/issuer-url.js';
 import { nonPublicHostReason } from '../issuer/public-host.js';
 import { quoted, terminalSafe } from '../text/terminal-safe.js';
+import { EC_SIGNATURE_BYTES, KUBERNETES_ALGORITHMS, MIN_RSA_SIGNATURE_BYTES, STS_ALGORITHMS } from './algorithms.js';
 import {
   isNumericDate,
   type KubernetesClaim,
@@ -111,15 +112,6 @@ export interface Inspection {
 
 /** `iss` of Secret-based tokens (pkg/serviceaccount/legacy.go LegacyIssuer). */
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
-/** What STS accepts ("RS256, RS384, or RS512 … ES256, ES384, or ES512"). */
-const STS_ALGS = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']);
-/** What kube-apiserver signs with. */
-const KUBERNETES_ALGS = new Set(['RS256', 'ES256', 'ES384', 'ES512']);
-
-/** JWS ECDSA signatures are r‖s of a fixed length (RFC 7518 §3.4). */
-const EC_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132 };
-/** An RSA signature is as long as the modulus; STS takes keys of 2048 bits and more. */
-const MIN_RSA_SIGNATURE_BYTES = 256;
 
 const KNOWN_CLAIMS = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'kubernetes.io', 'nbf', 'sub']);
 const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
@@ -231,14 +223,14 @@ function headerFindings(t: Inspecting): void {
   } else if (/^HS\d+$/.test(alg)) {
     const message = `alg ${alg} is an HMAC (shared-secret) algorithm; STS accepts only RS256/384/512 and ES256/384/512`;
     add(t, 'error', 'alg-hmac', message);
-  } else if (!STS_ALGS.has(alg)) {
+  } else if (!STS_ALGORITHMS.has(alg)) {
     add(
       t,
       'error',
       'alg-unsupported',
       `alg ${quoted(alg)} is not accepted by STS (only RS256/384/512 and ES256/384/512)`,
     );
-  } else if (!KUBERNETES_ALGS.has(alg)) {
+  } else if (!KUBERNETES_ALGORITHMS.has(alg)) {
     add(t, 'info', 'alg-not-kubernetes', `alg ${alg} is accepted by STS but kube-apiserver never signs with it`);
   }
   if (typeof kid !== 'string' || kid === '') {
@@ -265,7 +257,7 @@ function headerFindings(t: Inspecting): void {
 function signatureFindings(t: Inspecting): void {
   const alg = t.header.alg;
   const bytes = t.decoded.signatureBytes;
-  if (typeof alg !== 'string' || !STS_ALGS.has(alg)) return;
+  if (typeof alg !== 'string' || !STS_ALGORITHMS.has(alg)) return;
   const ecBytes = EC_SIGNATURE_BYTES[alg];
   if (ecBytes !== undefined && bytes !== ecBytes) {
     const message = `${alg} signature is ${bytes} bytes; JWS ECDSA signatures are r‖s of exactly ${ecBytes}: STS refuses it`;

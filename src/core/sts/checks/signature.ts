@@ -5,6 +5,7 @@
  * sandbox verifies on its hot path; bench/README.md). Keys come from the caller's PublicKeyCache when it has one.
  */
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { EC_SIGNATURE_BYTES, MIN_RSA_BITS } from '../../tokens/algorithms.js';
 import { invalidIdentityToken, MSG_UNCONFIRMED } from '../aws-errors.js';
 import { type Decision, type DecisionCheck, pass, refuse } from '../decision.js';
 
@@ -16,9 +17,6 @@ const HASH: Record<string, string> = {
   ES384: 'sha384',
   ES512: 'sha512',
 };
-/** JWS ECDSA signatures are raw r||s of a fixed length (RFC 7518 §3.4). */
-const EC_SIGNATURE_BYTES: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132 };
-const MIN_RSA_BITS = 2048;
 
 export const signature: DecisionCheck = {
   id: 'signature',

@@ -4,6 +4,7 @@
  * terminal-safe, so the hot path builds no escaped text nobody reads.
  */
 import { isNumericDate, timestampProblem } from '../../tokens/claims.js';
+import { STS_ALGORITHMS } from '../../tokens/algorithms.js';
 import { readToken } from '../../tokens/decode.js';
 import {
   expiredToken,
@@ -16,9 +17,6 @@ import {
   tokenTooOld,
 } from '../aws-errors.js';
 import { type DecisionCheck, type Failure, pass, refuse } from '../decision.js';
-
-/** The signing algorithms STS accepts (API doc of WebIdentityToken). */
-export const ALLOWED_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
 
 const malformed = () => invalidIdentityToken(MSG_UNCONFIRMED.malformedToken);
 
@@ -55,9 +53,9 @@ export const algorithm: DecisionCheck = {
   id: 'alg',
   run(d) {
     const alg = d.header.alg;
-    if (typeof alg !== 'string' || !(ALLOWED_ALGS as readonly string[]).includes(alg)) {
+    if (typeof alg !== 'string' || !STS_ALGORITHMS.has(alg)) {
       return refuse(
-        `alg ${JSON.stringify(alg ?? null)} is not one of ${ALLOWED_ALGS.join(', ')}`,
+        `alg ${JSON.stringify(alg ?? null)} is not one of ${[...STS_ALGORITHMS].join(', ')}`,
         invalidIdentityToken(MSG_UNCONFIRMED.unsupportedAlg(String(alg))),
       );
     }
