@@ -476,6 +476,10 @@ test("doctor warns about odd but not forged token shapes, with the sandbox's dec
   const dup = check(`${b64(text)}.${b64(goodPayload())}.${Buffer.alloc(256).toString('base64url')}`);
   assert.equal(dup?.status, 'warn');
   assert.match(dup?.message ?? '', /header\.kid named twice.*U19/);
+  // The token's values in the check are escaped like everything else shown.
+  const evil = check(craft({ alg: 'RS256', kid: 'k\u001b[2J\u202e' }, goodPayload({ sub: 'x\u0007' })));
+  assert.doesNotMatch(evil?.message ?? '', /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+  assert.match(evil?.message ?? '', /kid k\\u001b\[2J\\u202e/);
 });
 
 test('duplicateMembers: names repeated in one object, at any depth, escapes decoded, strings and arrays skipped', () => {
