@@ -178,7 +178,9 @@ function checkJwks(
     if (secret.length) privateKeys.push(`${where} (${secret.join(', ')})`);
     if (typeof j.alg === 'string') algs.push(j.alg);
     try {
-      const [loaded] = parseKeys(JSON.stringify(j), where);
+      // The kid and alg belong to the public key; private members are jwks-public-only's finding, not parsed here.
+      const publicMembers = Object.fromEntries(Object.entries(j).filter(([m]) => !PRIVATE_MEMBERS.includes(m)));
+      const [loaded] = parseKeys(JSON.stringify(publicMembers), where);
       const label = typeof j.kid === 'string' ? `${where} kid ${j.kid}` : where;
       if (j.kid !== loaded.kid) {
         kidProblems++;
