@@ -14,8 +14,6 @@ import { algorithm, audience, issuer, subject, time, tokenShape } from './checks
 import type { Decision, DecideOptions, DecisionCheck, Failure } from './decision.js';
 import type { AssumeRoleDecision, AssumeRoleWithWebIdentityRequest } from './types.js';
 
-export { parameterViolations } from './checks/request.js';
-export { DEFAULT_DURATION_SECONDS } from './checks/role.js';
 export type { DecideOptions } from './decision.js';
 
 /**
