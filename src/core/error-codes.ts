@@ -107,6 +107,11 @@ export const ERROR_CODES = {
     meaning: 'Signing needs the private key, and the file holds only a public key.',
     action: 'Pass the private half (`sa.key`), not `sa.pub`.',
   },
+  ERR_KEY_MISMATCH: {
+    family: keys,
+    meaning: 'A key file holds a private key and a public key that do not belong together (a JWK mixing two keys).',
+    action: 'Export the key pair again from one key (`irsa keys generate` makes a consistent pair).',
+  },
 
   ERR_ISSUER_INVALID: {
     family: issuer,

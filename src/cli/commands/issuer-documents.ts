@@ -17,8 +17,10 @@ async function loadForJwks(paths: string[], ctx: Context): Promise<LoadedKey[]> 
   const keys = await loadKeyFiles(paths);
   for (const k of keys) {
     if (!k.kubeApiserverAccepts) {
+      const name = ENCODING_NAMES[k.encoding];
+      const what = k.kubeApiserverRefusal ? `${name} (${k.kubeApiserverRefusal})` : name;
       ctx.warn(
-        `${k.source}: ${ENCODING_NAMES[k.encoding]} is not read by kube-apiserver's --service-account-key-file; ` +
+        `${k.source}: ${what} is not read by kube-apiserver's --service-account-key-file; ` +
           'give the apiserver an SPKI "PUBLIC KEY", a certificate, or a PKCS#1/SEC1 private key',
       );
     }

@@ -157,7 +157,9 @@ function checkJwks(text: string, add: Add): string[] | undefined {
 function checkJwk(j: Record<string, unknown>, where: string, add: Add): boolean {
   let loaded: { kid: string; alg: string };
   try {
-    [loaded] = parseKeys(JSON.stringify(j), where);
+    // The kid and alg belong to the public key; private members are jwks-public-only's finding, not parsed here.
+    const publicMembers = Object.fromEntries(Object.entries(j).filter(([m]) => !PRIVATE_MEMBERS.includes(m)));
+    [loaded] = parseKeys(JSON.stringify(publicMembers), where);
   } catch (e) {
     if (!(e instanceof IrsaError)) throw e;
     add('jwks-kid', 'fail', e.message);
