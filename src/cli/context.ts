@@ -1,4 +1,5 @@
 import { E, IrsaError, UsageError } from '../core/errors.js';
+import { jsonTerminalSafe } from '../core/text/terminal-safe.js';
 
 /**
  * The one place that decides how every command speaks: text or `--output json`, warnings on stderr, one-line
@@ -57,7 +58,11 @@ export function makeContext(command: string, opts: GlobalOptions): Context {
 export function finish(ctx: Context, report: Report | undefined): void {
   const ok = report?.ok ?? true;
   if (ctx.output === 'json') {
-    ctx.out(JSON.stringify({ command: ctx.command, ok, data: report?.data ?? null, warnings: ctx.warnings }, null, 2));
+    ctx.out(
+      jsonTerminalSafe(
+        JSON.stringify({ command: ctx.command, ok, data: report?.data ?? null, warnings: ctx.warnings }, null, 2),
+      ),
+    );
   } else if (report?.text !== undefined && report.text !== '') {
     ctx.out(report.text);
   }
@@ -71,7 +76,9 @@ export function errorEnvelope(
   warnings: readonly string[],
 ): string {
   const { code, message, hint } = error;
-  return JSON.stringify({ command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings }, null, 2);
+  return jsonTerminalSafe(
+    JSON.stringify({ command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings }, null, 2),
+  );
 }
 
 /** Prints a failure as one line (a stack trace only with --debug) and exits 1. */

@@ -26,7 +26,11 @@ async function inspect(t: Parameters<typeof tempDir>[0], token: string) {
   writeFileSync(file, token);
   const text = await runCli(['token', 'inspect', file]);
   const json = await runCli(['token', 'inspect', file, '--output', 'json']);
-  return { text, report: JSON.parse(json.stdout) as { data: { findings: { id: string; message: string }[] } } };
+  return {
+    text,
+    json,
+    report: JSON.parse(json.stdout) as { data: { findings: { id: string; message: string }[]; claims?: unknown } },
+  };
 }
 
 // Characters that drive a terminal or change how a line reads: controls (ESC, BEL, CSI as C1, DEL) and bidi.
@@ -45,8 +49,10 @@ test('token inspect never lets a hostile token drive the terminal', async (t) =>
       [`claim${evil}`]: 1,
     }),
   )}.${sig(256)}`;
-  const { text, report } = await inspect(t, token);
+  const { text, json, report } = await inspect(t, token);
   assert.equal(text.code, 1, text.stderr);
+  // --output json: the raw stdout is terminal-safe too (JSON's own \uXXXX escapes), and parses to the same data.
+  for (const line of json.stdout.split('\n')) assert.doesNotMatch(line, DRIVES_TERMINAL, JSON.stringify(line));
   for (const id of ['alg-unsupported', 'iss-invalid', 'binding-mismatch', 'aud-not-sts']) {
     assert.match(text.stdout, new RegExp(`\\b${id}\\b`), id);
   }

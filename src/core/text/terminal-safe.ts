@@ -23,3 +23,20 @@ function escapeChar(c: string): string {
   const cp = c.codePointAt(0) as number;
   return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
 }
+
+const JSON_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * JSON text (JSON.stringify's output) made terminal-safe without changing the data it holds: every character
+ * terminalSafe would escape is written as JSON's own `\uXXXX` escape (UTF-16 units), so a parser reads the same
+ * strings back. JSON.stringify already escapes C0 controls and lone surrogates inside strings; this adds DEL, C1,
+ * the format characters (bidi controls, zero-width, tags) and the line/paragraph separators. The line feeds of
+ * pretty-printing are structure, not data, and stay.
+ */
+export function jsonTerminalSafe(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) =>
+    c === '\n'
+      ? c
+      : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
