@@ -6,7 +6,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: the `prepare` build needs the sources, which are copied next.
+# --ignore-scripts: no dependency script is needed (esbuild's binary comes as an optional dependency); the build is
+# the explicit step below, once the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts ./scripts

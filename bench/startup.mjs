@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const RSA_PUBLIC = resolve(ROOT, '../shared/vectors/kubernetes/rsa-public.pem');
+const RSA_PUBLIC = resolve(ROOT, 'test/vectors/kubernetes/rsa-public.pem');
 const args = process.argv.slice(2);
 const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const ROUNDS = Number(flag('--rounds')) || 30;

@@ -1,10 +1,13 @@
 // STS sandbox throughput benchmark (not a test): AssumeRoleWithWebIdentity at 32 concurrent keep-alive
 // connections against `irsa sandbox`, next to a bare node:http server that only verifies the same tokens with jose
 // (createLocalJWKSet) and answers a fixed body. Same machine, same load, same run, rounds interleaved so machine
-// load hits both alike. The issue asks for sandbox/bare >= 0.7.
+// load hits both alike. The issue asks for sandbox/bare >= 0.8.
 //
 //   npm run build && node --import tsx bench/sts-throughput.mjs [--rounds 6] [--seconds 5] [--json] [--pin]
+//     [--compare path/to/other/dist/cli.js]
 //
+// --compare adds a third server to every round: a sandbox from another build (e.g. a copy of dist/ made before a
+// change), so old and new are measured side by side under the same load.
 // The sandbox runs as the real CLI process; tokens are pre-minted (256 distinct, valid for an hour) and the JWKS
 // cache is warmed by one request before measuring.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,8 @@ const ROUNDS = opt('--rounds', 6);
 const SECONDS = opt('--seconds', 5);
 const CONNECTIONS = 32;
 const TOKENS = 256;
-const LIMIT = 0.7;
+const LIMIT = 0.8;
+const COMPARE = args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined;
 // --pin: as in the reference baseline, servers on CPU 0 and the load generator (this process) on CPU 1. Off by
 // default: on a machine shared with other work, a pinned core can be starved for seconds.
 const PIN = args.includes('--pin') && canPin;
@@ -40,95 +44,112 @@ function cpuMs(pid) {
 const dir = scratchDir('irsa-bench-sts-');
 
 /** Spawns a node process (pinned with --pin) and resolves with the first stdout match of `re`. */
-async function startNode(argv, re, env = {}) {
+async function startNode(name, argv, re, env = {}) {
   const { child, ready } = await startProcess(argv, {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     pin: PIN,
     stream: 'stdout',
     ready: (out) => re.exec(out)?.[1],
   });
-  pids.set(argv.includes('sandbox') ? 'sandbox' : 'bare', child.pid);
+  pids.set(name, child.pid);
   return ready;
 }
 
-// 1. The sandbox, as users run it (its banner names both URLs).
-const stateDir = join(dir, 'state');
-const banner = await startNode(
-  [
-    ...(process.env.BENCH_SANDBOX_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    CLI,
-    'sandbox',
-    '--port',
-    '0',
-    '--issuer-port',
-    '0',
-    '--state-dir',
-    stateDir,
-  ],
-  /(# irsa sandbox: [^\n]*\n)/,
-);
-const [, endpoint, issuer] = /at (http:\/\/\S+), issuer host at (https:\/\/\S+) /.exec(banner);
-
-// 2. Issuer documents, provider (thumbprint computed by the sandbox) and role, then the token pool.
+// 1. The sandbox, as users run it (its banner names both URLs), with its issuer documents, provider (thumbprint
+// computed by the sandbox), role and a pool of tokens; the same for the --compare build.
 const { key } = generateSigningKey({ type: 'rsa' });
 const jwks = buildJwks([key]);
-mkdirSync(join(stateDir, 'issuer/.well-known'), { recursive: true });
-mkdirSync(join(stateDir, 'issuer/openid/v1'), { recursive: true });
-writeFileSync(
-  join(stateDir, 'issuer/.well-known/openid-configuration'),
-  serializeDiscovery(buildDiscovery(issuer, `${issuer}/openid/v1/jwks`, jwks)),
-);
-writeFileSync(join(stateDir, 'issuer/openid/v1/jwks'), serializeJwks(jwks));
-const iam = new IAMClient({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
-const { OpenIDConnectProviderArn } = await iam.send(
-  new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ['sts.amazonaws.com'] }),
-);
-const host = issuer.slice('https://'.length);
-const { Role } = await iam.send(
-  new CreateRoleCommand({
-    RoleName: 'test-pod-sa@default',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: OpenIDConnectProviderArn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: {
-              [`${host}:sub`]: 'system:serviceaccount:default:test-pod-sa',
-              [`${host}:aud`]: 'sts.amazonaws.com',
+
+async function startSandbox(name, cli) {
+  const stateDir = join(dir, name);
+  const banner = await startNode(
+    name,
+    [
+      ...(process.env.BENCH_SANDBOX_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      cli,
+      'sandbox',
+      '--port',
+      '0',
+      '--issuer-port',
+      '0',
+      '--state-dir',
+      stateDir,
+    ],
+    /(# irsa sandbox: [^\n]*\n)/,
+  );
+  const [, endpoint, issuer] = /at (http:\/\/\S+), issuer host at (https:\/\/\S+) /.exec(banner);
+  mkdirSync(join(stateDir, 'issuer/.well-known'), { recursive: true });
+  mkdirSync(join(stateDir, 'issuer/openid/v1'), { recursive: true });
+  writeFileSync(
+    join(stateDir, 'issuer/.well-known/openid-configuration'),
+    serializeDiscovery(buildDiscovery(issuer, `${issuer}/openid/v1/jwks`, jwks)),
+  );
+  writeFileSync(join(stateDir, 'issuer/openid/v1/jwks'), serializeJwks(jwks));
+  const roleArn = await provision(endpoint, issuer);
+  return { endpoint, issuer, bodies: await tokenPool(issuer, roleArn) };
+}
+
+async function provision(endpoint, issuer) {
+  const iam = new IAMClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const { OpenIDConnectProviderArn } = await iam.send(
+    new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ['sts.amazonaws.com'] }),
+  );
+  const host = issuer.slice('https://'.length);
+  const { Role } = await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'test-pod-sa@default',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: OpenIDConnectProviderArn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                [`${host}:sub`]: 'system:serviceaccount:default:test-pod-sa',
+                [`${host}:aud`]: 'sts.amazonaws.com',
+              },
             },
           },
-        },
-      ],
+        ],
+      }),
     }),
-  }),
-);
-iam.destroy();
-const bodies = [];
-for (let i = 0; i < TOKENS; i++) {
-  const { token } = await mintToken({
-    signingKey: key,
-    issuer,
-    namespace: 'default',
-    serviceAccount: 'test-pod-sa',
-    expirationSeconds: 3600,
-  });
-  bodies.push(
-    new URLSearchParams({
-      Action: 'AssumeRoleWithWebIdentity',
-      Version: '2011-06-15',
-      RoleArn: Role.Arn,
-      RoleSessionName: 'bench',
-      WebIdentityToken: token,
-    }).toString(),
   );
+  iam.destroy();
+  return Role.Arn;
 }
+
+async function tokenPool(issuer, roleArn) {
+  const bodies = [];
+  for (let i = 0; i < TOKENS; i++) {
+    const { token } = await mintToken({
+      signingKey: key,
+      issuer,
+      namespace: 'default',
+      serviceAccount: 'test-pod-sa',
+      expirationSeconds: 3600,
+    });
+    bodies.push(
+      new URLSearchParams({
+        Action: 'AssumeRoleWithWebIdentity',
+        Version: '2011-06-15',
+        RoleArn: roleArn,
+        RoleSessionName: 'bench',
+        WebIdentityToken: token,
+      }).toString(),
+    );
+  }
+  return bodies;
+}
+
+const sandbox = await startSandbox('sandbox', CLI);
+const compared = COMPARE ? await startSandbox('compared', COMPARE) : undefined;
+const { endpoint, issuer, bodies } = sandbox;
 
 // 3. The baseline: bare node:http, form parse, jose jwtVerify against a local JWKS, fixed body.
 const BARE = `
@@ -153,22 +174,26 @@ const server = createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => console.log('bare http://127.0.0.1:' + server.address().port));
 `;
-const bareUrl = await startNode(['--input-type=module', '-e', BARE], /bare (\S+)\n/, {
+const bareUrl = await startNode('bare', ['--input-type=module', '-e', BARE], /bare (\S+)\n/, {
   BENCH_JWKS: serializeJwks(jwks),
   BENCH_ISSUER: issuer,
 });
 
-// 4. Check both answer 200 and warm the sandbox's JWKS cache.
-for (const url of [endpoint, bareUrl]) {
+// 4. Check every server answers 200 and warm the sandboxes' JWKS caches.
+for (const [url, pool] of [
+  [endpoint, bodies],
+  [bareUrl, bodies],
+  ...(compared ? [[compared.endpoint, compared.bodies]] : []),
+]) {
   const r = await fetch(`${url}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: bodies[0],
+    body: pool[0],
   });
   if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
 }
 
-function load(url) {
+function load(url, pool) {
   let n = 0;
   return new Promise((resolvePromise, reject) => {
     autocannon(
@@ -182,7 +207,7 @@ function load(url) {
             method: 'POST',
             path: '/',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }),
+            setupRequest: (req) => ({ ...req, body: pool[n++ % pool.length] }),
           },
         ],
       },
@@ -192,17 +217,22 @@ function load(url) {
 }
 
 const targets = [
-  { name: 'irsa sandbox', url: endpoint, pid: pids.get('sandbox'), runs: [] },
-  { name: 'bare node:http + jose', url: bareUrl, pid: pids.get('bare'), runs: [] },
+  { name: 'irsa sandbox', url: endpoint, pool: bodies, pid: pids.get('sandbox'), runs: [] },
+  { name: 'bare node:http + jose', url: bareUrl, pool: bodies, pid: pids.get('bare'), runs: [] },
 ];
-await load(endpoint);
-await load(bareUrl);
+if (compared) {
+  const name = 'sandbox, --compare build';
+  targets.push({ name, url: compared.endpoint, pool: compared.bodies, pid: pids.get('compared'), runs: [] });
+}
+for (const t of targets) await load(t.url, t.pool);
 const ratios = [];
+const compareRatios = [];
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? targets : [...targets].reverse();
+  // Rotated per round: no server always runs first or last.
+  const order = targets.map((_, i) => targets[(i + round) % targets.length]);
   for (const t of order) {
     const cpuBefore = cpuMs(t.pid);
-    const r = await load(t.url);
+    const r = await load(t.url, t.pool);
     const cpuAfter = cpuMs(t.pid);
     if (r.non2xx || r.errors) throw new Error(`${t.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     // CPU per request is the machine-load-proof figure: contention changes req/s, hardly the work per request.
@@ -211,6 +241,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   // The two runs of a round are back to back, so their ratio is the least disturbed by the machine's other load.
   ratios.push(targets[0].runs[round].rps / targets[1].runs[round].rps);
+  if (compared) compareRatios.push(targets[2].runs[round].rps / targets[1].runs[round].rps);
 }
 
 const median = (xs) => {
@@ -236,6 +267,8 @@ const result = {
   summary,
   ratio: Math.round(ratio * 1000) / 1000,
   roundRatios: ratios.map((r) => Math.round(r * 1000) / 1000),
+  compareRatio: compared ? Math.round(median(compareRatios) * 1000) / 1000 : undefined,
+  compareRoundRatios: compared ? compareRatios.map((r) => Math.round(r * 1000) / 1000) : undefined,
   cpuRatio:
     summary[0].cpuMsPerRequest === undefined
       ? undefined
@@ -263,6 +296,11 @@ if (args.includes('--json')) {
   console.log(
     `ratio sandbox/bare (median of rounds): ${result.ratio} (must be >= ${LIMIT}) -> ${result.ok ? 'ok' : 'TOO SLOW'}`,
   );
+  if (compared) {
+    console.log(
+      `--compare build/bare (median of rounds): ${result.compareRatio} (rounds ${result.compareRoundRatios.join(', ')})`,
+    );
+  }
 }
 process.exitCode = result.ok ? 0 : 1;
 process.exit();

@@ -11,6 +11,8 @@
 // RSS is VmRSS from /proc/<pid>/status after the source synced, 2,000 admission requests were served and 30 s passed
 // quietly (V8 returns memory ~20 s after allocation stops); the value after 3 s and the peak (VmHWM) are printed too;
 // heap figures come from the webhook's own /metrics.
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { request } from 'node:https';

@@ -9,6 +9,8 @@
 //
 // Servers are pinned to CPU 0 and the load generator (this process) to CPU 1 when taskset exists, as in the
 // baseline of ../shared/reference/node20-dependencies.md §4a.
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';

@@ -2,7 +2,7 @@
 // npm packages stay external, so `irsa --help` loads only the small entry chunk (start-up near bare node).
 // The one exception is commander, which every run needs: bundled, Node loads one ESM file instead of resolving the
 // package and translating its seven CommonJS files (measured in bench/startup.mjs; see bench/README.md).
-import { chmodSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 /** Every bare import stays external (loaded from node_modules at run time) except commander. */
@@ -17,6 +17,8 @@ const externalExceptCommander = {
 };
 
 // dist/ is not wiped: stale hashed chunks are harmless, and a process running the old build keeps its chunks.
+// `--clean` (npm pack / publish, through prepack) starts from an empty dist/, so the package holds this build only.
+if (process.argv.includes('--clean')) rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',

@@ -1,8 +1,10 @@
-// Runs every test/**/*.test.ts with node's own test runner (its summary is what CI reads).
+// Runs every test/**/*.test.ts with node's own test runner (its summary is what CI reads), after making sure the
+// tools the tests drive are there (scripts/test-tools.mjs: installs them with apt as root, or stops with one line).
 // Node 20's --test does not expand globs, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureTestTools } from './test-tools.mjs';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -15,6 +17,7 @@ if (files.length === 0) {
   console.error('no test files found under test/');
   process.exit(1);
 }
+await ensureTestTools();
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -1,4 +1,5 @@
 import { E, IrsaError, UsageError } from '../core/errors.js';
+import { jsonTerminalSafe } from '../core/text/terminal-safe.js';
 
 /**
  * The one place that decides how every command speaks: text or `--output json`, warnings on stderr, one-line
@@ -57,11 +58,27 @@ export function makeContext(command: string, opts: GlobalOptions): Context {
 export function finish(ctx: Context, report: Report | undefined): void {
   const ok = report?.ok ?? true;
   if (ctx.output === 'json') {
-    ctx.out(JSON.stringify({ command: ctx.command, ok, data: report?.data ?? null, warnings: ctx.warnings }, null, 2));
+    ctx.out(
+      jsonTerminalSafe(
+        JSON.stringify({ command: ctx.command, ok, data: report?.data ?? null, warnings: ctx.warnings }, null, 2),
+      ),
+    );
   } else if (report?.text !== undefined && report.text !== '') {
     ctx.out(report.text);
   }
   process.exitCode = report?.exitCode ?? (ok ? 0 : 1);
+}
+
+/** The one JSON object `--output json` prints for a failure. */
+export function errorEnvelope(
+  command: string,
+  error: { code: string; message: string; hint?: string },
+  warnings: readonly string[],
+): string {
+  const { code, message, hint } = error;
+  return jsonTerminalSafe(
+    JSON.stringify({ command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings }, null, 2),
+  );
 }
 
 /** Prints a failure as one line (a stack trace only with --debug) and exits 1. */
@@ -70,11 +87,8 @@ export function fail(ctx: Pick<Context, 'command' | 'output' | 'debug' | 'warnin
   const code = e instanceof IrsaError ? e.code : E.ERR_INTERNAL;
   const hint = e instanceof IrsaError ? e.hint : undefined;
   const message = err.message.split('\n')[0];
-  if (ctx.output === 'json') {
-    process.stdout.write(
-      `${JSON.stringify({ command: ctx.command, ok: false, error: { code, message, ...(hint ? { hint } : {}) }, warnings: ctx.warnings }, null, 2)}\n`,
-    );
-  }
+  if (ctx.output === 'json')
+    process.stdout.write(`${errorEnvelope(ctx.command, { code, message, hint }, ctx.warnings)}\n`);
   process.stderr.write(`irsa ${ctx.command}: ${message}\n`);
   if (hint) process.stderr.write(`  hint: ${hint}\n`);
   if (ctx.debug && err.stack) process.stderr.write(`${err.stack}\n`);

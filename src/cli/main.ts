@@ -2,7 +2,7 @@
  * The `irsa` command line. This file and src/cli/groups/* only declare commands and flags; each implementation
  * lives in src/cli/commands/* and is imported when its command runs, so start-up stays near bare `node`.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { registerDoctorCommands } from './groups/doctor.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
@@ -10,6 +10,7 @@ import { registerManifestsCommands } from './groups/manifests.js';
 import { registerSandboxCommands } from './groups/sandbox.js';
 import { registerTokenCommands } from './groups/token.js';
 import { registerWebhookCommands } from './groups/webhook.js';
+import { exitCodeOf, reportUsageErrors } from './usage-errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command('irsa')
@@ -18,13 +19,7 @@ const program = new Command('irsa')
   )
   .version(VERSION, '-V, --version')
   .addOption(new Option('-o, --output <format>', 'output format for reports').choices(['text', 'json']).default('text'))
-  .option('--debug', 'print stack traces and debug logs')
-  .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'irsa: ')) })
-  .exitOverride((err) => {
-    // commander's own usage errors exit 1 (help and version exit 0), like every other failure
-    process.exit(err.exitCode === 0 ? 0 : 1);
-  });
+  .option('--debug', 'print stack traces and debug logs');
 
 registerKeysCommands(program);
 registerIssuerCommands(program);
@@ -34,4 +29,12 @@ registerSandboxCommands(program);
 registerDoctorCommands(program);
 registerWebhookCommands(program);
 
-await program.parseAsync(process.argv);
+reportUsageErrors(program, process.argv);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Usage errors were reported where they happened (usage-errors.ts); help and version exit 0.
+  if (!(e instanceof CommanderError)) throw e;
+  process.exitCode = exitCodeOf(e);
+}

@@ -1,6 +1,6 @@
 /**
- * A check result as every checking command reports it (`issuer fetch`, `webhook check`, `doctor --pod`): same shape
- * as the STS trace (CheckTrace in sts/types.ts), so `--output json` reads alike everywhere.
+ * A check result as every checking command reports it (`issuer fetch`, `webhook check`, `doctor --pod`) and as the
+ * STS validation core traces its decision (sts/types.ts), so `--output json` reads alike everywhere.
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

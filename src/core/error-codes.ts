@@ -60,6 +60,12 @@ export const ERROR_CODES = {
     meaning: 'The output file already exists and irsa does not overwrite what you own.',
     action: 'Pass `--force` to overwrite it, or choose another path.',
   },
+  ERR_FILE_IS_INPUT: {
+    family: files,
+    meaning:
+      'The output path is (or links to) a file the same command reads, such as the signing key; writing it would destroy the input.',
+    action: 'Choose another output path; `--force` does not override this.',
+  },
 
   ERR_KEY_INVALID: {
     family: keys,
@@ -101,6 +107,11 @@ export const ERROR_CODES = {
     meaning: 'Signing needs the private key, and the file holds only a public key.',
     action: 'Pass the private half (`sa.key`), not `sa.pub`.',
   },
+  ERR_KEY_MISMATCH: {
+    family: keys,
+    meaning: 'A key file holds a private key and a public key that do not belong together (a JWK mixing two keys).',
+    action: 'Export the key pair again from one key (`irsa keys generate` makes a consistent pair).',
+  },
 
   ERR_ISSUER_INVALID: {
     family: issuer,
@@ -112,20 +123,15 @@ export const ERROR_CODES = {
     meaning: 'The jwks_uri is not an https URL that can be published.',
     action: 'Use an https URL with a path, on a host AWS can reach.',
   },
-  ERR_DISCOVERY_INVALID: {
-    family: issuer,
-    meaning: 'A discovery document is not a JSON object with the fields AWS reads.',
-    action: 'Regenerate it with `irsa issuer discovery`, or fetch the cluster’s own with `irsa issuer fetch`.',
-  },
-  ERR_JWKS_INVALID: {
-    family: issuer,
-    meaning: 'A JWKS document is not JSON with a `keys` array of public keys.',
-    action: 'Regenerate it with `irsa issuer jwks`, or fetch the cluster’s own with `irsa issuer fetch`.',
-  },
   ERR_DISCOVERY_NOT_SERVED: {
     family: issuer,
     meaning: 'The cluster does not serve its OIDC discovery documents.',
     action: 'Set `--service-account-issuer` and `--service-account-jwks-uri` (`irsa issuer apiserver-flags`).',
+  },
+  ERR_ISSUER_UNREACHABLE: {
+    family: issuer,
+    meaning: 'No TLS connection to the issuer host came up (refused, timed out, or the host does not speak TLS).',
+    action: 'Check the issuer URL and that its host serves https to this machine: `curl -v <issuer URL>`.',
   },
   ERR_MAX_TOKEN_EXPIRATION: {
     family: issuer,

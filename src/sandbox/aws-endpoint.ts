@@ -6,15 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { AwsError, IssuerKeySource } from '../core/sts/types.js';
+import type { AwsError } from '../core/sts/aws-errors.js';
+import type { IssuerKeySource, PublicKeyCache } from '../core/sts/types.js';
+import { readBodyUpTo } from '../io/http/read-body.js';
 import type { CredentialIssuer } from './credentials.js';
 import { AwsFault, fault } from './fault.js';
 import { IAM_ACTIONS } from './iam-actions.js';
 import type { IamStore } from './iam-store.js';
 import { Params } from './params.js';
-import { checkSkew, parseAuthorization, verifySignature } from './sigv4.js';
+import { PublicKeyMemo } from './public-keys.js';
+import { checkSkew, type ParsedAuthorization, parseAuthorization, verifySignature } from './sigv4.js';
 import { assumeRoleWithWebIdentity, type Caller, getCallerIdentity } from './sts-actions.js';
-import { errorXml, IAM_XMLNS, responseXml, STS_XMLNS } from './xml.js';
+import { errorXml, IAM_XMLNS, responseXml, STS_XMLNS, type XmlValue } from './xml.js';
 
 export const MAX_BODY = 1024 * 1024;
 
@@ -34,6 +37,8 @@ const STS_OTHER = new Set([
 export interface EndpointDeps {
   store: IamStore;
   keys: IssuerKeySource;
+  /** Imported public keys kept for the endpoint's lifetime (default: a PublicKeyMemo of its own). */
+  publicKeys?: PublicKeyCache;
   thumbprintOf: (url: string) => Promise<string>;
   issuer: CredentialIssuer;
   admin: { accessKeyId: string; secretAccessKey: string };
@@ -54,163 +59,179 @@ function invalidAction(action: string, version: string): AwsFault {
   return fault('InvalidAction', `Could not find operation ${action} for version ${version}`);
 }
 
-/** Reads at most MAX_BODY bytes; undefined when the body is larger (the caller answers 413). */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY) return resolve(undefined);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    req.on('data', (c: Buffer) => {
-      if (settled) return;
-      size += c.length;
-      if (size > MAX_BODY) {
-        settled = true;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!settled) {
-        settled = true;
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', (e) => {
-      if (!settled) {
-        settled = true;
-        reject(e);
-      }
-    });
-  });
+export function createAwsEndpoint(deps: EndpointDeps): Server {
+  const endpoint: Endpoint = {
+    ...deps,
+    now: deps.now ?? (() => Date.now() / 1000),
+    publicKeys: deps.publicKeys ?? new PublicKeyMemo(),
+    rootArn: `arn:${deps.store.partition}:iam::${deps.store.accountId}:root`,
+  };
+  return createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => serve(endpoint, req, res));
 }
 
-export function createAwsEndpoint(deps: EndpointDeps): Server {
-  const now = deps.now ?? (() => Date.now() / 1000);
-  const rootArn = `arn:${deps.store.partition}:iam::${deps.store.accountId}:root`;
+interface Endpoint extends EndpointDeps {
+  now: () => number;
+  publicKeys: PublicKeyCache;
+  /** The admin key's identity: the account root (the sandbox has no IAM users). */
+  rootArn: string;
+}
 
-  /** Who signed: the admin key (the account root) or credentials this sandbox issued. */
-  function resolveSecret(accessKeyId: string, token: string | undefined): { secret: string; caller: Caller } {
-    const account = deps.store.accountId;
-    if (accessKeyId === deps.admin.accessKeyId) {
-      return { secret: deps.admin.secretAccessKey, caller: { arn: rootArn, userId: account, account } };
-    }
-    const invalid = fault('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-    if (!accessKeyId.startsWith('ASIA') || token === undefined) throw invalid;
-    const session = deps.issuer.open(token);
-    if (!session || session.accessKeyId !== accessKeyId) throw invalid;
-    if (session.expiration <= now()) {
-      throw fault('ExpiredToken', 'The security token included in the request is expired', 400);
-    }
-    return { secret: session.secretAccessKey, caller: { arn: session.arn, userId: session.userId, account } };
+/** What the error body needs, learned as the request is read: the action and its service's XML namespace. */
+interface Reply {
+  action: string;
+  xmlns: string;
+}
+
+function serve(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): void {
+  const requestId = randomUUID();
+  const started = performance.now();
+  handle(endpoint, req, res, requestId)
+    .then(([status, action]) => {
+      if (endpoint.logger.isLevelEnabled('debug')) {
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        endpoint.logger.debug({ requestId, method: req.method, action, status, ms }, 'request');
+      }
+    })
+    .catch(() => res.destroy());
+}
+
+/** Answers one request; resolves with the status and action for the log. Every failure is an AWS error body. */
+async function handle(
+  endpoint: Endpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<[number, string]> {
+  const url = requestUrl(req);
+  if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+    send(res, 200, '{"status":"ok"}\n', requestId, 'application/json', req.method === 'HEAD');
+    return [200, 'health'];
   }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<[number, string]> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://sandbox');
-    } catch {
-      url = new URL('http://sandbox/?Action=-');
-    }
-    if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      send(res, 200, '{"status":"ok"}\n', requestId, 'application/json', req.method === 'HEAD');
-      return [200, 'health'];
-    }
-    let xmlns = STS_XMLNS;
-    let action = '-';
-    try {
-      if (req.method !== 'POST' && req.method !== 'GET')
-        throw fault('InvalidAction', `Method ${req.method} is not supported`, 405);
-      const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
-      if (body === undefined) {
-        res.setHeader('Connection', 'close');
-        throw fault('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY} bytes`, 413);
-      }
-      // Parameters from the form body, and from the query string (AWS accepts both, also together).
-      const form = new URLSearchParams(body.length ? body.toString('utf8') : url.search);
-      if (body.length && url.search) for (const [k, v] of new URLSearchParams(url.search)) form.append(k, v);
-      const params = new Params(form);
-      const auth = parseAuthorization(req.headers);
-      action = params.action ?? '-';
-      const service: Service | undefined = auth
-        ? auth.service === 'iam' || auth.service === 'sts'
-          ? auth.service
-          : undefined
-        : serviceOf(action);
-      if (service === 'iam') xmlns = IAM_XMLNS;
-      if (params.action === undefined) throw fault('MissingAction', 'Missing Action');
-      const version = service === 'iam' ? IAM_VERSION : STS_VERSION;
-      if (!service || serviceOf(action) !== service || STS_OTHER.has(action)) throw invalidAction(action, version);
-      const given = params.get('Version');
-      if (given !== undefined && given !== version) throw invalidAction(action, given);
-
-      if (action === 'AssumeRoleWithWebIdentity') {
-        // Unsigned on AWS; a signature, if any, is not needed and not checked.
-        const result = await assumeRoleWithWebIdentity({
-          store: deps.store,
-          keys: deps.keys,
-          issuer: deps.issuer,
-          params,
-          now,
-        });
-        send(res, 200, responseXml(action, xmlns, result, requestId), requestId);
-        return [200, action];
-      }
-      if (!auth) throw fault('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-      const tokenHeader = req.headers['x-amz-security-token'];
-      const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
-      // AWS checks the clock and the key before the signature itself.
-      const signingDate = checkSkew(req.headers, new Date(now() * 1000));
-      const { secret, caller } = resolveSecret(auth.accessKeyId, token);
-      await verifySignature(
-        { method: req.method, path: url.pathname, query: new URLSearchParams(url.search), headers: req.headers, body },
-        auth,
-        signingDate,
-        secret,
-      );
-      if (action === 'GetCallerIdentity') {
-        send(res, 200, responseXml(action, xmlns, getCallerIdentity(caller), requestId), requestId);
-        return [200, action];
-      }
-      // IAM: the sandbox evaluates no permission policies, so only the admin key may change IAM.
-      if (caller.arn !== rootArn) {
-        throw fault('AccessDenied', `User: ${caller.arn} is not authorized to perform: iam:${action}`, 403);
-      }
-      const result = await IAM_ACTIONS[action]({ store: deps.store, params, thumbprintOf: deps.thumbprintOf });
-      send(res, 200, responseXml(action, xmlns, result, requestId), requestId);
-      return [200, action];
-    } catch (e) {
-      const error: AwsError =
-        e instanceof AwsFault
-          ? e.error
-          : {
-              code: 'InternalFailure',
-              status: 500,
-              type: 'Receiver',
-              message: 'The request processing has failed because of an unknown error, exception or failure.',
-            };
-      if (!(e instanceof AwsFault)) deps.logger.error({ requestId, action, err: e }, 'internal error');
-      send(res, error.status, errorXml(xmlns, error, requestId), requestId);
-      return [error.status, action];
-    }
+  const reply: Reply = { action: '-', xmlns: STS_XMLNS };
+  try {
+    const result = await answer(endpoint, req, res, url, reply);
+    send(res, 200, responseXml(reply.action, reply.xmlns, result, requestId), requestId);
+    return [200, reply.action];
+  } catch (e) {
+    if (!(e instanceof AwsFault)) endpoint.logger.error({ requestId, action: reply.action, err: e }, 'internal error');
+    const error = e instanceof AwsFault ? e.error : INTERNAL_FAILURE;
+    send(res, error.status, errorXml(reply.xmlns, error, requestId), requestId);
+    return [error.status, reply.action];
   }
+}
 
-  return createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
-    const requestId = randomUUID();
-    const started = performance.now();
-    handle(req, res, requestId)
-      .then(([status, action]) => {
-        if (deps.logger.isLevelEnabled('debug')) {
-          deps.logger.debug(
-            { requestId, method: req.method, action, status, ms: Math.round((performance.now() - started) * 10) / 10 },
-            'request',
-          );
-        }
-      })
-      .catch(() => res.destroy());
-  });
+const INTERNAL_FAILURE: AwsError = {
+  code: 'InternalFailure',
+  status: 500,
+  type: 'Receiver',
+  message: 'The request processing has failed because of an unknown error, exception or failure.',
+};
+
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://sandbox');
+  } catch {
+    return new URL('http://sandbox/?Action=-');
+  }
+}
+
+/** Reads, routes, authenticates and runs the action; `reply` learns the action as soon as it is known. */
+async function answer(
+  endpoint: Endpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  reply: Reply,
+): Promise<XmlValue> {
+  const body = await requestBody(req, res);
+  // Parameters from the form body, and from the query string (AWS accepts both, also together).
+  const form = new URLSearchParams(body.length ? body.toString('utf8') : url.search);
+  if (body.length && url.search) for (const [k, v] of new URLSearchParams(url.search)) form.append(k, v);
+  const params = new Params(form);
+  const auth = parseAuthorization(req.headers);
+  const action = route(params, auth, reply);
+  if (action === 'AssumeRoleWithWebIdentity') {
+    // Unsigned on AWS; a signature, if any, is not needed and not checked.
+    const { store, keys, publicKeys, issuer, now } = endpoint;
+    return assumeRoleWithWebIdentity({ store, keys, publicKeys, issuer, params, now });
+  }
+  const caller = await authenticate(endpoint, req, url, body, auth);
+  if (action === 'GetCallerIdentity') return getCallerIdentity(caller);
+  // IAM: the sandbox evaluates no permission policies, so only the admin key may change IAM.
+  if (caller.arn !== endpoint.rootArn) {
+    throw fault('AccessDenied', `User: ${caller.arn} is not authorized to perform: iam:${action}`, 403);
+  }
+  return IAM_ACTIONS[action]({ store: endpoint.store, params, thumbprintOf: endpoint.thumbprintOf });
+}
+
+async function requestBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+  if (req.method !== 'POST' && req.method !== 'GET') {
+    throw fault('InvalidAction', `Method ${req.method} is not supported`, 405);
+  }
+  const body = req.method === 'POST' ? await readBodyUpTo(req, MAX_BODY) : Buffer.alloc(0);
+  if (body === undefined) {
+    res.setHeader('Connection', 'close');
+    throw fault('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY} bytes`, 413);
+  }
+  return body;
+}
+
+/** The action, checked against its service (from the SigV4 scope when signed) and API version. */
+function route(params: Params, auth: ParsedAuthorization | undefined, reply: Reply): string {
+  const action = params.action ?? '-';
+  reply.action = action;
+  const signedFor = auth && (auth.service === 'iam' || auth.service === 'sts') ? auth.service : undefined;
+  const service: Service | undefined = auth ? signedFor : serviceOf(action);
+  if (service === 'iam') reply.xmlns = IAM_XMLNS;
+  if (params.action === undefined) throw fault('MissingAction', 'Missing Action');
+  const version = service === 'iam' ? IAM_VERSION : STS_VERSION;
+  if (!service || serviceOf(action) !== service || STS_OTHER.has(action)) throw invalidAction(action, version);
+  const given = params.get('Version');
+  if (given !== undefined && given !== version) throw invalidAction(action, given);
+  return action;
+}
+
+/** AWS checks the clock and the key before the signature itself. */
+async function authenticate(
+  endpoint: Endpoint,
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  auth: ParsedAuthorization | undefined,
+): Promise<Caller> {
+  if (!auth) throw fault('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  const tokenHeader = req.headers['x-amz-security-token'];
+  const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
+  const signingDate = checkSkew(req.headers, new Date(endpoint.now() * 1000));
+  const { secret, caller } = resolveSecret(endpoint, auth.accessKeyId, token);
+  const query = new URLSearchParams(url.search);
+  await verifySignature(
+    { method: req.method as string, path: url.pathname, query, headers: req.headers, body },
+    auth,
+    signingDate,
+    secret,
+  );
+  return caller;
+}
+
+/** Who signed: the admin key (the account root) or credentials this sandbox issued. */
+function resolveSecret(
+  endpoint: Endpoint,
+  accessKeyId: string,
+  token: string | undefined,
+): { secret: string; caller: Caller } {
+  const account = endpoint.store.accountId;
+  if (accessKeyId === endpoint.admin.accessKeyId) {
+    return { secret: endpoint.admin.secretAccessKey, caller: { arn: endpoint.rootArn, userId: account, account } };
+  }
+  const invalid = fault('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+  if (!accessKeyId.startsWith('ASIA') || token === undefined) throw invalid;
+  const session = endpoint.issuer.open(token);
+  if (!session || session.accessKeyId !== accessKeyId) throw invalid;
+  if (session.expiration <= endpoint.now()) {
+    throw fault('ExpiredToken', 'The security token included in the request is expired', 400);
+  }
+  return { secret: session.secretAccessKey, caller: { arn: session.arn, userId: session.userId, account } };
 }
 
 function send(

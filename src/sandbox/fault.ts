@@ -1,4 +1,4 @@
-import type { AwsError } from '../core/sts/types.js';
+import type { AwsError } from '../core/sts/aws-errors.js';
 
 /** An AWS error on its way to the wire: handlers throw it, the HTTP shell renders it as AWS's ErrorResponse. */
 export class AwsFault extends Error {

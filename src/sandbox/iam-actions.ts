@@ -3,6 +3,8 @@
  * response shapes. Each handler returns the `<Action>Result` content, or undefined for metadata-only responses.
  */
 import { parseArn } from '../core/aws/arn.js';
+import { IrsaError } from '../core/errors.js';
+import { systemErrorWords } from '../io/system-errors.js';
 import {
   checkClientIds,
   checkDescription,
@@ -91,9 +93,10 @@ async function computeThumbprint(c: IamContext, url: string): Promise<string> {
   try {
     return await c.thumbprintOf(url);
   } catch (e) {
+    const why = e instanceof IrsaError ? e.message : systemErrorWords(e);
     throw fault(
       'InvalidInput',
-      `Could not retrieve the certificate chain of ${url} to compute its thumbprint (sandbox): ${(e as Error).message}. Pass ThumbprintList.`,
+      `Could not retrieve the certificate chain of ${url} to compute its thumbprint (sandbox): ${why}. Pass ThumbprintList.`,
     );
   }
 }

@@ -10,7 +10,7 @@ import { MAX_OIDC_PROVIDERS, mergeTags, removeTags, type Tag } from '../core/aws
 import { E, IrsaError } from '../core/errors.js';
 import type { IamView, OidcProviderState, RoleState } from '../core/sts/types.js';
 import { writeFileAtomicSync } from '../io/files.js';
-import { isNotFound } from '../io/system-errors.js';
+import { isNotFound, systemErrorWords } from '../io/system-errors.js';
 import { fault } from './fault.js';
 
 export interface StoredProvider {
@@ -71,6 +71,12 @@ export class IamStore implements IamView {
   private readonly providers = new Map<string, StoredProvider>();
   private readonly providersByUrl = new Map<string, StoredProvider>();
   private readonly roles = new Map<string, StoredRole>();
+  /**
+   * Trust policies parsed once, beside the roles they belong to: the validation core evaluates one on every
+   * AssumeRoleWithWebIdentity. Keyed by role name and checked against the current text, so an
+   * UpdateAssumeRolePolicy is seen at once.
+   */
+  private readonly parsedPolicies = new Map<string, { text: string; doc: object | undefined }>();
 
   private constructor(file: string, accountId: string, partition: string, sessionKey: Buffer) {
     this.file = file;
@@ -86,7 +92,7 @@ export class IamStore implements IamView {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       if (!isNotFound(e)) {
-        throw new IrsaError(E.ERR_SANDBOX_STATE, `${file}: cannot read (${(e as Error).message})`);
+        throw new IrsaError(E.ERR_SANDBOX_STATE, `${file}: cannot read (${systemErrorWords(e)})`);
       }
     }
     if (text === undefined) {
@@ -135,7 +141,21 @@ export class IamStore implements IamView {
   findRoleByArn(arn: string): RoleState | undefined {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     const r = this.roles.get(name);
-    return r && r.arn === arn ? roleState(r) : undefined;
+    return r && r.arn === arn ? roleState(r, this.parsedPolicy(r)) : undefined;
+  }
+
+  private parsedPolicy(r: StoredRole): object | undefined {
+    const text = r.assumeRolePolicyDocument;
+    const hit = this.parsedPolicies.get(r.name);
+    if (hit && hit.text === text) return hit.doc;
+    let doc: object | undefined;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      doc = undefined; // the core reads the text itself and answers an implicit deny
+    }
+    this.parsedPolicies.set(r.name, { text, doc });
+    return doc;
   }
 
   // --- OIDC providers ---
@@ -235,6 +255,7 @@ export class IamStore implements IamView {
       throw fault('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
     }
     this.roles.delete(name);
+    this.parsedPolicies.delete(name);
     this.persist();
   }
 
@@ -265,13 +286,14 @@ function providerState(p: StoredProvider): OidcProviderState {
   };
 }
 
-function roleState(r: StoredRole): RoleState {
+function roleState(r: StoredRole, assumeRolePolicy: object | undefined): RoleState {
   return {
     arn: r.arn,
     name: r.name,
     path: r.path,
     roleId: r.roleId,
     assumeRolePolicyDocument: r.assumeRolePolicyDocument,
+    assumeRolePolicy,
     maxSessionDuration: r.maxSessionDuration,
   };
 }
@@ -284,8 +306,8 @@ function parseState(file: string, text: string): StateFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    throw bad((e as Error).message);
+  } catch {
+    throw bad('not JSON');
   }
   const s = raw as Partial<StateFile>;
   if (!s || typeof s !== 'object' || s.version !== 1) throw bad('missing "version": 1');

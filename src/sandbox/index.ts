@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { partitionForRegion } from '../core/aws/arn.js';
+import { checkRegion } from '../core/aws/region.js';
 import { E, IrsaError } from '../core/errors.js';
 import type { OidcFetcherOptions } from '../io/oidc/fetcher.js';
 import { systemErrorWords } from '../io/system-errors.js';
@@ -17,6 +18,7 @@ import { CredentialIssuer } from './credentials.js';
 import { IamStore } from './iam-store.js';
 import { loadIssuerTls } from './issuer-ca.js';
 import { createIssuerHost } from './issuer-host.js';
+import { PublicKeyMemo } from './public-keys.js';
 import { createKeySource } from './sts-adapter.js';
 
 export interface SandboxOptions {
@@ -56,7 +58,17 @@ export interface Sandbox {
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 
-function listen(server: Server | import('node:https').Server, port: number): Promise<number> {
+type AnyServer = Server | import('node:https').Server;
+
+/** One of the sandbox's two listeners, named as the user knows it. */
+interface Listener {
+  name: string;
+  flag: string;
+  server: AnyServer;
+  port: number;
+}
+
+function listen(server: AnyServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -66,7 +78,36 @@ function listen(server: Server | import('node:https').Server, port: number): Pro
   });
 }
 
-function close(server: Server | import('node:https').Server): Promise<void> {
+/**
+ * Both listeners or none: the first that cannot listen closes the others and stops the start with one line naming
+ * it, so the sandbox is never half up (never ready, never serving one half). The same fixed port for both is
+ * refused before either tries.
+ */
+async function listenAll(listeners: Listener[]): Promise<number[]> {
+  const [a, b] = listeners;
+  if (a.port !== 0 && a.port === b.port) {
+    throw new IrsaError(
+      E.ERR_LISTEN,
+      `${a.flag} and ${b.flag} are both ${a.port}: the ${a.name} and the ${b.name} each need their own port`,
+    );
+  }
+  const ports: number[] = [];
+  for (const l of listeners) {
+    try {
+      ports.push(await listen(l.server, l.port));
+    } catch (e) {
+      await Promise.all(listeners.map((x) => close(x.server)));
+      const why = systemErrorWords(e);
+      throw new IrsaError(
+        E.ERR_LISTEN,
+        `the ${l.name} cannot listen on 127.0.0.1:${l.port} (${why}): choose another ${l.flag}, or 0 for any free port`,
+      );
+    }
+  }
+  return ports;
+}
+
+function close(server: AnyServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
@@ -80,9 +121,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw new IrsaError(E.ERR_ACCOUNT_ID, `--account-id must be 12 digits, got: ${accountId}`);
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new IrsaError(E.ERR_REGION, `--region is not a region name: ${region}`);
-  }
+  checkRegion(region, '--region');
   const partition = partitionForRegion(region);
   const logger = options.logger ?? pino({ level: 'silent' });
   const stateDir = options.stateDir;
@@ -90,7 +129,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     mkdirSync(issuerDir, { recursive: true });
   } catch (e) {
-    throw new IrsaError(E.ERR_SANDBOX_STATE, `${stateDir}: cannot create (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_SANDBOX_STATE, `${stateDir}: cannot create (${systemErrorWords(e)})`);
   }
   const store = IamStore.open(join(stateDir, 'state.json'), accountId, partition);
   const tls = await loadIssuerTls(stateDir);
@@ -103,6 +142,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const aws = createAwsEndpoint({
     store,
     keys,
+    publicKeys: new PublicKeyMemo(),
     issuer: new CredentialIssuer(store.sessionKey),
     thumbprintOf,
     admin,
@@ -110,16 +150,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     now: options.now,
   });
   const host = createIssuerHost(issuerDir, tls);
-  let issuerPort: number;
-  let port: number;
-  try {
-    issuerPort = await listen(host, options.issuerPort ?? 0);
-    port = await listen(aws, options.port ?? 0);
-  } catch (e) {
-    await close(host);
-    const port = (e as { port?: number }).port;
-    throw new IrsaError(E.ERR_LISTEN, `cannot listen on 127.0.0.1${port ? `:${port}` : ''} (${systemErrorWords(e)})`);
-  }
+  const [port, issuerPort] = await listenAll([
+    { name: 'AWS endpoint', flag: '--port', server: aws, port: options.port ?? 0 },
+    { name: 'issuer host', flag: '--issuer-port', server: host, port: options.issuerPort ?? 0 },
+  ]);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     issuerUrlBase: `https://127.0.0.1:${issuerPort}`,

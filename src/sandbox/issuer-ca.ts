@@ -2,12 +2,14 @@
  * The issuer host's private CA (DIR/ca.pem, key DIR/ca-key.pem), kept across restarts so a provider thumbprint taken
  * once stays valid, and a fresh serving certificate for 127.0.0.1 and localhost signed by it at every start.
  */
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCa, issueServingCert } from '../core/certs/issue.js';
 import { E, IrsaError } from '../core/errors.js';
 import { writeFileAtomicSync } from '../io/files.js';
-import { isNotFound } from '../io/system-errors.js';
+import { isNotFound, systemErrorWords } from '../io/system-errors.js';
 
 export interface IssuerTls {
   caPem: string;
@@ -21,7 +23,7 @@ function readIfPresent(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (e) {
     if (isNotFound(e)) return undefined;
-    throw new IrsaError(E.ERR_SANDBOX_CA, `${path}: cannot read (${(e as Error).message})`);
+    throw new IrsaError(E.ERR_SANDBOX_CA, `${path}: cannot read (${systemErrorWords(e)})`);
   }
 }
 
@@ -49,7 +51,8 @@ export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
       days: 30,
     });
   } catch (e) {
-    throw new IrsaError(E.ERR_SANDBOX_CA, `${caPath}: cannot sign the issuer certificate (${(e as Error).message})`);
+    const why = e instanceof IrsaError ? e.message : 'the CA certificate and key do not work together';
+    throw new IrsaError(E.ERR_SANDBOX_CA, `${caPath}: cannot sign the issuer certificate (${why})`);
   }
   return { caPem, chainPem: `${leaf.certPem.trimEnd()}\n${caPem.trimEnd()}\n`, keyPem: leaf.keyPem };
 }

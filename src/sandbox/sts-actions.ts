@@ -3,7 +3,7 @@
  * and GetCallerIdentity (signed; the caller resolved by the HTTP shell).
  */
 import { constraintError } from '../core/aws/iam-validation.js';
-import type { IssuerKeySource } from '../core/sts/types.js';
+import type { IssuerKeySource, PublicKeyCache } from '../core/sts/types.js';
 import type { CredentialIssuer } from './credentials.js';
 import { AwsFault, ensure } from './fault.js';
 import type { IamStore } from './iam-store.js';
@@ -20,6 +20,7 @@ export interface Caller {
 export interface StsContext {
   store: IamStore;
   keys: IssuerKeySource;
+  publicKeys: PublicKeyCache;
   issuer: CredentialIssuer;
   params: Params;
   now: () => number;
@@ -67,7 +68,7 @@ export async function assumeRoleWithWebIdentity(c: StsContext): Promise<XmlValue
       policyArns: req.policyArns.length ? req.policyArns : undefined,
       providerId: req.providerId,
     },
-    { iam: c.store, keys: c.keys, now },
+    { iam: c.store, keys: c.keys, publicKeys: c.publicKeys, now },
   );
   if (!decision.ok) throw new AwsFault(decision.error);
   const expiration = Math.floor(now) + decision.durationSeconds;

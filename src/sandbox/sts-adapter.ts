@@ -4,7 +4,8 @@
  */
 import { decideAssumeRoleWithWebIdentity } from '../core/sts/decide.js';
 import { validateTrustPolicy } from '../core/sts/trust-policy.js';
-import type { AwsError, IssuerKeySource } from '../core/sts/types.js';
+import type { AwsError } from '../core/sts/aws-errors.js';
+import type { IssuerKeySource } from '../core/sts/types.js';
 import { type OidcFetcherOptions, OidcKeyFetcher } from '../io/oidc/fetcher.js';
 
 export const decide = decideAssumeRoleWithWebIdentity;

@@ -1,8 +1,8 @@
-import { get as httpGet } from 'node:http';
-import { get as httpsGet, type RequestOptions } from 'node:https';
 import type { CoreV1Api, KubeConfig, ListWatch, V1ServiceAccount, Watch } from '@kubernetes/client-node';
 import { E, IrsaError } from '../core/errors.js';
 import type { KubeObject } from '../core/webhook/types.js';
+import { describeKubeError as describe } from '../io/kube/api-error.js';
+import { kubeConnection, kubeGetBytes } from '../io/kube/client.js';
 import { scanKubeListSpans } from './list-scan.js';
 import { type ServiceAccountSource, saKey, slimServiceAccount, slimServiceAccountJson } from './sa-source.js';
 
@@ -118,31 +118,8 @@ export class KubeServiceAccountSource implements ServiceAccountSource {
   }
 
   /** A GET returning the raw body (the typed client would parse and then copy every object). */
-  private async getRaw(path: string): Promise<Buffer> {
-    const server = this.kc.getCurrentCluster()?.server;
-    if (!server) throw new IrsaError(E.ERR_KUBECONFIG_INVALID, 'the kubeconfig names no cluster server');
-    const url = new URL(server.replace(/\/+$/, '') + path);
-    const options: RequestOptions = { headers: { accept: 'application/json' }, timeout: 60_000 };
-    await this.kc.applyToHTTPSOptions(options);
-    const get = url.protocol === 'http:' ? httpGet : httpsGet;
-    return new Promise((resolve, reject) => {
-      const req = get(url, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          if (res.statusCode === 200) return resolve(body);
-          const err = Object.assign(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}`), {
-            statusCode: res.statusCode,
-            body: body.toString('utf8', 0, 2000),
-          });
-          reject(err);
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: no answer within 60 s`)));
-      req.on('error', reject);
-    });
+  private getRaw(path: string): Promise<Buffer> {
+    return kubeGetBytes(kubeConnection(this.kc), path, { timeoutMs: 60_000 });
   }
 
   private synced(): void {
@@ -242,21 +219,4 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** One line about an API error, never its headers or request (which carry the bearer token). */
-export function describe(err: unknown): string {
-  const e = err as { code?: number | string; statusCode?: number; message?: string; body?: unknown };
-  const status = typeof e?.code === 'number' ? e.code : e?.statusCode;
-  if (status && typeof e.body === 'string' && !e.body.trim().startsWith('{')) e.body = undefined;
-  let reason = '';
-  if (typeof e?.body === 'string') {
-    try {
-      reason = (JSON.parse(e.body) as { message?: string }).message ?? '';
-    } catch {
-      reason = '';
-    }
-  } else if (e?.body && typeof e.body === 'object') reason = (e.body as { message?: string }).message ?? '';
-  const msg = (e?.message ?? String(err)).split('\n')[0];
-  return [status ? `HTTP ${status}` : '', reason || msg].filter(Boolean).join(': ').slice(0, 300);
 }

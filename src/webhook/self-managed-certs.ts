@@ -1,3 +1,5 @@
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import type {
   AdmissionregistrationV1Api,
@@ -9,7 +11,7 @@ import type {
 import { certificateInfo, needsRotation } from '../core/certs/info.js';
 import { issueCa, issueServingCert, serviceDnsNames } from '../core/certs/issue.js';
 import { E, IrsaError } from '../core/errors.js';
-import { describe } from './sa-source-kube.js';
+import { describeKubeError as describe } from '../io/kube/api-error.js';
 import type { TlsProvider } from './start.js';
 import { type TlsCredentials, validateCredentials } from './tls-reloader.js';
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { mutatePod } from '../core/webhook/mutate.js';
 import type { ResolveServiceAccount } from '../core/webhook/resolve.js';
 import type { KubeObject, MutationResult, WebhookSettings } from '../core/webhook/types.js';
+import { readBody } from '../io/http/read-body.js';
 import {
   type AdmissionAnswer,
   BadReview,
@@ -183,28 +184,11 @@ export class WebhookServer {
       this.send(res, '/mutate', start, 415, TEXT_TYPE, BAD_CONTENT_TYPE);
       return;
     }
-    const limit = this.o.maxBodyBytes;
-    const declared = Number(req.headers['content-length'] ?? -1);
-    if (declared > limit) {
-      this.tooLarge(req, res, start);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let stopped = false;
-    req.on('data', (c: Buffer) => {
-      if (stopped) return;
-      size += c.length;
-      if (size > limit) {
-        stopped = true;
+    readBody(req, this.o.maxBodyBytes, (body) => {
+      if (body === undefined) {
         this.tooLarge(req, res, start);
         return;
       }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (stopped) return;
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       try {
         this.review(body, res, start);
       } catch (e) {
@@ -213,8 +197,7 @@ export class WebhookServer {
         if (!res.headersSent) this.send(res, '/mutate', start, 500, TEXT_TYPE, 'internal error\n');
       }
     });
-    // No 'error' listener: an aborted request emits neither 'end' nor an error without one (IncomingMessage checks
-    // listenerCount), so there is nothing to stop; res 'close' still accounts for it.
+    // An aborted request calls neither way (read-body.ts); res 'close' still accounts for it.
   }
 
   /** 413 without reading the rest: the connection is closed, since the unread body is still on it. */

@@ -1,11 +1,12 @@
 // `irsa doctor --pod NS/NAME`: the cluster side checked against the local test API server, with the published
-// documents served by a separate local HTTPS host that the CLI trusts through NODE_EXTRA_CA_CERTS (as STS would
-// fetch them: anonymously, over HTTPS).
+// documents served by a separate local HTTPS host (a private CA, as AWS would see it) and fetched as STS fetches
+// them: anonymously, over HTTPS, by the same fetcher and with the same verdict as `doctor --token-file`.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import jsonpatch from 'fast-json-patch';
+import type { IssuerFacts } from '../../src/core/doctor/issuer-checks.js';
 import { podChecks } from '../../src/core/doctor/pod-checks.js';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
@@ -15,6 +16,7 @@ import { DEFAULT_WEBHOOK_SETTINGS, type KubeObject } from '../../src/core/webhoo
 import { runCli, tempDir } from '../support/cli.js';
 import { EC_KID, EC_PUBLIC, RSA_KID, RSA_PUBLIC } from '../support/key-fixtures.js';
 import { startHttpsServer, startKubeApiServer } from '../support/kube-apiserver.js';
+import { startChain } from '../support/sandbox-chain.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/app@team';
 const rsa = parseKeys(readFileSync(RSA_PUBLIC), 'rsa');
@@ -89,11 +91,17 @@ describe('irsa doctor --pod', { concurrency: true }, () => {
       'token-expiration',
       'token-file',
       'cluster-jwks',
-      'published-discovery',
+      'discovery',
+      'discovery-issuer',
+      'jwks',
+      'cache-control',
       'signing-keys-published',
     ]) {
       assert.deepEqual(r.status(id), ['pass'], id);
     }
+    // The host's CA is trusted here (NODE_EXTRA_CA_CERTS) but is no public CA: a warning, as in --token-file.
+    assert.deepEqual(r.status('tls'), ['warn']);
+    assert.ok(r.out.warnings.some((w: string) => w.startsWith('tls: private CA')));
     assert.equal(r.out.data.serviceAccount, 'team/app');
   });
 
@@ -111,21 +119,44 @@ describe('irsa doctor --pod', { concurrency: true }, () => {
     assert.doesNotMatch(msg, new RegExp(RSA_KID));
   });
 
-  test('an unmutated pod fails with the restart command; the published host must be trusted (real TLS)', async (t) => {
+  test('an unmutated pod fails with the restart command; an untrusted issuer host is a warning, not a failure', async (t) => {
     const { kube, doctor } = await world(t);
     kube.put('serviceaccounts', sa({ 'eks.amazonaws.com/role-arn': ROLE }));
     kube.put('pods', rawPod());
-    const r = await doctor('team/app-0', {}); // no NODE_EXTRA_CA_CERTS: the test CA is not trusted
+    const r = await doctor('team/app-0', {}); // no NODE_EXTRA_CA_CERTS: the test CA is not trusted at all
     assert.equal(r.code, 1);
     const mutatedCheck = r.out.data.checks.find((c: { id: string }) => c.id === 'pod-mutated');
     assert.equal(mutatedCheck.status, 'fail');
     assert.match(mutatedCheck.message, /volume aws-iam-token/);
     assert.match(mutatedCheck.fix, /kubectl rollout restart statefulset\/app -n team/);
-    assert.deepEqual(r.status('published-discovery'), ['fail']);
-    assert.match(
-      r.out.data.checks.find((c: { id: string }) => c.id === 'published-discovery').message,
-      /cannot fetch \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+    // AWS falls back to the provider's thumbprint for a chain it does not trust: the documents are still fetched.
+    assert.deepEqual(r.status('discovery'), ['pass']);
+    assert.deepEqual(r.status('signing-keys-published'), ['pass']);
+    assert.deepEqual(r.status('tls'), ['warn']);
+    const tls = r.out.data.checks.find((c: { id: string }) => c.id === 'tls');
+    assert.match(tls.message, /private CA: 127\.0\.0\.1:\d+ \(.*\)\. AWS validates the JWKS host/);
+    assert.doesNotMatch(tls.message, /trusted here only through/);
+    assert.deepEqual(
+      r.out.data.checks.filter((c: { status: string }) => c.status === 'fail').map((c: { id: string }) => c.id),
+      ['pod-mutated'],
     );
+  });
+
+  test('published documents that cannot be fetched fail with the AWS error and the publishing fix', async (t) => {
+    const { kube, docs, doctor } = await world(t);
+    const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
+    kube.put('serviceaccounts', account);
+    kube.put('pods', mutated(rawPod(), account));
+    docs.delete('/c1/keys.json');
+    const r = await doctor('team/app-0');
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.status('discovery'), ['pass']);
+    const jwks = r.out.data.checks.find((c: { id: string }) => c.id === 'jwks');
+    assert.equal(jwks.status, 'fail');
+    assert.match(jwks.message, /^http-status: .*\/c1\/keys\.json: HTTP 404$/);
+    assert.match(jwks.awsError, /^InvalidIdentityToken: Couldn't retrieve verification key/);
+    assert.match(jwks.fix, /irsa issuer fetch --out-dir DIR/);
+    assert.deepEqual(r.status('signing-keys-published'), ['skip']);
   });
 
   test('pod not found and a bad --pod are one-line errors', async (t) => {
@@ -139,18 +170,92 @@ describe('irsa doctor --pod', { concurrency: true }, () => {
   });
 });
 
+describe('one issuer verdict for both doctor modes', () => {
+  test('doctor --pod with --trust-ca and a private-CA issuer warns exactly as doctor --token-file does', async (t) => {
+    const chain = await startChain(t);
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    const jwks = buildJwks([chain.pair.key]);
+    kube.setDiscovery(
+      serializeDiscovery(buildDiscovery(chain.issuer, `${chain.issuer}/openid/v1/jwks`, jwks)),
+      serializeJwks(jwks),
+    );
+    const account = {
+      metadata: { name: 'app', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': chain.roleArn } },
+    };
+    kube.put('serviceaccounts', account);
+    const pod = rawPod();
+    pod.metadata!.namespace = 'default';
+    kube.put('pods', mutated(pod, account));
+    const caFile = join(chain.dir, 'issuer-ca.pem');
+    writeFileSync(caFile, chain.sb.caPem);
+    const kubeconfig = kube.writeKubeconfig(chain.dir);
+
+    const json = async (args: string[], env: NodeJS.ProcessEnv) => {
+      const r = await runCli(['doctor', ...args, '--trust-ca', caFile, '-o', 'json'], { env });
+      assert.ok(r.stdout, r.stderr);
+      return JSON.parse(r.stdout) as {
+        ok: boolean;
+        warnings: string[];
+        data: { checks: { id: string; status: string; message: string }[] };
+      };
+    };
+    const byToken = await json(
+      ['--token-file', chain.writeToken(await chain.mint()), '--role-arn', chain.roleArn],
+      chain.adminEnv(),
+    );
+    const byPod = await json(['--pod', 'default/app-0', '--kubeconfig', kubeconfig], {
+      HOME: chain.dir,
+      KUBECONFIG: '',
+    });
+    assert.equal(byToken.ok, true);
+    assert.equal(byPod.ok, true, JSON.stringify(byPod.data.checks));
+    const issuerChecks = (out: typeof byPod) =>
+      out.data.checks.filter((c) => ['discovery', 'discovery-issuer', 'jwks', 'cache-control', 'tls'].includes(c.id));
+    assert.equal(issuerChecks(byPod).length, 5);
+    assert.deepEqual(issuerChecks(byPod), issuerChecks(byToken));
+    const tls = issuerChecks(byPod).find((c) => c.id === 'tls');
+    assert.equal(tls?.status, 'warn');
+    assert.match(tls?.message ?? '', /trusted here only through --trust-ca\/NODE_EXTRA_CA_CERTS/);
+    assert.match(tls?.message ?? '', /falls back to the thumbprints/);
+    const tlsWarning = (out: typeof byPod) => out.warnings.filter((w) => w.startsWith('tls:'));
+    assert.deepEqual(tlsWarning(byPod), tlsWarning(byToken));
+    assert.equal(tlsWarning(byPod).length, 1);
+  });
+});
+
 describe('pod checks (pure)', () => {
+  const issuer = 'https://oidc.example.com';
   const cluster = {
-    discoveryText: serializeDiscovery(
-      buildDiscovery('https://oidc.example.com', 'https://oidc.example.com/keys.json', buildJwks(rsa)),
-    ),
+    discoveryText: serializeDiscovery(buildDiscovery(issuer, `${issuer}/keys.json`, buildJwks(rsa))),
     jwksText: serializeJwks(buildJwks(rsa)),
   };
-  const published = {
-    discoveryUrl: 'https://oidc.example.com/.well-known/openid-configuration',
-    jwksUrl: 'https://oidc.example.com/keys.json',
-    ...cluster,
+  /** What the fetcher reports for a publicly trusted host serving `discovery` and the cluster's JWKS. */
+  const fetchedFacts = (discoveryText = cluster.discoveryText): IssuerFacts => {
+    const urls = [`${issuer}/.well-known/openid-configuration`, `${issuer}/keys.json`];
+    const doc = (kind: string, url: string) => ({
+      kind,
+      url,
+      finalUrl: url,
+      status: 200,
+      contentType: 'application/json',
+      cacheControl: 'public, max-age=3600',
+      cache: { ttlSeconds: 3600, source: 'max-age' },
+    });
+    return {
+      fetched: {
+        ok: true,
+        discovery: JSON.parse(discoveryText),
+        jwks: JSON.parse(cluster.jwksText),
+        chainTrusted: true,
+        servedThumbprints: ['AB'],
+        tls: urls.map((url) => ({ url, trusted: true, thumbprint: 'AB' })),
+        details: { documents: [doc('discovery', urls[0]), doc('jwks', urls[1])] },
+      },
+      publicTrust: Object.fromEntries(urls.map((u) => [u, { authorized: true }])),
+    };
   };
+  const published = fetchedFacts();
   const run = (serviceAccount: KubeObject | undefined, pod: KubeObject) =>
     podChecks({ pod, namespace: 'team', serviceAccount, cluster, published });
   const find = (checks: ReturnType<typeof run>, id: string) => checks.filter((c) => c.id === id);
@@ -310,23 +415,26 @@ describe('pod checks (pure)', () => {
     );
   });
 
-  test('published issuer mismatch and fetch errors fail', () => {
-    const other = {
-      ...published,
-      discoveryText: cluster.discoveryText.replace('https://oidc.example.com"', 'https://oidc.example.com/"'),
-    };
+  test('published issuer mismatch warns (as --token-file does); fetch errors and a keyless cluster fail', () => {
+    const other = fetchedFacts(cluster.discoveryText.replace(`${issuer}"`, `${issuer}/"`));
     const account = sa({ 'eks.amazonaws.com/role-arn': ROLE });
     const pod = mutated(rawPod(), account);
     const mismatch = podChecks({ pod, namespace: 'team', serviceAccount: account, cluster, published: other });
-    assert.equal(find(mismatch, 'published-discovery')[0].status, 'fail');
+    assert.equal(find(mismatch, 'discovery-issuer')[0].status, 'warn');
+    assert.match(find(mismatch, 'discovery-issuer')[0].message, /unconfirmed \(U1/);
+    assert.equal(find(mismatch, 'signing-keys-published')[0].status, 'pass');
     const down = podChecks({
       pod,
       namespace: 'team',
       serviceAccount: account,
       cluster,
-      published: { discoveryUrl: published.discoveryUrl, error: 'cannot fetch (ECONNREFUSED)' },
+      published: {
+        fetched: { ok: false, reason: 'connect', detail: 'discovery: connection refused', details: { documents: [] } },
+        publicTrust: {},
+      },
     });
-    assert.equal(find(down, 'published-discovery')[0].status, 'fail');
+    assert.equal(find(down, 'discovery')[0].status, 'fail');
+    assert.match(find(down, 'discovery')[0].awsError ?? '', /Couldn't retrieve verification key/);
     assert.equal(find(down, 'signing-keys-published')[0].status, 'skip');
     const noKeys = podChecks({
       pod,
@@ -336,5 +444,16 @@ describe('pod checks (pure)', () => {
       published,
     });
     assert.equal(find(noKeys, 'cluster-jwks')[0].status, 'fail');
+    assert.equal(find(noKeys, 'signing-keys-published')[0].status, 'skip');
+    const unreadable = podChecks({
+      pod,
+      namespace: 'team',
+      serviceAccount: account,
+      cluster: { ...cluster, discoveryText: '{"issuer":42}' },
+    });
+    assert.equal(
+      find(unreadable, 'cluster-jwks')[0].message,
+      'apiserver discovery: "issuer" is a number, not a string',
+    );
   });
 });

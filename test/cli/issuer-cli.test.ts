@@ -1,7 +1,7 @@
 // `irsa issuer jwks` and `irsa issuer discovery`, run as a user runs them: every accepted input, the warnings for
 // inputs kube-apiserver itself would not read (stderr only; stdout stays pure JSON), and every refusal.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempDir } from '../support/cli.js';
@@ -243,4 +243,75 @@ test('issuer discovery keeps a trailing slash verbatim and warns about it on std
   const report = JSON.parse(j.stdout);
   assert.equal(report.warnings.length, 1);
   assert.equal(j.stderr, '', 'in JSON mode warnings go into the report only');
+});
+
+test('issuer jwks/discovery --out never clobbers: existing files need --force, a --key file never (issue 9.1)', async (t) => {
+  const dir = tempDir(t);
+  const pub = join(dir, 'sa.pub');
+  const pubBytes = readFileSync(RSA_PUBLIC);
+  writeFileSync(pub, pubBytes);
+  symlinkSync(pub, join(dir, 'pub-link'));
+  const commands = [
+    ['issuer', 'jwks', '--key', pub],
+    ['issuer', 'discovery', '--issuer', 'https://oidc.example.com', '--key', pub],
+  ];
+  for (const command of commands) {
+    for (const out of [pub, join(dir, 'pub-link')]) {
+      for (const force of [[], ['--force']]) {
+        const r = await runCli([...command, '--out', out, ...force, '-o', 'json']);
+        assert.equal(r.code, 1, `${command[1]} ${out} ${force}`);
+        assert.equal(JSON.parse(r.stdout).error.code, 'ERR_FILE_IS_INPUT');
+        assert.deepEqual(readFileSync(pub), pubBytes);
+      }
+    }
+    const other = join(dir, `${command[1]}.json`);
+    writeFileSync(other, 'keep me');
+    const kept = await runCli([...command, '--out', other]);
+    assert.equal(kept.code, 1);
+    assert.match(kept.stderr, /already exists \(use --force to overwrite\)/);
+    assert.equal(readFileSync(other, 'utf8'), 'keep me');
+    const forced = await runCli([...command, '--out', other, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.notEqual(readFileSync(other, 'utf8'), 'keep me');
+  }
+});
+
+test('issuer discovery given fewer keys than the JWKS published beside it warns; the JWKS itself as --key matches (issue 9.3)', async (t) => {
+  const dir = tempDir(t);
+  const jwksPath = join(dir, 'public', 'openid', 'v1', 'jwks');
+  const discoveryPath = join(dir, 'public', '.well-known', 'openid-configuration');
+  const issuer = ['--issuer', 'https://oidc.example.com/c1'];
+  const j = await runCli(['issuer', 'jwks', '--key', RSA_PUBLIC, '--key', EC_PUBLIC, '--out', jwksPath]);
+  assert.equal(j.code, 0, j.stderr);
+  // The mistake the README once made: discovery given only one of the keys.
+  const partial = await runCli(['issuer', 'discovery', ...issuer, '--key', RSA_PUBLIC, '--out', discoveryPath]);
+  assert.equal(partial.code, 0, partial.stderr);
+  assert.match(partial.stderr, /^warning: --key differs from the keys of the JWKS published beside it/);
+  assert.match(partial.stderr, /this document lists RS256, the JWKS holds ES256, RS256/);
+  assert.match(partial.stderr, /--key .*openid\/v1\/jwks/);
+  // The matching pair: discovery from the JWKS itself (or the same --key files) lists every algorithm, no warning.
+  for (const keys of [
+    ['--key', jwksPath],
+    ['--key', RSA_PUBLIC, '--key', EC_PUBLIC],
+  ]) {
+    const r = await runCli(['issuer', 'discovery', ...issuer, ...keys, '--out', discoveryPath, '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(JSON.parse(readFileSync(discoveryPath, 'utf8')).id_token_signing_alg_values_supported, [
+      'ES256',
+      'RS256',
+    ]);
+  }
+});
+
+test('issuer discovery: user information in the issuer is refused, a space says so (issue 9.3)', async () => {
+  const creds = await runCli(['issuer', 'discovery', '--issuer', 'https://u:p@oidc.example.com', '--key', RSA_PUBLIC]);
+  assert.equal(creds.code, 1);
+  assert.equal(creds.stdout, '');
+  assert.match(creds.stderr, /^irsa issuer discovery: issuer URL may not include user information/);
+  assert.doesNotMatch(creds.stderr, /u:p/);
+  const space = await runCli(['issuer', 'discovery', '--issuer', 'https://oidc example.com', '--key', RSA_PUBLIC]);
+  assert.equal(space.code, 1);
+  assert.match(space.stderr, /must not contain spaces/);
+  assert.doesNotMatch(space.stderr, /https scheme/);
 });

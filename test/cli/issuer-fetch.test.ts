@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
 import { nonPublicHostReason } from '../../src/core/issuer/public-host.js';
-import { publishLayout } from '../../src/core/issuer/published-check.js';
+import { checkPublishedDocuments, publishLayout } from '../../src/core/issuer/published-check.js';
 import { parseKeys } from '../../src/core/keys/parse.js';
 import { CLI, runCli, tempDir } from '../support/cli.js';
 import { EC_PUBLIC, RSA_PUBLIC } from '../support/key-fixtures.js';
@@ -75,6 +75,28 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     ]) {
       assert.deepEqual(status(j.out, id), ['pass'], id);
     }
+  });
+
+  test('a second fetch with the same bytes is a no-op; changed documents replace files only with --force', async (t) => {
+    const { kube, dir, kubeconfig } = await setup(t);
+    const issuer = 'https://oidc.example.com/cluster1';
+    kube.setDiscovery(discoveryFor(issuer, `${issuer}/openid/v1/jwks`), jwksText);
+    const out = join(dir, 'public');
+    const fetchInto = (extra: string[] = []) =>
+      runCli(['issuer', 'fetch', '--kubeconfig', kubeconfig, '--out-dir', out, ...extra], { env: isolatedEnv(dir) });
+    assert.equal((await fetchInto()).code, 0);
+    const again = await fetchInto();
+    assert.equal(again.code, 0, again.stderr);
+
+    const jwksFile = join(out, 'openid/v1/jwks');
+    writeFileSync(jwksFile, '{"keys":[]}\n');
+    const refused = await fetchInto();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /openid\/v1\/jwks already exists \(use --force to overwrite\)/);
+    assert.equal(readFileSync(jwksFile, 'utf8'), '{"keys":[]}\n');
+    const forced = await fetchInto(['--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(readFileSync(jwksFile, 'utf8'), jwksText);
   });
 
   test('jwks_uri keys.json (the seed layout) goes to DIR/keys.json; the JWKS is still read from /openid/v1/jwks', async (t) => {
@@ -247,6 +269,30 @@ describe('irsa issuer fetch', { concurrency: true }, () => {
     assert.ok(seen.size >= 1);
     const fetchChunk = readFileSync(CLI, 'utf8').match(/import\("(\.\/chunks\/issuer-fetch-[^"]+)"\)/);
     assert.ok(fetchChunk, 'issuer fetch is its own lazily imported chunk');
+  });
+
+  test('documents that are not what STS reads: one line naming the document and the field (schemas, pure)', () => {
+    const first = (discoveryText: string, jwksText = '{"keys":[]}') =>
+      checkPublishedDocuments({ discoveryText, jwksText }).find((c) => c.id === 'discovery-json')?.message;
+    assert.equal(first('<html>'), 'discovery document: not JSON');
+    assert.equal(first('[1]'), 'discovery document: not a JSON object (a list)');
+    assert.equal(first('{"jwks_uri":"https://h/k"}'), 'discovery document: "issuer" is missing');
+    assert.equal(
+      first('{"issuer":42,"jwks_uri":"https://h/k"}'),
+      'discovery document: "issuer" is a number, not a string',
+    );
+    assert.equal(first('{"issuer":"","jwks_uri":"https://h/k"}'), 'discovery document: "issuer" is empty');
+    const jwks = (jwksText: string) =>
+      checkPublishedDocuments({ discoveryText: '{}', jwksText }).find((c) => c.id === 'jwks-json')?.message;
+    assert.equal(jwks('{"keys":"x"}'), 'JWKS: "keys" is a string, not a list');
+    assert.equal(jwks('{}'), 'JWKS: "keys" is missing');
+    assert.equal(jwks('null'), 'JWKS: not a JSON object (null)');
+    assert.equal(jwks('{"keys":[]}'), 'JWKS has no keys: tokens cannot be verified');
+    // A layout that cannot be computed is an IrsaError, never a TypeError's "Invalid URL".
+    assert.throws(() => publishLayout('not a url', 'https://h.example.com/k'), {
+      code: 'ERR_ISSUER_INVALID',
+      message: 'issuer not a url is not a URL',
+    });
   });
 
   test('host classification and output layout (pure)', () => {

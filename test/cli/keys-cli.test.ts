@@ -104,3 +104,31 @@ test('keys generate rejects --bits 1024, a bad curve and a bad type with one lin
   assert.match(missing.stderr, /--out-dir/);
   assert.deepEqual(readdirSync(dir), []);
 });
+
+test('keys generate: flags that would do nothing are refused (issue 9.3)', async (t) => {
+  const dir = tempDir(t);
+  const ecBits = await runCli(['keys', 'generate', '--type', 'ec', '--bits', '4096', '--out-dir', dir]);
+  assert.equal(ecBits.code, 1);
+  assert.match(ecBits.stderr, /^irsa keys generate: --bits is the size of an RSA key; an EC key's size is its --curve/);
+  const rsaCurve = await runCli(['keys', 'generate', '--curve', 'P-384', '--out-dir', dir]);
+  assert.equal(rsaCurve.code, 1);
+  assert.match(rsaCurve.stderr, /--curve is for --type ec/);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('keys generate --out-dir naming a file: one line in words, no errno text (issue 9.4)', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'garbage.pem');
+  writeFileSync(file, 'not a directory');
+  for (const outDir of [file, join(file, 'sub')]) {
+    const r = await runCli(['keys', 'generate', '--out-dir', outDir]);
+    assert.equal(r.code, 1, outDir);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^irsa keys generate: .*garbage\.pem/);
+    assert.match(r.stderr, /not a directory/);
+    assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR|mkdir/);
+  }
+  const json = await runCli(['keys', 'generate', '--out-dir', file, '-o', 'json']);
+  assert.equal(JSON.parse(json.stdout).error.code, 'ERR_FILE_WRITE');
+  assert.equal(readFileSync(file, 'utf8'), 'not a directory');
+});

@@ -341,3 +341,78 @@ test('Dockerfile: multi-stage node:20 build, production deps only, non-root, irs
   const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
   for (const entry of ['node_modules', 'dist', '.git', 'test']) assert.ok(ignore.includes(entry), entry);
 });
+
+test('one region check: manifests workload (both modes), webhook serve and webhook manifests refuse "EU West" (issue 9.3)', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'sa.yaml'), '[]');
+  const workload = ['manifests', 'workload', '--namespace', 'default', '--service-account', 'app', '--role-arn', ARN];
+  for (const region of ['EU West', 'bad region!']) {
+    await assertOneLineError(
+      [...workload, '--region', region],
+      /--region must be an AWS region name such as eu-west-1/,
+    );
+    await assertOneLineError(
+      [...workload, '--mode', 'webhook', '--region', region],
+      /--region must be an AWS region name such as eu-west-1/,
+    );
+    await assertOneLineError(['webhook', 'manifests', '--region', region], /--region must be an AWS region name/);
+    await assertOneLineError(
+      ['webhook', 'serve', '--service-accounts-file', join(dir, 'sa.yaml'), '--aws-default-region', region],
+      /^irsa webhook serve: --aws-default-region must be an AWS region name/,
+    );
+  }
+  // A bad region from the environment is named as such.
+  const env = await runCli(workload, { env: { AWS_REGION: 'EU West' } });
+  assert.equal(env.code, 1);
+  assert.match(env.stderr, /the region from \$AWS_REGION \/ \$AWS_DEFAULT_REGION must be an AWS region name/);
+  const json = await runCli([...workload, '--region', 'EU West', '-o', 'json']);
+  assert.equal(JSON.parse(json.stdout).error.code, 'ERR_REGION');
+});
+
+test('issuer apiserver-flags: --kubeadm-api with k3s is refused; --previous-issuer = --issuer gives one warning', async () => {
+  await assertOneLineError(
+    ['issuer', 'apiserver-flags', '--distro', 'k3s', '--issuer', ISSUER, '--kubeadm-api', 'v1beta3'],
+    /--kubeadm-api applies to --distro kubeadm or kind, not k3s/,
+  );
+  const r = await runCli([
+    'issuer',
+    'apiserver-flags',
+    '--distro',
+    'k3s',
+    '--issuer',
+    ISSUER,
+    '--previous-issuer',
+    ISSUER,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+  assert.deepEqual(warnings, [
+    'warning: --previous-issuer equals --issuer: nothing to migrate, the issuer is listed once',
+  ]);
+  // Plain seconds are rendered as the Go duration kube-apiserver parses.
+  const secs = await runCli([
+    '-o',
+    'json',
+    'issuer',
+    'apiserver-flags',
+    '--distro',
+    'generic',
+    '--issuer',
+    ISSUER,
+    '--previous-issuer',
+    OLD,
+    '--max-token-expiration',
+    '86400',
+  ]);
+  assert.deepEqual(values(JSON.parse(secs.stdout).data.args, 'service-account-max-token-expiration'), ['24h']);
+});
+
+test('webhook manifests: --ca-bundle-file without --tls files is refused (an option that would do nothing)', async (t) => {
+  const dir = tempDir(t);
+  const ca = join(dir, 'ca.crt');
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  await assertOneLineError(
+    ['webhook', 'manifests', '--ca-bundle-file', ca],
+    /--ca-bundle-file only applies to --tls files/,
+  );
+});

@@ -1,7 +1,7 @@
 // `irsa token mint` and `irsa token inspect`, run as a user runs them. Minted tokens are verified with jose against
 // the JWKS that `irsa issuer jwks` produces from the matching public key.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -99,6 +99,10 @@ test('token mint: --now fixes the times; defaults; repeated --audience; --expira
   );
   assert.deepEqual(t2.aud, ['sts.amazonaws.com', 'vault']);
   assert.equal(t2.exp, 1700000000 + 3600);
+  // The one duration syntax: the same lifetime written as a Go duration.
+  for (const d of ['1h', '60m', '3600s']) {
+    assert.equal(decodePart(await mint(EC_PRIVATE, ['--now', '1700000000', '--expiration', d]), 1).exp, 1700003600, d);
+  }
   const json = await runCli([...base(EC_PRIVATE), '--now', '1700000000', '--output', 'json']);
   const report = JSON.parse(json.stdout);
   assert.equal(report.data.kid, EC_KID);
@@ -110,7 +114,8 @@ test('token mint refuses bad requests with one line and exit 1', async () => {
   const cases: [string[], RegExp][] = [
     [['--expiration', '599'], /may not specify a duration less than 10 minutes/],
     [['--expiration', String(2 ** 32 + 1)], /may not specify a duration larger than 2\^32 seconds/],
-    [['--expiration', 'soon'], /--expiration must be a whole number/],
+    [['--expiration', 'soon'], /^irsa token mint: --expiration must be a duration such as 24h, 90m/],
+    [['--expiration', '9m'], /may not specify a duration less than 10 minutes/],
     [['--pod-name', 'app-0'], /--pod-name and --pod-uid go together/],
     [['--pod-uid', 'u'], /--pod-name and --pod-uid go together/],
   ];
@@ -146,8 +151,8 @@ test('token mint refuses bad requests with one line and exit 1', async () => {
 
 test('token mint --out writes the token with mode 0600 and never prints it', async (t) => {
   const dir = tempDir(t);
-  const out = join(dir, 'token');
   for (const output of ['text', 'json']) {
+    const out = join(dir, `token-${output}`);
     const r = await runCli([...base(RSA_PRIVATE), '--out', out, '--output', output]);
     assert.equal(r.code, 0, r.stderr);
     const token = readFileSync(out, 'utf8');
@@ -156,8 +161,50 @@ test('token mint --out writes the token with mode 0600 and never prints it', asy
     assert.ok(!r.stdout.includes(token.split('.')[2]) && !r.stderr.includes(token.split('.')[2]));
     assert.ok(!r.stdout.includes(token));
   }
-  const r = await runCli([...base(RSA_PRIVATE), '--out', out]);
+  const r = await runCli([...base(RSA_PRIVATE), '--out', join(dir, 'token')]);
   assert.match(r.stdout, /^wrote token to .*token \(kid JHJe/);
+});
+
+test('token mint --out never clobbers: an existing file needs --force; the signing key never (issue 9.1)', async (t) => {
+  const dir = tempDir(t);
+  const key = join(dir, 'sa.key');
+  const keyBytes = readFileSync(RSA_PRIVATE);
+  writeFileSync(key, keyBytes, { mode: 0o600 });
+  // The reproduction: --out names the signing key. Refused, with --force too, and the key is untouched.
+  for (const force of [[], ['--force']]) {
+    for (const output of ['text', 'json']) {
+      const r = await runCli([...base(key), '--out', key, ...force, '--output', output]);
+      assert.equal(r.code, 1, `${force} ${output}`);
+      assert.deepEqual(readFileSync(key), keyBytes);
+      if (output === 'json') assert.equal(JSON.parse(r.stdout).error.code, 'ERR_FILE_IS_INPUT');
+      else
+        assert.match(
+          r.stderr,
+          /^irsa token mint: .*sa\.key is a file this command reads: .*--force does not change that/,
+        );
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  }
+  // The same file by another name: a symbolic link, a hard link, a path with ./ in it.
+  symlinkSync(key, join(dir, 'link'));
+  linkSync(key, join(dir, 'hard'));
+  for (const out of [join(dir, 'link'), join(dir, 'hard'), `${dir}/./sa.key`]) {
+    const r = await runCli([...base(key), '--out', out, '--force', '-o', 'json']);
+    assert.equal(r.code, 1, out);
+    assert.equal(JSON.parse(r.stdout).error.code, 'ERR_FILE_IS_INPUT', out);
+    assert.deepEqual(readFileSync(key), keyBytes);
+  }
+  // Any other existing file: refused without --force, replaced with it.
+  const token = join(dir, 'token');
+  writeFileSync(token, 'keep me');
+  const kept = await runCli([...base(key), '--out', token, '-o', 'json']);
+  assert.equal(kept.code, 1);
+  assert.equal(JSON.parse(kept.stdout).error.code, 'ERR_FILE_EXISTS');
+  assert.equal(readFileSync(token, 'utf8'), 'keep me');
+  const forced = await runCli([...base(key), '--out', token, '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(readFileSync(token, 'utf8'), /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.deepEqual(readdirSync(dir).sort(), ['hard', 'link', 'sa.key', 'token'], 'no temporary file left behind');
 });
 
 test('token mint with an http issuer still signs, with a warning that STS will reject it', async () => {

@@ -48,6 +48,25 @@ test('irsa whoami through the SDK default chain against the sandbox', async (t) 
     assert.equal(data.expiration, undefined);
   });
 
+  await t.test('a web identity token file that does not exist: one line naming it, in words', async () => {
+    const r = await runCli(['whoami'], { env: chain.podEnv('/nonexistent') });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      'irsa whoami: /nonexistent: cannot read the web identity token file (AWS_WEB_IDENTITY_TOKEN_FILE): no such file',
+    );
+    assert.doesNotMatch(r.stderr, /ENOENT/);
+    const json = await runCli(['whoami', '--output', 'json'], { env: chain.podEnv('/nonexistent') });
+    assert.equal(JSON.parse(json.stdout).error.code, 'ERR_FILE_READ');
+  });
+
+  await t.test('an STS endpoint that refuses the connection: in words, naming the address', async () => {
+    const port = 1; // nothing listens on port 1 (as issuer-fetch's unreachable test)
+    const r = await runCli(['whoami'], { env: chain.adminEnv({ AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` }) });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.split('\n')[0], `irsa whoami: connection refused (127.0.0.1:${port})`);
+  });
+
   await t.test('no credentials at all: one line, the SDK error', async () => {
     const env = chain.podEnv('/nonexistent');
     delete env.AWS_ROLE_ARN;

@@ -7,7 +7,6 @@ import {
   type ApiserverArg,
   buildApiserverFlags,
   type Distro,
-  parseGoDuration,
 } from '../../src/core/issuer/apiserver-flags.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked freely in tests
@@ -230,33 +229,41 @@ test('talos: no key flags (Talos manages the key), cluster.serviceAccount.key ex
   assert.deepEqual(snippet.accepted.audiences, ['https://cp.example.com:6443']);
 });
 
-test('max token expiration: Go durations, kube bounds', () => {
-  assert.equal(parseGoDuration('24h'), 86400);
-  assert.equal(parseGoDuration('86400s'), 86400);
-  assert.equal(parseGoDuration('1h30m'), 5400);
-  assert.equal(parseGoDuration('1.5h'), 5400);
-  assert.equal(parseGoDuration('3600000ms'), 3600);
-  for (const bad of ['', '24', 'h', '1d', '1h 30m', '-1h', '24H']) {
-    assert.throws(
-      () => parseGoDuration(bad),
-      (e: unknown) => e instanceof IrsaError && e.code === 'ERR_DURATION',
-      bad,
-    );
-  }
-  const r = buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpiration: '1h30m' });
+test('max token expiration: rendered as a Go duration, kube bounds', () => {
+  const r = buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpirationSeconds: 5400 });
   assert.deepEqual(values(r.args, 'service-account-max-token-expiration'), ['1h30m']);
-  for (const out of ['59m', '4294967297s']) {
+  const day = buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpirationSeconds: 86400 });
+  assert.deepEqual(values(day.args, 'service-account-max-token-expiration'), ['24h']);
+  for (const out of [59 * 60, 2 ** 32 + 1]) {
     assert.throws(
-      () => buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpiration: out }),
+      () => buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpirationSeconds: out }),
       (e: unknown) => e instanceof IrsaError && e.code === 'ERR_MAX_TOKEN_EXPIRATION',
-      out,
+      String(out),
     );
   }
   assert.ok(
-    buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpiration: '1h' }).warnings.some((w) =>
+    buildApiserverFlags({ distro: 'generic', issuer: ISSUER, maxTokenExpirationSeconds: 3600 }).warnings.some((w) =>
       /3607s/.test(w),
     ),
   );
+});
+
+test('--kubeadm-api only with kubeadm and kind: elsewhere it would do nothing, so it is refused', () => {
+  for (const distro of APISERVER_DISTROS) {
+    const build = () => buildApiserverFlags({ distro, issuer: ISSUER, previousIssuer: OLD, kubeadmApi: 'v1beta3' });
+    if (distro === 'kubeadm' || distro === 'kind') assert.doesNotThrow(build, distro);
+    else {
+      assert.throws(build, (e: unknown) => e instanceof IrsaError && e.code === 'ERR_USAGE', distro);
+    }
+  }
+});
+
+test('--previous-issuer equal to --issuer: one note, no contradicting "no --previous-issuer" warning', () => {
+  const same = buildApiserverFlags({ distro: 'k3s', issuer: ISSUER, previousIssuer: ISSUER });
+  assert.deepEqual(same.warnings, ['--previous-issuer equals --issuer: nothing to migrate, the issuer is listed once']);
+  assert.deepEqual(values(same.args, 'service-account-issuer'), [ISSUER]);
+  // the issuer in use today is this one: the API audiences stay what the cluster accepts now
+  assert.deepEqual(values(same.args, 'api-audiences'), [`${ISSUER},${OLD},k3s`]);
 });
 
 test('issuer checks: https only, previous issuer sane, jwks uri override validated', () => {

@@ -1,14 +1,17 @@
 // The key parser and generator (src/core/keys): every encoding kube-apiserver reads and the extra ones we accept,
 // what kube-apiserver itself would accept, and every refusal with its stable code.
 import assert from 'node:assert/strict';
-import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { pemCertificatesToDer } from '../../src/core/aws/thumbprint.js';
 import { IrsaError } from '../../src/core/errors.js';
 import { generateSigningKey } from '../../src/core/keys/generate.js';
 import { keyId } from '../../src/core/keys/kid.js';
 import { parseKeys } from '../../src/core/keys/parse.js';
-import { tempDir } from '../support/cli.js';
+import { runCli, tempDir } from '../support/cli.js';
 import {
   acceptedFixtures,
   EC_KID,
@@ -139,4 +142,170 @@ test('generateSigningKey refuses RSA under 2048 bits, odd sizes and unknown curv
     () => generateSigningKey({ type: 'ec', curve: 'secp256k1' as never }),
     (e: unknown) => e instanceof IrsaError && e.code === 'ERR_KEY_CURVE',
   );
+});
+
+test('a JWK whose public and private halves come from different keys is refused before signing (issue 9 item 7)', async (t) => {
+  const dir = tempDir(t);
+  const mixedJwk = (type: 'rsa' | 'ec') => {
+    const [a, b] = [0, 1].map(() =>
+      type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
+    );
+    const pub = a.publicKey.export({ format: 'jwk' });
+    return {
+      ...b.privateKey.export({ format: 'jwk' }),
+      ...(type === 'rsa' ? { n: pub.n, e: pub.e } : { x: pub.x, y: pub.y }),
+    };
+  };
+  // The reproduction: `token mint` with n of one RSA key and d/p/q of another exited 0 with a token that cannot
+  // verify; the EC variant failed with only "Invalid keyData".
+  for (const type of ['rsa', 'ec'] as const) {
+    const file = join(dir, `mixed-${type}.jwk.json`);
+    writeFileSync(file, JSON.stringify(mixedJwk(type)));
+    const mint = ['token', 'mint', '--signing-key', file, '--issuer', 'https://oidc.example.com'];
+    const r = await runCli([...mint, '--namespace', 'default', '--service-account', 'app']);
+    assert.equal(r.code, 1, `${type}: ${r.stdout}`);
+    assert.equal(r.stdout, '', 'no token');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^irsa token mint: .*mixed-(rsa|ec)\.jwk\.json: the private key does not belong to the public key/,
+    );
+    assert.doesNotMatch(r.stderr, /keyData/);
+    const json = await runCli([...mint, '--namespace', 'default', '--service-account', 'app', '--output', 'json']);
+    assert.equal(JSON.parse(json.stdout).error.code, 'ERR_KEY_MISMATCH');
+  }
+  // In the core, the same refusal for both types; a consistent JWK pair still loads with its private half.
+  for (const type of ['rsa', 'ec'] as const) {
+    assert.throws(
+      () => parseKeys(JSON.stringify(mixedJwk(type)), 'mixed'),
+      (e: unknown) => e instanceof IrsaError && e.code === 'ERR_KEY_MISMATCH',
+    );
+  }
+  const whole = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  assert.ok(parseKeys(JSON.stringify(whole), 'whole')[0].privateKey);
+});
+
+test('a megabyte of "-----BEGIN A-----" lines is refused in linear time, by the key and certificate parsers', () => {
+  // The reproduction: 60,000 such lines (1 MB) took 24 s to reject: a lazy-body regex rescanned the rest of the
+  // text from every BEGIN without an END (quadratic), in keys/parse.ts and in thumbprint.ts.
+  const text = '-----BEGIN A-----\n'.repeat(60_000);
+  const started = performance.now();
+  assert.throws(
+    () => parseKeys(text, 'begin.pem'),
+    (e: unknown) => e instanceof IrsaError && e.code === 'ERR_KEY_NOT_FOUND' && /no complete PEM block/.test(e.message),
+  );
+  assert.deepEqual(pemCertificatesToDer('-----BEGIN CERTIFICATE-----\n'.repeat(60_000)), []);
+  const ms = performance.now() - started;
+  // Only a regression fails this: both took 24 s and more before, a few milliseconds now (a margin of ~1000x
+  // for a loaded machine).
+  assert.ok(ms < 3000, `${Math.round(ms)} ms for 2 MB of BEGIN lines`);
+  // Still correct around such noise: blocks without END, or with another label's END, are skipped and the key found.
+  const noise = `${'-----BEGIN X-----\n'.repeat(1000)}-----BEGIN Y-----\n-----END Z-----\n`;
+  const [key] = parseKeys(noise + readFileSync(RSA_PUBLIC, 'utf8'), 'noisy.pem');
+  assert.equal(key.kid, RSA_KID);
+});
+
+test('DER with bytes after the key: Go (kube-apiserver) refuses SPKI, certificates and PKCS#1, reads PKCS#8 and SEC1', (t) => {
+  const rsa = createPrivateKey(readFileSync(RSA_PRIVATE));
+  const ec = createPrivateKey(readFileSync(EC_PRIVATE));
+  const pem = (label: string, der: Buffer) =>
+    `-----BEGIN ${label}-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
+  const extra = Buffer.from([0x05, 0x00]);
+  const withExtra = (label: string, der: Buffer) => parseKeys(pem(label, Buffer.concat([der, extra])), 'x.pem')[0];
+  // The reproduction: an SPKI public key with trailing bytes was reported as readable by kube-apiserver, whose
+  // x509.ParsePKIXPublicKey answers "trailing data after ASN.1 of public-key".
+  const spki = createPublicKey(rsa).export({ type: 'spki', format: 'der' });
+  const spkiKey = withExtra('PUBLIC KEY', spki);
+  assert.deepEqual([spkiKey.kid, spkiKey.kubeApiserverAccepts], [RSA_KID, false]);
+  assert.match(spkiKey.kubeApiserverRefusal ?? '', /bytes follow the key/);
+  const [certDer] = pemCertificatesToDer(readFileSync(acceptedFixtures(tempDir(t))['rsa-cert.pem'], 'utf8'));
+  assert.equal(withExtra('CERTIFICATE', certDer).kubeApiserverAccepts, false, 'x509.ParseCertificate: trailing data');
+  const pkcs1 = rsa.export({ type: 'pkcs1', format: 'der' });
+  assert.equal(withExtra('RSA PRIVATE KEY', pkcs1).kubeApiserverAccepts, false, 'ParsePKCS1PrivateKey: trailing data');
+  // Go's ParsePKCS8PrivateKey and ParseECPrivateKey ignore what follows, so kube-apiserver reads these.
+  const pkcs8 = rsa.export({ type: 'pkcs8', format: 'der' });
+  assert.equal(withExtra('PRIVATE KEY', pkcs8).kubeApiserverAccepts, true);
+  const sec1 = ec.export({ type: 'sec1', format: 'der' });
+  assert.equal(withExtra('EC PRIVATE KEY', sec1).kubeApiserverAccepts, true);
+  // Without the extra bytes, nothing changes.
+  const clean = parseKeys(pem('PUBLIC KEY', spki), 'clean.pem')[0];
+  assert.deepEqual([clean.kubeApiserverAccepts, clean.kubeApiserverRefusal], [true, undefined]);
+});
+
+test('property: hostile key files never throw anything but an IrsaError with a key code, in one line', () => {
+  const rsaPem = readFileSync(RSA_PRIVATE, 'utf8');
+  const ecPem = readFileSync(EC_PRIVATE, 'utf8');
+  const pubPem = readFileSync(RSA_PUBLIC, 'utf8');
+  const jwk = createPrivateKey(rsaPem).export({ format: 'jwk' }) as Record<string, unknown>;
+  const labels = ['PUBLIC KEY', 'CERTIFICATE', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY', 'RSA PUBLIC KEY'];
+  const block = (label: string, body: Uint8Array) =>
+    `-----BEGIN ${label}-----\n${Buffer.from(body).toString('base64')}\n-----END ${label}-----\n`;
+  const derOf = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const flip = (der: Buffer, at: number, bit: number) => {
+    const copy = Buffer.from(der);
+    copy[at % copy.length] ^= 1 << bit;
+    return copy;
+  };
+  const jsonValue = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.constant(null),
+    fc.boolean(),
+    fc.array(fc.string(), { maxLength: 3 }),
+  );
+  const hostile = fc.oneof(
+    fc.string({ maxLength: 2000 }),
+    fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('latin1')),
+    fc.tuple(fc.constantFrom(...labels), fc.uint8Array({ maxLength: 600 })).map(([l, b]) => block(l, b)),
+    // A real key's DER with one bit flipped, cut short, or with bytes after it, under every label.
+    fc
+      .tuple(
+        fc.constantFrom(rsaPem, ecPem, pubPem),
+        fc.constantFrom(...labels),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+      )
+      .map(([p, l, at, bit]) => block(l, flip(derOf(p), at, bit))),
+    fc.tuple(fc.constantFrom(rsaPem, ecPem, pubPem), fc.constantFrom(...labels), fc.nat()).map(([p, l, n]) => {
+      const der = derOf(p);
+      return block(l, der.subarray(0, n % der.length));
+    }),
+    fc
+      .tuple(fc.constantFrom(rsaPem, ecPem, pubPem), fc.uint8Array({ minLength: 1, maxLength: 8 }))
+      .map(([p, b]) =>
+        block(
+          p.includes('EC') ? 'EC PRIVATE KEY' : p.includes('PUBLIC') ? 'PUBLIC KEY' : 'RSA PRIVATE KEY',
+          Buffer.concat([derOf(p), b]),
+        ),
+      ),
+    // JWKs and JWK sets with members replaced by anything.
+    fc
+      .dictionary(fc.constantFrom('kty', 'crv', 'n', 'e', 'd', 'p', 'q', 'x', 'y', 'keys', 'alg'), jsonValue)
+      .map((o) => JSON.stringify(o)),
+    fc
+      .tuple(fc.constantFrom('n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi', 'kty'), jsonValue)
+      .map(([k, v]) => JSON.stringify({ keys: [{ ...jwk, [k]: v }] })),
+    fc.nat({ max: 3000 }).map((n) => `${'-----BEGIN A-----\n'.repeat(n)}${'-----END B-----\n'.repeat(n)}`),
+  );
+  let slowest = 0;
+  fc.assert(
+    fc.property(hostile, (text) => {
+      const started = performance.now();
+      try {
+        const keys = parseKeys(text, 'hostile');
+        assert.ok(keys.length > 0);
+      } catch (e) {
+        assert.ok(e instanceof IrsaError, `not an IrsaError: ${String(e)}`);
+        assert.match(e.code, /^ERR_KEY_/);
+        assert.doesNotMatch(e.message, /\n/);
+        assert.ok(e.message.startsWith('hostile'), e.message);
+      }
+      slowest = Math.max(slowest, performance.now() - started);
+    }),
+    { seed: 9_7, numRuns: 3000 },
+  );
+  // Reported, with a bound only a pathological parser reaches (the quadratic one took seconds on 100 kB).
+  assert.ok(slowest < 2000, `slowest case ${Math.round(slowest)} ms`);
 });

@@ -1,5 +1,5 @@
-// Kubernetes' own test vectors (../shared/vectors/kubernetes): kids, and the exact discovery and JWKS strings that
-// kube-apiserver's TestNewOpenIDMetadata expects. Ours must match byte for byte.
+// Kubernetes' own test vectors (vendored in test/vectors/kubernetes, see its NOTICE.md): kids, and the exact
+// discovery and JWKS strings that kube-apiserver's TestNewOpenIDMetadata expects. Ours must match byte for byte.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

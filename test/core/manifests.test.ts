@@ -123,6 +123,21 @@ test('workload rejects bad ARN, names, expiration, token path', () => {
   );
 });
 
+test('workload: a region that is no region name is refused in both modes (issue 9.3)', () => {
+  for (const mode of ['manual', 'webhook'] as const) {
+    for (const region of ['EU West', 'bad region!']) {
+      const base = { namespace: 'ns', serviceAccount: 'app', roleArn: ARN, mode, region };
+      assert.throws(() => buildWorkload({ ...base, regionExplicit: true }), isCode('ERR_REGION'), `${mode} ${region}`);
+      assert.throws(() => buildWorkload(base), /\$AWS_REGION/, 'a bad region from the environment names it');
+    }
+  }
+});
+
+test('workload webhook mode: --image does nothing there, so it warns', () => {
+  const r = buildWorkload({ namespace: 'ns', serviceAccount: 'app', roleArn: ARN, mode: 'webhook', image: 'x/y:1' });
+  assert.ok(r.warnings.some((w) => /--image is ignored in webhook mode/.test(w)));
+});
+
 test('discovery-rbac: binds the discovery ClusterRole to system:unauthenticated; alternative limited to two paths', () => {
   const { docs, alternative } = buildDiscoveryRbac();
   const [crb] = objects(docs);

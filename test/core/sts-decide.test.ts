@@ -2,7 +2,7 @@
 // (src/core/keys/generate.ts, src/core/tokens/mint.ts), the real OidcKeyFetcher; each case asserts AWS's exact
 // code, status and message, and the trace check that failed.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createSign, type KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
@@ -11,7 +11,7 @@ import { buildJwks } from '../../src/core/issuer/jwks.js';
 import { generateSigningKey } from '../../src/core/keys/generate.js';
 import type { LoadedKey } from '../../src/core/keys/parse.js';
 import { MSG_COULD_NOT_RETRIEVE_KEY, UNCONFIRMED } from '../../src/core/sts/aws-errors.js';
-import { decideAssumeRoleWithWebIdentity } from '../../src/core/sts/decide.js';
+import { DECISION_CHECKS, decideAssumeRoleWithWebIdentity } from '../../src/core/sts/decide.js';
 import type { AssumeRoleDecision, OidcProviderState } from '../../src/core/sts/types.js';
 import { mintToken } from '../../src/core/tokens/mint.js';
 import { OidcKeyFetcher } from '../../src/io/oidc/fetcher.js';
@@ -172,10 +172,16 @@ test('a valid token is accepted with the assumed-role identity and a full trace'
         'signature',
         'aud',
         'time',
+        'sub',
         'role',
         'trust-policy',
         'duration',
       ],
+    );
+    assert.deepEqual(
+      d.trace.map((c) => c.id),
+      DECISION_CHECKS.map((c) => c.id),
+      'the trace is the ordered list of named checks',
     );
   }
 });
@@ -455,7 +461,7 @@ test('JWKS host down, slow, redirecting to http, or returning megabytes: "Couldn
   const rd = w.iam.addRole('down', irsaTrust(pd, 'default', 'app'));
   const d1 = await decide(w, rd.arn, await mint(rsa, down));
   invalid(d1, MSG_COULD_NOT_RETRIEVE_KEY, 'fetch-keys');
-  assert.match(d1.trace.at(-1)?.message ?? '', /^connect: .*ECONNREFUSED/);
+  assert.match(d1.trace.at(-1)?.message ?? '', /^connect: .*: connection refused$/);
 
   const slow = w.issuer('slow');
   const hanging = new Set<http.ServerResponse>();
@@ -533,4 +539,74 @@ test('an http jwks_uri in discovery is refused', async (t) => {
   const d = await decide(w, roleArn, await mint(rsa, issuer));
   invalid(d, MSG_COULD_NOT_RETRIEVE_KEY, 'fetch-keys');
   assert.match(d.trace.at(-1)?.message ?? '', /^jwks-uri-not-https/);
+});
+
+/** An RS256 token over exactly these JSON texts (so duplicate members survive), signed by the RSA `key`. */
+function signText(key: LoadedKey, headerJson: string, payloadJson: string) {
+  const input = `${Buffer.from(headerJson).toString('base64url')}.${Buffer.from(payloadJson).toString('base64url')}`;
+  return `${input}.${createSign('sha256').update(input).sign(key.privateKey!).toString('base64url')}`;
+}
+
+test('odd but not forged tokens (issue 9 item 8): crit, timestamps off the calendar or not numbers, duplicate members', async (t) => {
+  const w = await world(t);
+  const { issuer, roleArn } = w.issuer('odd');
+  const notJwt = 'The ID token provided is not a valid JWT';
+  // The reproduction: an unknown critical header parameter, validly signed, was accepted.
+  const critHeader = { alg: 'RS256', kid: rsa.kid, crit: ['exp-unknown'], 'exp-unknown': 1 };
+  const crit = signText(rsa, JSON.stringify(critHeader), JSON.stringify(claimsFor(issuer)));
+  const dc = await decide(w, roleArn, crit);
+  invalid(dc, notJwt, 'token-shape');
+  assert.match(dc.trace.at(-1)?.message ?? '', /crit.*RFC 7515/);
+  // exp in milliseconds and 1e308: a token that never expires.
+  for (const exp of [(NOW + 3600) * 1000, 1e308]) {
+    const d = await decide(w, roleArn, await signRaw(rsa, {}, claimsFor(issuer, { exp })));
+    invalid(d, 'Invalid exp claim: timestamps must be whole seconds since the epoch', 'exp');
+  }
+  // A string or null nbf / iat was ignored.
+  for (const [name, value] of [
+    ['nbf', String(NOW + 100_000)],
+    ['nbf', null],
+    ['iat', 'yesterday'],
+    ['iat', null],
+    ['iat', NOW + 0.5],
+  ] as const) {
+    const d = await decide(w, roleArn, await signRaw(rsa, {}, claimsFor(issuer, { [name]: value })));
+    invalid(d, `Invalid ${name} claim: timestamps must be whole seconds since the epoch`, name);
+  }
+  // Duplicate members: the last sub won (an allowed one after a denied one), and a second alg in the header.
+  const claims = JSON.stringify(claimsFor(issuer));
+  const twice = claims.replace('"sub":', '"sub":"system:serviceaccount:kube-system:admin","sub":');
+  const dd = await decide(w, roleArn, signText(rsa, JSON.stringify({ alg: 'RS256', kid: rsa.kid }), twice));
+  invalid(dd, notJwt, 'token-shape');
+  assert.match(dd.trace.at(-1)?.message ?? '', /payload\.sub/);
+  const header = `{"alg":"none","alg":"RS256","kid":${JSON.stringify(rsa.kid)}}`;
+  invalid(await decide(w, roleArn, signText(rsa, header, claims)), notJwt, 'token-shape');
+  // The same tokens without the odd shape are accepted (the cases above fail for that shape alone).
+  assert.ok((await decide(w, roleArn, signText(rsa, JSON.stringify({ alg: 'RS256', kid: rsa.kid }), claims))).ok);
+  for (const id of ['U17', 'U18', 'U19'])
+    assert.ok(
+      UNCONFIRMED.some((u) => u.id === id),
+      id,
+    );
+});
+
+test('no hidden state: decisions share nothing unless the caller hands in a key cache', async (t) => {
+  const w = await world(t);
+  const { issuer, roleArn } = w.issuer('cache');
+  const token = await mint(rsa, issuer);
+  const imported: unknown[] = [];
+  const cache = new Map<unknown, KeyObject>();
+  const publicKeys = {
+    get: (_iss: string, jwk: Record<string, unknown>) => cache.get(jwk),
+    set: (_iss: string, jwk: Record<string, unknown>, key: KeyObject) => {
+      imported.push(jwk);
+      cache.set(jwk, key);
+    },
+  };
+  const req = { roleArn, roleSessionName: 'cached', webIdentityToken: token };
+  for (let i = 0; i < 3; i++) {
+    const d = await decideAssumeRoleWithWebIdentity(req, { iam: w.iam, keys: w.fetcher, now: NOW, publicKeys });
+    assert.ok(d.ok, JSON.stringify(d));
+  }
+  assert.equal(imported.length, 1, 'the key is imported once, then served by the cache the caller owns');
 });

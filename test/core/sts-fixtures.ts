@@ -1,6 +1,8 @@
 // Real parts for the STS core and fetcher tests: a private CA and a 127.0.0.1 serving certificate (the project's own
 // issuer, src/core/certs), an HTTPS server hosting any number of issuers under path prefixes, and an in-memory
 // IamView. Not a test file itself (no .test.ts).
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';

@@ -2,6 +2,7 @@
 // and values, Deny precedence, principals, actions, and IAM's CreateRole validation texts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   evaluateTrustPolicy,
   parseOperator,
@@ -10,6 +11,7 @@ import {
   validateTrustPolicy,
   webIdentityContext,
 } from '../../src/core/sts/trust-policy.js';
+import { wildcardMatch } from '../../src/core/sts/wildcard.js';
 
 const HOST = 'issuer.example.com/cluster';
 const PROVIDER = `arn:aws:iam::111122223333:oidc-provider/${HOST}`;
@@ -305,4 +307,28 @@ test('validateTrustPolicy: size quota counts characters without white space', ()
   // Pretty-printing does not count.
   const small = JSON.stringify(policy(), null, 8);
   assert.equal(trustPolicySize(small), JSON.stringify(policy()).length);
+});
+
+test('IAM wildcards match as the anchored regex would, without one (property, and a pathological pattern)', () => {
+  const regex = (pattern: string, ignoreCase: boolean) =>
+    new RegExp(
+      `^${pattern.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`))}$`,
+      ignoreCase ? 'is' : 's',
+    );
+  const chars = fc.constantFrom('a', 'b', 'A', '*', '?', '.', '/', ':', '\\', '$', '(');
+  const text = (max: number) => fc.array(chars, { maxLength: max }).map((c) => c.join(''));
+  fc.assert(
+    fc.property(text(8), text(12), fc.boolean(), (pattern, value, ignoreCase) => {
+      assert.equal(
+        wildcardMatch(pattern, value, ignoreCase),
+        regex(pattern, ignoreCase).test(value),
+        `${pattern} ~ ${value}`,
+      );
+    }),
+    { seed: 17, numRuns: 5000 },
+  );
+  // Stars that make a backtracking regex explode stay linear-ish here (pattern × value steps at most).
+  const started = performance.now();
+  assert.equal(wildcardMatch(`${'*a'.repeat(30)}b`, 'a'.repeat(20_000)), false);
+  assert.ok(performance.now() - started < 2000);
 });

@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { tokenChecks } from '../../src/core/doctor/token-checks.js';
 import { IrsaError } from '../../src/core/errors.js';
 import { buildJwks } from '../../src/core/issuer/jwks.js';
+import { duplicateMembers } from '../../src/core/json/duplicate-members.js';
 import { type LoadedKey, parseKeys } from '../../src/core/keys/parse.js';
 import { decodeToken } from '../../src/core/tokens/decode.js';
 import { duration, type FindingId, inspectToken } from '../../src/core/tokens/inspect.js';
@@ -368,7 +371,10 @@ test('inspect: algorithms STS refuses are errors; RS384 is only unusual; a missi
   assert.deepEqual(ids(alg(undefined)), ['alg-missing']);
   assert.deepEqual(ids(alg('RS384')), ['alg-not-kubernetes']);
   assert.equal(severityOf(alg('RS384'), 'alg-not-kubernetes'), 'info');
-  for (const a of ['RS256', 'ES256', 'ES384', 'ES512']) assert.deepEqual(ids(alg(a)), [], a);
+  const sigBytes: Record<string, number> = { RS256: 256, ES256: 64, ES384: 96, ES512: 132 };
+  for (const [a, n] of Object.entries(sigBytes)) {
+    assert.deepEqual(ids(craft({ alg: a, kid: RSA_KID }, goodPayload(), n)), [], a);
+  }
   assert.deepEqual(ids(craft({ alg: 'RS256' }, goodPayload())), ['kid-missing']);
   assert.deepEqual(ids(craft({ alg: 'RS256', kid: '' }, goodPayload())), ['kid-missing']);
   assert.equal(severityOf(craft({ alg: 'RS256' }, goodPayload()), 'kid-missing'), 'warning');
@@ -448,4 +454,53 @@ test('duration: two most significant units', () => {
     '1d1h',
     '2s',
   ]);
+});
+
+test("doctor warns about odd but not forged token shapes, with the sandbox's decision (U17-U19)", () => {
+  const check = (raw: string) => tokenChecks(inspectToken(raw, NOW + 60), NOW + 60).find((c) => c.id === 'token');
+  const crit = check(craft({ ...goodHeader, crit: ['x'], x: 1 }, goodPayload()));
+  assert.equal(crit?.status, 'warn');
+  assert.match(crit?.message ?? '', /"crit".*U17/);
+  const ms = check(craft(goodHeader, goodPayload({ exp: (NOW + 86400) * 1000 })));
+  assert.equal(ms?.status, 'warn');
+  assert.match(ms?.message ?? '', /exp \d+ lies past year 9999 \(milliseconds, not seconds\?\).*U18/);
+  const huge = check(craft(goodHeader, goodPayload({ exp: 1e308 })));
+  assert.match(huge?.message ?? '', /exp 1e\+308 lies past year 9999.*U18/);
+  // A string or null nbf/iat is an error: STS documents integer timestamps.
+  for (const over of [{ nbf: 'soon' }, { iat: null }]) {
+    const c = check(craft(goodHeader, goodPayload(over)));
+    assert.equal(c?.status, 'fail');
+    assert.match(c?.message ?? '', /(nbf is a string|iat is null), not a number.*U18/);
+  }
+  const text = `{"alg":"RS256","kid":"${RSA_KID}","kid":"other"}`;
+  const dup = check(`${b64(text)}.${b64(goodPayload())}.${Buffer.alloc(256).toString('base64url')}`);
+  assert.equal(dup?.status, 'warn');
+  assert.match(dup?.message ?? '', /header\.kid named twice.*U19/);
+  // The token's values in the check are escaped like everything else shown.
+  const evil = check(craft({ alg: 'RS256', kid: 'k\u001b[2J\u202e' }, goodPayload({ sub: 'x\u0007' })));
+  assert.doesNotMatch(evil?.message ?? '', /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+  assert.match(evil?.message ?? '', /kid k\\u001b\[2J\\u202e/);
+});
+
+test('duplicateMembers: names repeated in one object, at any depth, escapes decoded, strings and arrays skipped', () => {
+  assert.deepEqual(duplicateMembers('{"a":1,"b":2}'), []);
+  assert.deepEqual(duplicateMembers('{"a":1,"a":2}'), ['a']);
+  assert.deepEqual(duplicateMembers('{"a":1,"\\u0061":2}'), ['a'], 'an escaped name is the same name');
+  assert.deepEqual(duplicateMembers('{"k":{"n":1,"n":2},"l":[{"x":1,"x":2}]}'), ['k.n', 'l.x']);
+  assert.deepEqual(duplicateMembers('{"a":{"b":1},"c":{"b":2}}'), [], 'the same name in two objects is no duplicate');
+  const tricky = JSON.stringify({ s: '\\","s":{"', t: ['s', 's'], 'u\\"': 1 });
+  assert.deepEqual(duplicateMembers(tricky), [], 'quotes, backslashes and braces inside strings');
+  const many = `{${Array.from({ length: 40 }, (_, i) => `"m${i}":${i}`).join(',')},"m7":0}`;
+  assert.deepEqual(duplicateMembers(many), ['m7'], 'objects past the small-list size use a set');
+  // Property: JSON.stringify never writes a duplicate; adding one member again is always found.
+  fc.assert(
+    fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }), (o) => {
+      const text = JSON.stringify(o);
+      assert.deepEqual(duplicateMembers(text), []);
+      const first = Object.keys(o)[0];
+      const twice = `${text.slice(0, -1)},${JSON.stringify(first)}:null}`;
+      assert.deepEqual(duplicateMembers(twice), [first]);
+    }),
+    { seed: 5, numRuns: 2000 },
+  );
 });

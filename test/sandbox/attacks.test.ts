@@ -1,6 +1,8 @@
 // The attack and fault catalogue at the HTTP level: each hostile or broken token/issuer is POSTed to the sandbox's
 // AssumeRoleWithWebIdentity exactly as a client would, must get AWS's code and HTTP status in the XML, and the
 // sandbox must go on serving /health and a valid request afterwards.
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -148,9 +148,13 @@ test('AWS SDK v3: fromTokenFile and fromNodeProviderChain get credentials; the s
   });
   t.after(() => bare.destroy());
   await assert.rejects(bare.send(new GetCallerIdentityCommand({})), { name: 'InvalidClientTokenId' });
+  // Change the last character to one it is not (a fixed 'x' would be the right secret once in 64 runs).
+  const last = fromFile.secretAccessKey.slice(-1);
+  const badSecret = `${fromFile.secretAccessKey.slice(0, -1)}${last === 'x' ? 'y' : 'x'}`;
+  assert.notEqual(badSecret, fromFile.secretAccessKey);
   const wrongSecret = new STSClient({
     region: s.sb.region,
-    credentials: { ...fromFile, secretAccessKey: `${fromFile.secretAccessKey.slice(0, -1)}x` },
+    credentials: { ...fromFile, secretAccessKey: badSecret },
   });
   t.after(() => wrongSecret.destroy());
   await assert.rejects(wrongSecret.send(new GetCallerIdentityCommand({})), { name: 'SignatureDoesNotMatch' });

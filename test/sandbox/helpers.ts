@@ -1,6 +1,5 @@
 // Shared set-up for the sandbox tests: a sandbox per test, a published issuer, the real aws CLI / boto3 with an
 // isolated HOME, raw query-protocol posts.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { generateSigningKey } from '../../src/core/keys/generate.js';
 import type { LoadedKey } from '../../src/core/keys/parse.js';
 import { mintToken } from '../../src/core/tokens/mint.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
+import { type RunResult, runProcess } from '../support/cli.js';
 
 export interface T {
   after: (fn: () => void | Promise<void>) => void;
@@ -111,26 +111,10 @@ export function awsEnv(t: T, sb: Sandbox, extra: Record<string, string> = {}): N
   };
 }
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = RunResult;
 
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, args, { env, timeoutMs });
 }
 
 export const aws = (args: string[], env: NodeJS.ProcessEnv) => run('aws', [...args, '--output', 'json'], env);

@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
-/** ../shared from the project root (CI lays a copy of it beside the clone). */
-export const SHARED = resolve(ROOT, '../shared');
-export const VECTORS = join(SHARED, 'vectors/kubernetes');
+/** Third-party test data vendored with its licence notices (test/vectors/<source>/NOTICE.md or LICENSE-NOTE.md). */
+export const TEST_VECTORS = join(ROOT, 'test/vectors');
+/** Kubernetes' own key and discovery vectors (see test/vectors/kubernetes/NOTICE.md). */
+export const VECTORS = join(TEST_VECTORS, 'kubernetes');
 
 export interface RunResult {
   code: number;
@@ -15,17 +16,14 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the built CLI (`npm test` builds first) as a user would. */
-export function runCli(
+/** Runs a program to its end with a kill-timer, collecting its output; `env` is the whole environment. */
+export function runProcess(
+  command: string,
   args: string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -38,6 +36,15 @@ export function runCli(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs the built CLI (`npm test` builds first) as a user would. */
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env };
+  return runProcess(process.execPath, [CLI, ...args], { ...options, env });
 }
 
 /** A temporary directory removed when the test ends. */

@@ -1,6 +1,6 @@
 // The local test API server: its wire protocol directly, then through the real @kubernetes/client-node and kubectl.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
@@ -396,6 +396,191 @@ describe('fake kube-apiserver: wire protocol', () => {
     const last = kube.requests.at(-1)!;
     assert.deepEqual([last.method, last.path, last.status], ['GET', '/api/v1/pods', 200]);
   });
+
+  test('holdNext holds matching requests until released; waitForRequest signals an answer', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    const hold = kube.holdNext(/serviceaccounts$/, { count: 2, method: 'GET' });
+    const first = call(kube, 'GET', '/api/v1/serviceaccounts');
+    const second = call(kube, 'GET', '/api/v1/namespaces/default/serviceaccounts');
+    await hold.waitForHeld(2);
+    // Both are in the server and unanswered; a request the hold does not match is served meanwhile.
+    assert.deepEqual(
+      kube.requests.filter((r) => r.path.endsWith('/serviceaccounts')).map((r) => r.status),
+      [undefined, undefined],
+    );
+    assert.equal((await call(kube, 'GET', '/api/v1/pods')).status, 200);
+    kube.put('serviceaccounts', sa('made-while-held'));
+    hold.release();
+    // Answered from the state at release time.
+    assert.equal((await first).json.items.length, 1);
+    assert.equal((await second).json.items[0].metadata.name, 'made-while-held');
+    // Released: later matching requests pass.
+    assert.equal((await call(kube, 'GET', '/api/v1/serviceaccounts')).status, 200);
+    await kube.waitForRequest((r) => r.path === '/api/v1/serviceaccounts', { count: 2 });
+    await assert.rejects(
+      kube.waitForRequest((r) => r.path === '/nowhere', { timeoutMs: 1 }),
+      /expected 1 matching/,
+    );
+  });
+});
+
+type Item = { metadata: { namespace?: string; name: string; annotations?: Record<string, string> } };
+const keys = (r: Reply) => r.json.items.map((i: Item) => `${i.metadata.namespace}/${i.metadata.name}`);
+
+describe('fake kube-apiserver: LIST paging (limit and continue, as kube-apiserver)', () => {
+  test('limit pages in key order: opaque continue token, remainingItemCount, one resourceVersion', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    for (const [ns, name] of [
+      ['team', 'b'],
+      ['default', 'c'],
+      ['team', 'a'],
+      ['default', 'a'],
+      ['other', 'x'],
+    ]) {
+      kube.put('serviceaccounts', sa(name, ns));
+    }
+    const rv = kube.resourceVersion();
+    const p1 = await call(kube, 'GET', '/api/v1/serviceaccounts?limit=2');
+    assert.deepEqual(keys(p1), ['default/a', 'default/c']);
+    assert.equal(p1.json.metadata.resourceVersion, rv);
+    assert.equal(p1.json.metadata.remainingItemCount, 3);
+    // The apiserver's token shape: unpadded base64url JSON {v, rv, start: the next key}.
+    const token = p1.json.metadata.continue;
+    assert.match(token, /^[A-Za-z0-9_-]+$/);
+    assert.deepEqual(JSON.parse(Buffer.from(token, 'base64url').toString()), {
+      v: 'meta.k8s.io/v1',
+      rv: Number(rv),
+      start: 'default/c\u0000',
+    });
+    const p2 = await call(kube, 'GET', `/api/v1/serviceaccounts?limit=2&continue=${token}`);
+    assert.deepEqual(keys(p2), ['other/x', 'team/a']);
+    assert.equal(p2.json.metadata.remainingItemCount, 1);
+    const p3 = await call(kube, 'GET', `/api/v1/serviceaccounts?limit=2&continue=${p2.json.metadata.continue}`);
+    assert.deepEqual(keys(p3), ['team/b']);
+    assert.equal(p3.json.metadata.resourceVersion, rv);
+    assert.deepEqual(Object.keys(p3.json.metadata), ['resourceVersion'], 'the last page has no continue');
+    // Namespaced, and a limit above the count: one page without continue.
+    const team = await call(kube, 'GET', '/api/v1/namespaces/team/serviceaccounts?limit=1');
+    assert.deepEqual(keys(team), ['team/a']);
+    const team2 = await call(
+      kube,
+      'GET',
+      `/api/v1/namespaces/team/serviceaccounts?limit=1&continue=${team.json.metadata.continue}`,
+    );
+    assert.deepEqual(keys(team2), ['team/b']);
+    assert.equal(team2.json.metadata.continue, undefined);
+    const all = await call(kube, 'GET', '/api/v1/serviceaccounts?limit=500');
+    assert.equal(all.json.items.length, 5);
+    assert.equal(all.json.metadata.continue, undefined);
+  });
+
+  test("continued pages read the first page's snapshot: later changes do not show", async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    for (const name of ['a', 'b', 'c', 'd', 'e']) kube.put('serviceaccounts', sa(name));
+    const p1 = await call(kube, 'GET', '/api/v1/namespaces/default/serviceaccounts?limit=2');
+    assert.deepEqual(keys(p1), ['default/a', 'default/b']);
+    kube.remove('serviceaccounts', 'default', 'c');
+    kube.put('serviceaccounts', sa('bb'));
+    kube.put('serviceaccounts', sa('d', 'default', { changed: 'yes' }));
+    const p2 = await call(
+      kube,
+      'GET',
+      `/api/v1/namespaces/default/serviceaccounts?limit=2&continue=${p1.json.metadata.continue}`,
+    );
+    assert.deepEqual(keys(p2), ['default/c', 'default/d']);
+    assert.equal(p2.json.items[1].metadata.annotations, undefined, 'd as it was');
+    assert.equal(p2.json.metadata.resourceVersion, p1.json.metadata.resourceVersion);
+    const p3 = await call(
+      kube,
+      'GET',
+      `/api/v1/namespaces/default/serviceaccounts?limit=2&continue=${p2.json.metadata.continue}`,
+    );
+    assert.deepEqual(keys(p3), ['default/e']);
+    const now = await call(kube, 'GET', '/api/v1/namespaces/default/serviceaccounts');
+    assert.deepEqual(keys(now), ['default/a', 'default/b', 'default/bb', 'default/d', 'default/e']);
+  });
+
+  test('with a selector: pages of matches, a continue while keys remain, no remainingItemCount', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    for (const [name, app] of [
+      ['p1', 'x'],
+      ['p2', 'y'],
+      ['p3', 'x'],
+      ['p4', 'x'],
+      ['p5', 'y'],
+    ]) {
+      kube.put('pods', { metadata: { name, labels: { app } } });
+    }
+    const q = 'labelSelector=app%3Dx&limit=2';
+    const p1 = await call(kube, 'GET', `/api/v1/pods?${q}`);
+    assert.deepEqual(keys(p1), ['default/p1', 'default/p3']);
+    assert.equal(p1.json.metadata.remainingItemCount, undefined);
+    const p2 = await call(kube, 'GET', `/api/v1/pods?${q}&continue=${p1.json.metadata.continue}`);
+    assert.deepEqual(keys(p2), ['default/p4']);
+    assert.equal(p2.json.metadata.continue, undefined);
+  });
+
+  test('an expired token is 410 Expired with a token that continues at the latest version', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    for (const name of ['a', 'b', 'c']) kube.put('serviceaccounts', sa(name));
+    const p1 = await call(kube, 'GET', '/api/v1/namespaces/default/serviceaccounts?limit=1');
+    kube.put('serviceaccounts', sa('d'));
+    kube.expireHistory(); // etcd compacted past the first page's resourceVersion
+    const expired = await call(
+      kube,
+      'GET',
+      `/api/v1/namespaces/default/serviceaccounts?limit=1&continue=${p1.json.metadata.continue}`,
+    );
+    assert.equal(expired.status, 410);
+    assert.equal(expired.json.reason, 'Expired');
+    assert.equal(expired.json.code, 410);
+    assert.match(
+      expired.json.message,
+      /^The provided continue parameter is too old to display a consistent list result/,
+    );
+    const inconsistent = expired.json.metadata.continue;
+    assert.equal(JSON.parse(Buffer.from(inconsistent, 'base64url').toString()).rv, -1);
+    const rest = await call(kube, 'GET', `/api/v1/namespaces/default/serviceaccounts?continue=${inconsistent}`);
+    assert.equal(rest.status, 200);
+    assert.deepEqual(keys(rest), ['default/b', 'default/c', 'default/d']);
+    assert.equal(rest.json.metadata.resourceVersion, kube.resourceVersion());
+  });
+
+  test('a malformed token is 400 BadRequest; continue with a resourceVersion is 400', async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    const token = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const cases: Array<[string, RegExp]> = [
+      ['not*base64', /illegal base64 data at input byte 3/],
+      [token({ v: 'meta.k8s.io/v1', rv: 0, start: 'a' }), /incorrect encoded start resourceVersion/],
+      [token({ v: 'meta.k8s.io/v1', rv: 5, start: '' }), /encoded start key empty/],
+      [token({ v: 'v9', rv: 5, start: 'a' }), /server does not recognize this encoded version v9/],
+      [
+        token({ v: 'meta.k8s.io/v1', rv: 5, start: '../kube-system/x' }),
+        /continue key is not valid: \.\.\/kube-system/,
+      ],
+    ];
+    for (const [c, why] of cases) {
+      const r = await call(
+        kube,
+        'GET',
+        `/api/v1/namespaces/default/serviceaccounts?limit=1&continue=${encodeURIComponent(c)}`,
+      );
+      assert.equal(r.status, 400, c);
+      assert.equal(r.json.reason, 'BadRequest');
+      assert.match(r.json.message, /^invalid continue token: continue key is not valid/);
+      assert.match(r.json.message, why);
+    }
+    const good = token({ v: 'meta.k8s.io/v1', rv: Number(kube.resourceVersion()), start: 'a' });
+    const withRv = await call(kube, 'GET', `/api/v1/serviceaccounts?continue=${good}&resourceVersion=1`);
+    assert.equal(withRv.status, 400);
+    assert.equal(withRv.json.message, 'specifying resource version is not allowed when using continue');
+  });
 });
 
 describe('fake kube-apiserver: with the real @kubernetes/client-node', () => {
@@ -480,7 +665,7 @@ describe('fake kube-apiserver: with the real @kubernetes/client-node', () => {
     // history gone and the stream ended: the resumed watch gets 410 Expired and the informer relists
     const lists = () => kube.requests.filter((r) => r.path === '/api/v1/serviceaccounts' && !r.watch).length;
     const listsBefore = lists();
-    kube.delayNext(/^\/api\/v1\/serviceaccounts$/, 300); // hold the informer's re-watch while things change
+    // The changes below are synchronous, so they are all in before the informer's re-watch can arrive.
     kube.dropWatches({ mode: 'end' });
     kube.remove('serviceaccounts', 'default', 'before');
     kube.expireHistory();
@@ -488,6 +673,21 @@ describe('fake kube-apiserver: with the real @kubernetes/client-node', () => {
     assert.ok(lists() > listsBefore, 'relisted after 410');
   });
 });
+
+/** Runs kubectl against a kubeconfig, asynchronously: the server lives in this process, a sync spawn would block it. */
+function kubectlIn(dir: string, kubeconfig: string) {
+  return (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', `${dir}/cache`, ...args], {
+        env: { ...process.env, HOME: dir, KUBECONFIG: '' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+}
 
 describe('fake kube-apiserver: with kubectl', () => {
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
@@ -502,20 +702,7 @@ describe('fake kube-apiserver: with kubectl', () => {
       'serviceaccounts',
       sa('app', 'team', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/a' }),
     );
-    const run = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        // async spawn: the server lives in this process, so a sync spawn would deadlock it
-        import('node:child_process').then(({ spawn }) => {
-          const child = spawn('kubectl', ['--kubeconfig', file, '--cache-dir', `${dir}/cache`, ...args], {
-            env: { ...process.env, HOME: dir, KUBECONFIG: '' },
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => (stdout += d));
-          child.stderr.on('data', (d) => (stderr += d));
-          child.on('close', (status) => resolve({ status, stdout, stderr }));
-        });
-      });
+    const run = kubectlIn(dir, file);
     const r = await run(['get', 'serviceaccounts', '-A', '-o', 'yaml']);
     assert.equal(r.status, 0, r.stderr);
     const doc = YAML.parse(r.stdout);
@@ -540,6 +727,28 @@ describe('fake kube-apiserver: with kubectl', () => {
     assert.equal(
       kube.get('serviceaccounts', 'team', 'app')?.metadata?.annotations?.['eks.amazonaws.com/role-arn'],
       'arn:aws:iam::111122223333:role/a',
+    );
+  });
+
+  test('kubectl get --chunk-size pages through every item with continue tokens', {
+    skip: kubectl.status !== 0 && 'kubectl not installed',
+  }, async (t) => {
+    const kube = await startKubeApiServer();
+    t.after(() => kube.close());
+    const dir = tempDir(t);
+    const run = kubectlIn(dir, kube.writeKubeconfig(dir));
+    for (let i = 0; i < 7; i++) kube.put('serviceaccounts', sa(`sa-${i}`, `ns-${i % 3}`));
+    const r = await run(['get', 'serviceaccounts', '-A', '--chunk-size=3', '-o', 'name']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 7);
+    const lists = kube.requests.filter((q) => q.path === '/api/v1/serviceaccounts' && !q.watch);
+    assert.deepEqual(
+      lists.map((q) => [q.query.limit, Boolean(q.query.continue)]),
+      [
+        ['3', false],
+        ['3', true],
+        ['3', true],
+      ],
     );
   });
 });

@@ -1,16 +1,16 @@
 /**
- * Loads the EKS pod identity webhook conformance cases (../shared/conformance/pod-identity-webhook) and provides
- * the comparison the README there prescribes. Shared by the pure-core replay (test/conformance/webhook-mutation)
- * and the HTTPS replay of the same cases.
+ * Loads the EKS pod identity webhook conformance cases (vendored in test/vectors/pod-identity-webhook, see its
+ * LICENSE-NOTE.md) and provides the comparison the README there prescribes. Shared by the pure-core replay
+ * (test/conformance/webhook-mutation) and the HTTPS replay of the same cases.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import type { JsonPatchOp, KubeObject, WebhookSettings } from '../../src/core/webhook/types.js';
 import { DEFAULT_CONTAINER_CREDENTIALS, DEFAULT_WEBHOOK_SETTINGS } from '../../src/core/webhook/types.js';
-import { SHARED } from './cli.js';
+import { TEST_VECTORS } from './cli.js';
 
-export const CONFORMANCE_DIR = join(SHARED, 'conformance/pod-identity-webhook');
+export const CONFORMANCE_DIR = join(TEST_VECTORS, 'pod-identity-webhook');
 
 export interface CaseServiceAccount {
   name: string;

@@ -111,6 +111,8 @@ interface Served {
   port: number;
   metricsPort: number;
   stderr: () => string;
+  /** Resolves once stderr matches `re` (a line the server logged; rejects after timeoutMs): the server signals. */
+  logged: (re: RegExp, timeoutMs?: number) => Promise<void>;
   exited: Promise<number | null>;
 }
 
@@ -140,7 +142,25 @@ async function serve(t: { after: (fn: () => unknown) => void }, args: string[]):
     });
     child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
   });
-  return { child, ...listening, stderr: () => err, exited };
+  const logged = (re: RegExp, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`serve did not log ${re} within ${timeoutMs} ms: ${err}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if (!re.test(err)) return false;
+        clearTimeout(timer);
+        child.stderr!.off('data', onData);
+        resolve();
+        return true;
+      };
+      const onData = () => void check();
+      if (check()) return;
+      child.stderr!.on('data', onData);
+      exited.then(() => check() || reject(new Error(`serve exited before logging ${re}: ${err}`)));
+    });
+  return { child, ...listening, stderr: () => err, logged, exited };
 }
 
 /**
@@ -205,27 +225,22 @@ describe('irsa webhook serve', () => {
       '--kubeconfig',
       kube.writeKubeconfig(dir),
       '--service-account-lookup-grace-period',
-      '5000',
+      '5s',
     ]);
     const pki = await testPki();
     const url = `https://127.0.0.1:${s.port}`;
-    // Ready once the informer synced.
-    for (let i = 0; i < 100; i++) {
-      if ((await send(url, pki.caPem, { method: 'GET', path: '/readyz' })).status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Ready once the informer synced (it logs that).
+    await s.logged(/ServiceAccount informer synced/);
     assert.equal((await send(url, pki.caPem, { method: 'GET', path: '/readyz' })).status, 200);
     const inflight = send(url, pki.caPem, {
       body: review(pod('late'), { namespace: 'ns1' }),
       contentType: 'application/json',
     });
-    const waitFor = async (pred: () => boolean) => {
-      for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-    };
-    await waitFor(() => kube.requests.some((r) => r.path === '/api/v1/namespaces/ns1/serviceaccounts/late'));
+    // The pod's lookup has asked the API (404), then SIGTERM; the ServiceAccount appears only once draining began.
+    await kube.waitForRequest((r) => r.path === '/api/v1/namespaces/ns1/serviceaccounts/late');
     const killedAt = Date.now();
     s.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await s.logged(/"msg":"draining"/);
     kube.put('serviceaccounts', {
       metadata: { name: 'late', namespace: 'ns1', annotations: { 'eks.amazonaws.com/role-arn': ROLE } },
     });
@@ -253,8 +268,8 @@ describe('irsa webhook serve', () => {
       '--tls-min-version=VersionTLS12',
     ]);
     assert.ok(decodePatch(response).length > 0);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.match(s.stderr(), /"msg":"admission"/, '-v=4 turns on debug logs');
+    // -v=4 turns on debug logs: the admission line is written.
+    await s.logged(/"msg":"admission"/);
     s.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);
   });
@@ -299,7 +314,7 @@ describe('irsa webhook serve', () => {
     assert.match(r3.stderr, /missing\.yaml: cannot read ServiceAccounts \(no such file\)/);
     const r4 = await runCli(['webhook', 'serve', '--service-account-lookup-grace-period', '2x']);
     assert.equal(r4.code, 1);
-    assert.match(r4.stderr, /must be a duration such as 2s or 500ms/);
+    assert.match(r4.stderr, /--service-account-lookup-grace-period must be a duration such as/);
     const r5 = await runCli(['webhook', 'serve', '--compose-role-arn']);
     assert.equal(r5.code, 1);
     assert.match(r5.stderr, /--compose-role-arn needs --aws-account-id/);

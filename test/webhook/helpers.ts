@@ -2,6 +2,8 @@
  * Shared by the webhook server tests: a CA + 127.0.0.1 serving certificate from src/core/certs, a real HTTPS
  * client trusting only that CA, and an in-process webhook (the same startWebhook the CLI uses) with cleanup.
  */
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { type Agent, request } from 'node:https';
 import { join } from 'node:path';

@@ -4,24 +4,26 @@
  * reconnect after dropped watches, and what is kept in memory.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { loadKubeConfig } from '../../src/io/kube/client.js';
 import { KubeServiceAccountSource } from '../../src/webhook/sa-source-kube.js';
 import { tempDir } from '../support/cli.js';
-import { startKubeApiServer } from '../support/kube-apiserver.js';
+import { type FakeKube, startKubeApiServer } from '../support/kube-apiserver.js';
 import { decodePatch, pod, ROLE, review, send, startTestWebhook, until } from './helpers.js';
 
 const JSON_CT = 'application/json';
+// Tests on a mocked clock: a bound in real time, so a lookup that never settles fails the test instead of the run.
+const MOCKED_CLOCK = { timeout: 30_000 };
 const ROLE_ANN = { 'eks.amazonaws.com/role-arn': ROLE };
 
-async function setup(t: { after: (fn: () => unknown) => void }) {
+async function setup(t: { after: (fn: () => unknown) => void }, o: { lookupRetryMs?: number } = {}) {
   const kube = await startKubeApiServer();
   t.after(() => kube.close());
   const { kubeConfig } = await loadKubeConfig({ kubeconfig: kube.writeKubeconfig(tempDir(t)) });
   const source = new KubeServiceAccountSource(kubeConfig, {
     annotationPrefix: 'eks.amazonaws.com',
     reconnectDelayMs: 100,
-    lookupRetryMs: 50,
+    lookupRetryMs: o.lookupRetryMs ?? 50,
   });
   t.after(() => source.close());
   return { kube, source };
@@ -61,13 +63,45 @@ describe('Kubernetes ServiceAccount source', () => {
     await until(() => source.get('team', 'later') === undefined, 5000, 'watch DELETED');
   });
 
+  test('the initial list pages with limit and continue until every ServiceAccount is loaded', async (t) => {
+    const { kube, source } = await setup(t);
+    // More than two pages of the source's 500; one namespace per 100 so pages cross namespaces.
+    const count = 1201;
+    for (let i = 0; i < count; i++) {
+      const name = `sa-${String(i).padStart(4, '0')}`;
+      kube.put('serviceaccounts', {
+        metadata: { name, namespace: `ns-${Math.floor(i / 100)}`, annotations: ROLE_ANN },
+      });
+    }
+    await source.start();
+    const lists = kube.requests.filter((r) => r.path === '/api/v1/serviceaccounts' && !r.watch);
+    assert.deepEqual(
+      lists.map((r) => [r.query.limit, r.query.continue === undefined, r.status]),
+      [
+        ['500', true, 200],
+        ['500', false, 200],
+        ['500', false, 200],
+      ],
+    );
+    assert.equal(source.size(), count);
+    for (let i = 0; i < count; i++) {
+      const name = `sa-${String(i).padStart(4, '0')}`;
+      assert.deepEqual(source.get(`ns-${Math.floor(i / 100)}`, name)?.metadata?.annotations, ROLE_ANN, name);
+    }
+    // The watch resumes from the list's resourceVersion: a change after it arrives.
+    await kube.waitForWatches(1, 'serviceaccounts');
+    kube.put('serviceaccounts', { metadata: { name: 'after-paging', namespace: 'ns-0', annotations: ROLE_ANN } });
+    await until(() => source.get('ns-0', 'after-paging'), 5000, 'watch ADDED after a paged list');
+  });
+
   test('/readyz is 503 until the informer has synced', async (t) => {
     const { kube, source } = await setup(t);
-    kube.delayNext(/\/api\/v1\/serviceaccounts$/, 1500, { method: 'GET' });
+    // Hold the list in the server until the test has looked: no timing involved.
+    const list = kube.holdNext(/^\/api\/v1\/serviceaccounts$/, { method: 'GET' });
     const w = startTestWebhook(t, { source });
-    // startTestWebhook waits for sync; probe while it is still listing through a second server view.
-    await until(() => kube.requests.some((r) => r.path === '/api/v1/serviceaccounts' && !r.watch), 5000, 'the list');
+    await list.waitForHeld();
     assert.equal(source.ready, false);
+    list.release();
     const running = await w;
     assert.equal(source.ready, true);
     assert.equal((await send(running.url, running.pki.caPem, { method: 'GET', path: '/readyz' })).status, 200);
@@ -89,11 +123,7 @@ describe('Kubernetes ServiceAccount source', () => {
     kube.failNext(/\/api\/v1\/serviceaccounts$/, 500, { count: 1000 });
     kube.dropWatches();
     const pending = mutated(w, 'fresh', 'apps');
-    await until(
-      () => kube.requests.some((r) => r.path === '/api/v1/namespaces/apps/serviceaccounts/fresh' && r.status === 404),
-      5000,
-      'a 404 GET',
-    );
+    await kube.waitForRequest((r) => r.path === '/api/v1/namespaces/apps/serviceaccounts/fresh' && r.status === 404);
     kube.put('serviceaccounts', { metadata: { name: 'fresh', namespace: 'apps', annotations: ROLE_ANN } });
     assert.equal(await pending, true);
     assert.ok(
@@ -101,18 +131,40 @@ describe('Kubernetes ServiceAccount source', () => {
     );
   });
 
-  test('concurrent pods of one missing ServiceAccount share one lookup; grace period bounds the wait', async (t) => {
-    const { kube, source } = await setup(t);
-    const w = await startTestWebhook(t, { source, lookupGraceMs: 600 });
-    const started = Date.now();
-    const results = await Promise.all([mutated(w, 'ghost'), mutated(w, 'ghost'), mutated(w, 'ghost')]);
-    const took = Date.now() - started;
-    assert.deepEqual(results, [false, false, false]);
-    assert.ok(took >= 550 && took < 3000, `took ${took} ms`);
-    const gets = kube.requests.filter((r) => r.path === '/api/v1/namespaces/default/serviceaccounts/ghost');
-    // One deduplicated loop, retrying every 50 ms for 600 ms: far fewer than 3 loops would make.
-    assert.ok(gets.length >= 2 && gets.length <= 14, `${gets.length} GETs`);
-  });
+  test(
+    'concurrent pods of one missing ServiceAccount share one lookup; grace period bounds the wait',
+    MOCKED_CLOCK,
+    async (t) => {
+      const { kube, source } = await setup(t, { lookupRetryMs: 0 });
+      // The webhook asks the source; the source hands concurrent callers the same lookup.
+      const lookups: ReturnType<KubeServiceAccountSource['lookup']>[] = [];
+      let allAsked!: () => void;
+      const asked = new Promise<void>((r) => {
+        allAsked = r;
+      });
+      const spy = {
+        ...delegate(source),
+        lookup: (ns: string, n: string, g: number) => {
+          lookups.push(source.lookup(ns, n, g));
+          if (lookups.length === 3) allAsked();
+          return lookups[lookups.length - 1];
+        },
+      };
+      const w = await startTestWebhook(t, { source: spy, lookupGraceMs: 600 });
+      const stalled = stallRetries(t, kube, 'ghost', 404);
+      let answered = 0;
+      const pods = [1, 2, 3].map(() => mutated(w, 'ghost').finally(() => answered++));
+      await asked;
+      assert.equal(new Set(lookups).size, 1, 'one shared lookup');
+      // First GET 404, the retry held: nobody is answered until the 600 ms of grace have passed.
+      await stalled.retryHeld();
+      assert.equal(answered, 0);
+      await stalled.expire([600]);
+      assert.deepEqual(await Promise.all(pods), [false, false, false]);
+      const gets = kube.requests.filter((r) => r.path === '/api/v1/namespaces/default/serviceaccounts/ghost');
+      assert.equal(gets.length, 2, 'one loop: the 404, then the retry that timed out');
+    },
+  );
 
   test('grace period 0 (upstream default): no GET, pod admitted unmutated', async (t) => {
     const { kube, source } = await setup(t);
@@ -145,34 +197,68 @@ describe('Kubernetes ServiceAccount source', () => {
     await until(() => source.get('default', 'while-away'), 10_000, 'relist after 410');
   });
 
-  test('a GET that keeps failing (not 404) becomes an internal error → fail-open warning', async (t) => {
-    const { kube, source } = await setup(t);
-    // A grace period long enough for the first GET (client set-up, TLS) to finish on a loaded machine: with 400 ms
-    // it could time out instead, and the warning then names the timeout rather than the HTTP 500.
+  test('a GET that keeps failing (not 404) becomes an internal error → fail-open warning', MOCKED_CLOCK, async (t) => {
+    const { kube, source } = await setup(t, { lookupRetryMs: 0 });
     const w = await startTestWebhook(t, { source, lookupGraceMs: 2000 });
-    kube.failNext(/serviceaccounts\/broken$/, 500, { count: 1000 });
-    const res = await send(w.url, w.pki.caPem, { body: review(pod('broken')), contentType: JSON_CT });
-    const b = res.json();
+    const stalled = stallRetries(t, kube, 'broken', 500);
+    const res = send(w.url, w.pki.caPem, { body: review(pod('broken')), contentType: JSON_CT });
+    await stalled.expire([1000, 1000]);
+    const b = (await res).json();
     assert.equal(b.response.allowed, true);
     assert.match(b.response.warnings[0], /ServiceAccount default\/broken: lookup failed \(HTTP 500/);
   });
 });
 
-describe('Kubernetes ServiceAccount source: what a lookup reports when the API stops answering', () => {
-  test('404, then retries that time out: not found (the pod is admitted without credentials, not an error)', async (t) => {
-    const { kube, source } = await setup(t);
-    await source.start();
-    kube.failNext(/serviceaccounts\/ghost$/, 404);
-    kube.delayNext(/serviceaccounts\/ghost$/, 3000, { count: 100 });
-    assert.equal(await source.lookup('default', 'ghost', 2500), undefined);
-  });
+/**
+ * The first GET of ServiceAccount `name` answers `firstStatus`; every retry is held by the API; the clock (Date,
+ * setTimeout) is mocked. expire(ticks) waits for each next held retry and then moves time on by its tick, so each
+ * GET times out exactly when the test says: no real waiting, no race with a loaded machine.
+ */
+function stallRetries(t: TestContext, kube: FakeKube, name: string, firstStatus: number) {
+  const path = new RegExp(`serviceaccounts/${name}$`);
+  kube.failNext(path, firstStatus);
+  const retries = kube.holdNext(path, { count: 100 });
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  let expired = 0;
+  return {
+    /** Resolves once the next retry is held: the lookup is waiting on it. */
+    retryHeld: () => retries.waitForHeld(expired + 1),
+    async expire(ticks: number[]) {
+      for (const ms of ticks) {
+        await retries.waitForHeld(++expired);
+        t.mock.timers.tick(ms);
+      }
+    },
+  };
+}
 
-  test('500, then retries that time out: the API error is what the lookup reports', async (t) => {
-    const { kube, source } = await setup(t);
+describe('Kubernetes ServiceAccount source: what a lookup reports when the API stops answering', () => {
+  async function lookupWithStalledRetries(t: TestContext, name: string, firstStatus: number) {
+    const { kube, source } = await setup(t, { lookupRetryMs: 0 });
     await source.start();
-    kube.failNext(/serviceaccounts\/flaky$/, 500);
-    kube.delayNext(/serviceaccounts\/flaky$/, 3000, { count: 100 });
-    await assert.rejects(source.lookup('default', 'flaky', 2500), /lookup failed \(HTTP 500/);
+    const stalled = stallRetries(t, kube, name, firstStatus);
+    const result = source.lookup('default', name, 2500).then(
+      (sa) => ({ sa }),
+      (error: Error) => ({ error }),
+    );
+    // 2,500 ms of grace: after the first answer, the held retries time out at 1,000 + 1,000 + 500 ms.
+    await stalled.expire([1000, 1000, 500]);
+    const out = await result;
+    assert.equal(kube.requests.filter((r) => r.path.endsWith(`/serviceaccounts/${name}`)).length, 4);
+    return out;
+  }
+
+  test(
+    '404, then retries that time out: not found (the pod is admitted without credentials, not an error)',
+    MOCKED_CLOCK,
+    async (t) => {
+      assert.deepEqual(await lookupWithStalledRetries(t, 'ghost', 404), { sa: undefined });
+    },
+  );
+
+  test('500, then retries that time out: the API error is what the lookup reports', MOCKED_CLOCK, async (t) => {
+    const out = await lookupWithStalledRetries(t, 'flaky', 500);
+    assert.match(String((out as { error?: Error }).error?.message), /lookup failed \(HTTP 500/);
   });
 });
 

@@ -88,12 +88,15 @@ describe('self-managed certificates', () => {
   test('two replicas racing: one Secret, both serve the same CA and certificate', async (t) => {
     const { kube, provider } = await setup(t);
     mwc(kube);
-    // Both reads are held so both see "absent" and both try to create.
-    kube.delayNext(new RegExp(`/namespaces/${NS}/secrets/${SECRET}$`), 300, { count: 2, method: 'GET' });
-    const [a, b] = await Promise.all([
+    // Both reads are held until both have arrived, so both see "absent" and both try to create.
+    const reads = kube.holdNext(new RegExp(`/namespaces/${NS}/secrets/${SECRET}$`), { count: 2, method: 'GET' });
+    const starting = Promise.all([
       startTestWebhook(t, { tls: provider(), source: memorySource([]) }),
       startTestWebhook(t, { tls: provider(), source: memorySource([]) }),
     ]);
+    await reads.waitForHeld(2, 30_000);
+    reads.release();
+    const [a, b] = await starting;
     const creates = kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/namespaces/${NS}/secrets`));
     assert.equal(creates.length, 2);
     assert.deepEqual(creates.map((r) => r.status).sort(), [201, 409]);

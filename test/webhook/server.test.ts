@@ -262,6 +262,12 @@ describe('probes, routing, keep-alive, metrics, logs', () => {
 
 describe('drain', () => {
   test('close() lets an in-flight request finish, then refuses new connections', async (t) => {
+    // The lookup signals when the request is in the handler and holds it there until released: the order is
+    // set from inside, not by timers.
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => {
+      entered = r;
+    });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -269,6 +275,7 @@ describe('drain', () => {
     const source = {
       ...memorySource([]),
       lookup: async () => {
+        entered();
         await gate;
         return APP_SA;
       },
@@ -276,11 +283,18 @@ describe('drain', () => {
     const w = await startTestWebhook(t, { source });
     const pki = await testPki();
     const inflight = send(w.url, pki.caPem, { body: review(pod()), contentType: JSON_CT });
-    await new Promise((r) => setTimeout(r, 200));
-    const closing = w.close();
-    setTimeout(release, 300);
+    await inHandler;
+    let closed = false;
+    const closing = w.close().then(() => {
+      closed = true;
+    });
+    // close() stops accepting at once; it waits for the held request.
+    await assert.rejects(send(w.url, pki.caPem, { method: 'GET', path: '/healthz' }));
+    assert.equal(closed, false, 'close() returned while a request was in flight');
+    release();
     const res = await inflight;
     assert.equal(res.status, 200);
+    assert.equal(res.headers.connection, 'close');
     assert.ok(decodePatch(res.json().response).length > 0, 'the in-flight pod was still mutated');
     await closing;
     await assert.rejects(send(w.url, pki.caPem, { method: 'GET', path: '/healthz' }));

@@ -2,6 +2,8 @@
  * Small pieces of the server shell: the item-by-item list reader, skip-reason labels (bounded cardinality),
  * AdmissionReview encoding, certificate issuing.
  */
+// Certificates are issued in this process: @peculiar/x509 needs the Reflect polyfill first (src/core/certs/issue.ts).
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';

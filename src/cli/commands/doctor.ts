@@ -9,16 +9,16 @@ import { parseRoleArn } from '../../core/aws/arn.js';
 import { audienceCheck, roleCheck, thumbprintCheck, trustPolicyCheck } from '../../core/doctor/iam-checks.js';
 import { staticIamView } from '../../core/doctor/iam-view.js';
 import {
-  documentChecks,
+  type IssuerFacts,
   issuerSchemeCheck,
-  type PublicTrustByUrl,
   providerCheck,
-  tlsCheck,
+  publiclyTrustedUrls,
+  publishedIssuerChecks,
 } from '../../core/doctor/issuer-checks.js';
 import { renderChecks, renderTrace, verdictLine } from '../../core/doctor/render.js';
 import { kidCheck, tokenChecks, tokenFileCheck } from '../../core/doctor/token-checks.js';
 import { awsErrorText, check, type DoctorCheck } from '../../core/doctor/types.js';
-import { UsageError } from '../../core/errors.js';
+import { IrsaError, UsageError } from '../../core/errors.js';
 import { MSG_REQUEST_ARN_INVALID } from '../../core/sts/aws-errors.js';
 import type { AssumeRoleDecision, IssuerKeysResult, OidcProviderState, RoleState } from '../../core/sts/types.js';
 import { decodeToken } from '../../core/tokens/decode.js';
@@ -37,155 +37,203 @@ export interface DoctorOptions {
 
 const SESSION_NAME = 'irsa-doctor';
 
+type IamExecutor = import('../../io/aws/iam-executor.js').IamExecutor;
+type OidcKeyFetcher = import('../../io/oidc/fetcher.js').OidcKeyFetcher;
+type Listed = { ok: true; v: { arn: string; url: string }[] } | { ok: false; e: Error };
+
+/** What the token file told: the raw text (as the SDK sends it) and its decoded header and claims. */
+interface TokenFacts {
+  raw: string;
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+interface RemoteInputs {
+  roleArn: string;
+  role: NonNullable<ReturnType<typeof parseRoleArn>>;
+  iss: string;
+  token: TokenFacts;
+  trustCa: string[];
+  now: number;
+}
+
 export async function doctor(opts: DoctorOptions, ctx: Context): Promise<Report> {
+  // --trust-ca counts for both modes: the issuer is fetched by the same fetcher either way.
+  const trustCa = (opts.trustCa ?? []).map((f) => readInputSync(f, 'CA file').toString('utf8'));
   const { pod } = opts;
-  if (pod) return (await import('./doctor-pod.js')).doctorPod({ ...opts, pod }, ctx);
+  if (pod) return (await import('./doctor-pod.js')).doctorPod({ ...opts, pod, trustCa }, ctx);
   const tokenFile = opts.tokenFile ?? process.env.AWS_WEB_IDENTITY_TOKEN_FILE;
   const roleArn = opts.roleArn ?? process.env.AWS_ROLE_ARN;
   if (!tokenFile) throw new UsageError('--token-file is required (or set AWS_WEB_IDENTITY_TOKEN_FILE)');
   if (!roleArn) throw new UsageError('--role-arn is required (or set AWS_ROLE_ARN)');
-  const trustCa = (opts.trustCa ?? []).map((f) => readInputSync(f, 'CA file').toString('utf8'));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const now = Math.floor(Date.now() / 1000);
   const checks: DoctorCheck[] = [];
   const finish = (decision?: AssumeRoleDecision) => report(ctx, { tokenFile, roleArn, checks, decision });
-
-  // The token, as the SDK will send it: the file verbatim.
-  const raw = (await readInput(tokenFile, 'token file')).toString('utf8');
-  checks.push(tokenFileCheck(tokenFile, raw));
-  let header: Record<string, unknown>;
-  let claims: Record<string, unknown>;
-  try {
-    checks.push(...tokenChecks(inspectToken(raw, now), now));
-    ({ header, payload: claims } = decodeToken(raw));
-  } catch (e) {
-    checks.push(
-      check('token', 'Token shape and claims', 'fail', (e as Error).message, {
-        fix: 'the file must hold the compact JWS the kubelet projects (header.payload.signature)',
-      }),
-    );
-    return finish();
-  }
-
+  const token = await tokenStep(tokenFile, now, checks);
+  if (!token) return finish();
   const role = parseRoleArn(roleArn);
-  checks.push(
-    role
-      ? check('role-arn', 'Role ARN', 'pass', `role ${role.name} in account ${role.accountId} (${role.partition})`)
-      : check('role-arn', 'Role ARN', 'fail', `${roleArn} is not arn:<partition>:iam::<12 digits>:role/<name>`, {
-          awsError: awsErrorText({ code: 'ValidationError', message: MSG_REQUEST_ARN_INVALID }),
-          fix: 'fix the eks.amazonaws.com/role-arn annotation or AWS_ROLE_ARN (a typo such as an extra ":")',
-        }),
-  );
-  const iss = claims.iss;
+  checks.push(roleArnCheck(roleArn, role));
+  const iss = token.claims.iss;
   const issuerCheck = issuerSchemeCheck(iss);
   checks.push(issuerCheck);
   if (issuerCheck.status === 'fail' || typeof iss !== 'string' || !role) return finish();
+  return finish(await remoteSteps({ roleArn, role, iss, token, trustCa, now }, checks));
+}
 
-  // Real requests: the IAM API and the issuer's documents, side by side.
-  const [{ IamExecutor }, { OidcKeyFetcher }] = await Promise.all([
+/** The token, as the SDK will send it: the file verbatim; undefined when it cannot be decoded. */
+async function tokenStep(tokenFile: string, now: number, checks: DoctorCheck[]): Promise<TokenFacts | undefined> {
+  const raw = (await readInput(tokenFile, 'token file')).toString('utf8');
+  checks.push(tokenFileCheck(tokenFile, raw));
+  try {
+    checks.push(...tokenChecks(inspectToken(raw, now), now));
+    const { header, payload } = decodeToken(raw);
+    return { raw, header, claims: payload };
+  } catch (e) {
+    if (!(e instanceof IrsaError)) throw e;
+    checks.push(
+      check('token', 'Token shape and claims', 'fail', e.message, {
+        fix: 'the file must hold the compact JWS the kubelet projects (header.payload.signature)',
+      }),
+    );
+    return undefined;
+  }
+}
+
+function roleArnCheck(roleArn: string, role: ReturnType<typeof parseRoleArn>): DoctorCheck {
+  return role
+    ? check('role-arn', 'Role ARN', 'pass', `role ${role.name} in account ${role.accountId} (${role.partition})`)
+    : check('role-arn', 'Role ARN', 'fail', `${roleArn} is not arn:<partition>:iam::<12 digits>:role/<name>`, {
+        awsError: awsErrorText({ code: 'ValidationError', message: MSG_REQUEST_ARN_INVALID }),
+        fix: 'fix the eks.amazonaws.com/role-arn annotation or AWS_ROLE_ARN (a typo such as an extra ":")',
+      });
+}
+
+/** Real requests: the IAM API and the issuer's documents, side by side; then the STS core's verdict. */
+async function remoteSteps(r: RemoteInputs, checks: DoctorCheck[]): Promise<AssumeRoleDecision | undefined> {
+  const [{ IamExecutor }, { OidcKeyFetcher }, { fetchIssuerFacts }] = await Promise.all([
     import('../../io/aws/iam-executor.js'),
     import('../../io/oidc/fetcher.js'),
+    import('../../io/doctor/issuer-facts.js'),
   ]);
   const iam = new IamExecutor({
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? iamRegion(role.partition),
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? iamRegion(r.role.partition),
   });
-  const fetcher = new OidcKeyFetcher({ trustCa });
+  const fetcher = new OidcKeyFetcher({ trustCa: r.trustCa });
   try {
-    const [listed, fetched, caller] = await Promise.all([
+    const [listed, facts, caller] = await Promise.all([
       iam.listOidcProviders().then(
-        (v) => ({ ok: true as const, v }),
-        (e: Error) => ({ ok: false as const, e }),
+        (v): Listed => ({ ok: true, v }),
+        (e: Error): Listed => ({ ok: false, e }),
       ),
-      fetcher.getKeys(iss),
+      fetchIssuerFacts(fetcher, r.iss),
       callerAccount(iam.client.config.region),
     ]);
-    const observations = fetched.ok ? (fetched.tls ?? []) : [];
-    // IAM is read with doctor's own credentials: if they belong to another account, every IAM fact below is about
-    // the wrong account (and a provider in another account is itself a classic "No OpenIDConnect provider found").
-    if (caller && caller !== role.accountId) {
-      checks.push(
-        check(
-          'iam-account',
-          'IAM account',
-          'warn',
-          `doctor's credentials are for account ${caller}, the role is in ${role.accountId}: the IAM checks read account ${caller}`,
-          {
-            fix: `run doctor with credentials of account ${role.accountId}; the provider must be in the role's account`,
-          },
-        ),
-      );
-    }
-
-    let provider: OidcProviderState | undefined;
-    if (!listed.ok) {
-      checks.push(
-        check('iam-provider', 'IAM OIDC provider', 'fail', `cannot read IAM: ${listed.e.message}`, {
-          fix:
-            'run doctor with credentials allowed iam:ListOpenIDConnectProviders, iam:GetOpenIDConnectProvider and ' +
-            'iam:GetRole (AWS_ENDPOINT_URL_IAM points it at a sandbox)',
-        }),
-      );
-    } else {
-      checks.push(providerCheck(iss, listed.v, observations.at(-1)?.thumbprint));
-      const exact = listed.v.find((p) => p.url === iss);
-      provider = exact ? await iam.getOidcProvider(exact.arn) : undefined;
-    }
-
-    checks.push(...documentChecks(iss, fetched));
-    // AWS's CA library stand-in: Node's bundled roots only, per fetched URL.
-    const { publicTrust } = await import('../../io/doctor/public-trust.js');
-    const pub: PublicTrustByUrl = {};
-    await Promise.all(observations.map(async (o) => (pub[o.url] = await publicTrust(o.url))));
-    const publicUrls = new Set(observations.filter((o) => pub[o.url]?.authorized).map((o) => o.url));
-    if (fetched.ok) {
-      checks.push(tlsCheck(observations, pub));
-      checks.push(kidCheck(header.kid, fetched.jwks.keys, String(fetched.discovery.jwks_uri)));
-    }
+    const account = accountCheck(caller, r.role.accountId);
+    if (account) checks.push(account);
+    const provider = await providerStep(iam, listed, r.iss, facts, checks);
+    checks.push(...publishedIssuerChecks(r.iss, facts));
+    const { fetched } = facts;
+    if (fetched.ok) checks.push(kidCheck(r.token.header.kid, fetched.jwks.keys, String(fetched.discovery.jwks_uri)));
     if (provider) {
-      checks.push(audienceCheck(claims.aud, provider));
-      if (fetched.ok) checks.push(thumbprintCheck(observations, provider, publicUrls));
+      checks.push(audienceCheck(r.token.claims.aud, provider));
+      if (fetched.ok) checks.push(thumbprintCheck(fetched.tls ?? [], provider, publiclyTrustedUrls(facts)));
     }
-
-    let roleState: RoleState | undefined;
-    if (listed.ok) {
-      const current = await iam.getRole(role.name);
-      roleState =
-        current && current.arn === roleArn
-          ? {
-              arn: current.arn,
-              name: current.name,
-              path: current.path,
-              roleId: current.roleId ?? '',
-              assumeRolePolicyDocument: current.assumeRolePolicyDocument,
-              maxSessionDuration: current.maxSessionDuration,
-            }
-          : undefined;
-      checks.push(roleCheck(roleArn, roleState));
-      if (roleState && provider) checks.push(trustPolicyCheck(roleState, provider, claims));
-    }
-
-    if (!listed.ok) return finish();
-    // The verdict: the sandbox's own core, on this account's IAM state and the same (now cached) fetcher.
-    const { decideAssumeRoleWithWebIdentity } = await import('../../core/sts/decide.js');
-    const decision = await decideAssumeRoleWithWebIdentity(
-      { roleArn, roleSessionName: SESSION_NAME, webIdentityToken: raw },
-      {
-        iam: staticIamView({
-          accountId: role.accountId,
-          partition: role.partition,
-          providers: provider ? [provider] : [],
-          roles: roleState ? [roleState] : [],
-        }),
-        keys: fetcher,
-        now,
-      },
-    );
+    if (!listed.ok) return undefined;
+    const roleState = await roleStep(iam, r, provider, checks);
+    const decision = await verdict(r, fetcher, provider, roleState);
     addSignatureCheck(checks, decision, fetched);
-    return finish(decision);
+    return decision;
   } finally {
     iam.destroy();
   }
+}
+
+/**
+ * IAM is read with doctor's own credentials: if they belong to another account, every IAM fact is about the wrong
+ * account (and a provider in another account is itself a classic "No OpenIDConnect provider found").
+ */
+function accountCheck(caller: string | undefined, accountId: string): DoctorCheck | undefined {
+  if (!caller || caller === accountId) return undefined;
+  return check(
+    'iam-account',
+    'IAM account',
+    'warn',
+    `doctor's credentials are for account ${caller}, the role is in ${accountId}: the IAM checks read account ${caller}`,
+    { fix: `run doctor with credentials of account ${accountId}; the provider must be in the role's account` },
+  );
+}
+
+/** The IAM OIDC provider byte-equal to iss, when IAM could be read and has one. */
+async function providerStep(
+  iam: IamExecutor,
+  listed: Listed,
+  iss: string,
+  facts: IssuerFacts,
+  checks: DoctorCheck[],
+): Promise<OidcProviderState | undefined> {
+  if (!listed.ok) {
+    checks.push(
+      check('iam-provider', 'IAM OIDC provider', 'fail', `cannot read IAM: ${listed.e.message}`, {
+        fix:
+          'run doctor with credentials allowed iam:ListOpenIDConnectProviders, iam:GetOpenIDConnectProvider and ' +
+          'iam:GetRole (AWS_ENDPOINT_URL_IAM points it at a sandbox)',
+      }),
+    );
+    return undefined;
+  }
+  const served = facts.fetched.ok ? facts.fetched.tls?.at(-1)?.thumbprint : undefined;
+  checks.push(providerCheck(iss, listed.v, served));
+  const exact = listed.v.find((p) => p.url === iss);
+  return exact ? await iam.getOidcProvider(exact.arn) : undefined;
+}
+
+/** The role as IAM has it, and whether its trust policy admits this token. */
+async function roleStep(
+  iam: IamExecutor,
+  r: RemoteInputs,
+  provider: OidcProviderState | undefined,
+  checks: DoctorCheck[],
+): Promise<RoleState | undefined> {
+  const current = await iam.getRole(r.role.name);
+  const roleState: RoleState | undefined =
+    current && current.arn === r.roleArn
+      ? {
+          arn: current.arn,
+          name: current.name,
+          path: current.path,
+          roleId: current.roleId ?? '',
+          assumeRolePolicyDocument: current.assumeRolePolicyDocument,
+          maxSessionDuration: current.maxSessionDuration,
+        }
+      : undefined;
+  checks.push(roleCheck(r.roleArn, roleState));
+  if (roleState && provider) checks.push(trustPolicyCheck(roleState, provider, r.token.claims));
+  return roleState;
+}
+
+/** The verdict: the sandbox's own core, on this account's IAM state and the same (now cached) fetcher. */
+async function verdict(
+  r: RemoteInputs,
+  fetcher: OidcKeyFetcher,
+  provider: OidcProviderState | undefined,
+  roleState: RoleState | undefined,
+): Promise<AssumeRoleDecision> {
+  const { decideAssumeRoleWithWebIdentity } = await import('../../core/sts/decide.js');
+  return decideAssumeRoleWithWebIdentity(
+    { roleArn: r.roleArn, roleSessionName: SESSION_NAME, webIdentityToken: r.token.raw },
+    {
+      iam: staticIamView({
+        accountId: r.role.accountId,
+        partition: r.role.partition,
+        providers: provider ? [provider] : [],
+        roles: roleState ? [roleState] : [],
+      }),
+      keys: fetcher,
+      now: r.now,
+    },
+  );
 }
 
 /** The signature is verified by the STS core (one implementation); doctor reports what it found. */

@@ -10,7 +10,8 @@ interface Options {
   publicKey?: string[];
   previousIssuer?: string;
   apiAudiences?: string[];
-  maxTokenExpiration?: string;
+  /** Seconds (the CLI parses the duration). */
+  maxTokenExpiration?: number;
   kubeadmApi?: KubeadmApi;
 }
 
@@ -27,7 +28,7 @@ export async function apiserverFlags(opts: Options, ctx: Context): Promise<Repor
     publicKeys: opts.publicKey,
     previousIssuer: opts.previousIssuer,
     apiAudiences: opts.apiAudiences,
-    maxTokenExpiration: opts.maxTokenExpiration,
+    maxTokenExpirationSeconds: opts.maxTokenExpiration,
     kubeadmApi: opts.kubeadmApi,
   });
   for (const w of result.warnings) ctx.warn(w);

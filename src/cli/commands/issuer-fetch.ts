@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { anyFailed, type Check, formatChecks, summarizeChecks } from '../../core/checks.js';
 import { E, IrsaError } from '../../core/errors.js';
-import { checkPublishedDocuments, parseDiscovery, publishLayout } from '../../core/issuer/published-check.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { type DiscoveryFields, readDiscovery } from '../../core/issuer/document-schemas.js';
+import { checkPublishedDocuments, publishLayout } from '../../core/issuer/published-check.js';
+import { assertWritable, filesToChange, writeFileAtomic } from '../../io/files.js';
 import { type KubeConnection, kubeRequest, loadKubeConfig, serverHost, statusError } from '../../io/kube/client.js';
 import type { Context, Report } from '../context.js';
 
@@ -10,6 +11,7 @@ export interface IssuerFetchOptions {
   kubeconfig?: string;
   context?: string;
   outDir: string;
+  force?: boolean;
 }
 
 const DISCOVERY_PATH = '/.well-known/openid-configuration';
@@ -26,24 +28,14 @@ export async function issuerFetch(opts: IssuerFetchOptions, ctx: Context): Promi
   const jwksText = await fetchDocument(conn, JWKS_PATH);
 
   const checks: Check[] = checkPublishedDocuments({ discoveryText, jwksText, apiServerHost: serverHost(conn) });
-  const files: { discovery?: string; jwks?: string } = {};
-  let issuer: string | undefined;
-  let jwksUri: string | undefined;
-  try {
-    const d = parseDiscovery(discoveryText);
-    issuer = d.issuer;
-    jwksUri = d.jwks_uri;
-    const layout = publishLayout(d.issuer, d.jwks_uri);
-    if (layout.note) ctx.warn(layout.note);
-    files.discovery = join(opts.outDir, layout.discovery);
-    files.jwks = join(opts.outDir, layout.jwks);
-    // The exact bytes served: what the apiserver would answer is what the public host must answer.
-    await writeFileAtomic(files.discovery, discoveryText);
-    await writeFileAtomic(files.jwks, jwksText);
-  } catch (e) {
-    if (!(e instanceof IrsaError) && !(e instanceof TypeError)) throw e;
-    checks.push({ id: 'write', status: 'fail', message: `nothing written: ${e.message}` });
-  }
+  const discovery = readDiscovery(discoveryText, 'discovery document');
+  const written = discovery.ok
+    ? await writeDocuments(opts, discovery.value, { discoveryText, jwksText }, ctx)
+    : { error: discovery.message };
+  if ('error' in written) checks.push({ id: 'write', status: 'fail', message: `nothing written: ${written.error}` });
+  const files: { discovery?: string; jwks?: string } = 'error' in written ? {} : written;
+  const issuer = discovery.ok ? discovery.value.issuer : undefined;
+  const jwksUri = discovery.ok ? discovery.value.jwks_uri : undefined;
 
   const failed = anyFailed(checks);
   const lines = [
@@ -60,6 +52,36 @@ export async function issuerFetch(opts: IssuerFetchOptions, ctx: Context): Promi
     text: lines.join('\n'),
     data: { server: conn.server, context: conn.context, issuer, jwksUri, files, checks },
   };
+}
+
+/** The exact bytes served, under --out-dir in the layout of the issuer URL: what the public host must answer. */
+async function writeDocuments(
+  opts: Pick<IssuerFetchOptions, 'outDir' | 'force'>,
+  d: DiscoveryFields,
+  texts: { discoveryText: string; jwksText: string },
+  ctx: Context,
+): Promise<{ discovery: string; jwks: string } | { error: string }> {
+  let layout: ReturnType<typeof publishLayout>;
+  try {
+    layout = publishLayout(d.issuer, d.jwks_uri);
+  } catch (e) {
+    if (!(e instanceof IrsaError)) throw e;
+    return { error: e.message };
+  }
+  if (layout.note) ctx.warn(layout.note);
+  const files = { discovery: join(opts.outDir, layout.discovery), jwks: join(opts.outDir, layout.jwks) };
+  const writes: [string, string][] = [
+    [files.discovery, texts.discoveryText],
+    [files.jwks, texts.jwksText],
+  ];
+  // A fetch that finds the same bytes again is a no-op; different bytes replace a file only with --force.
+  const changed = await filesToChange(writes);
+  await assertWritable(
+    changed.map(([path]) => path),
+    { force: opts.force },
+  );
+  for (const [path, text] of changed) await writeFileAtomic(path, text, { exclusive: !opts.force });
+  return files;
 }
 
 async function fetchDocument(conn: KubeConnection, path: string): Promise<string> {

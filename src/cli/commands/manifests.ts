@@ -12,7 +12,7 @@ interface WorkloadOptions {
   audience: string;
   expiration: number;
   tokenPath: string;
-  image: string;
+  image?: string;
 }
 
 export async function manifestsWorkload(opts: WorkloadOptions, ctx: Context): Promise<Report> {

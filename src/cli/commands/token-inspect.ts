@@ -1,4 +1,5 @@
 import { IrsaError, UsageError } from '../../core/errors.js';
+import { terminalSafe } from '../../core/text/terminal-safe.js';
 import type { ObjectRef } from '../../core/tokens/claims.js';
 import { duration, type Finding, type Inspection, inspectToken, type TimeClaim } from '../../core/tokens/inspect.js';
 import { readInput } from '../../io/files.js';
@@ -37,28 +38,30 @@ export async function tokenInspect(opts: { now?: number }, _ctx: Context, args: 
 
 const LABEL_WIDTH = 17;
 
+/**
+ * The human report. Every value in it comes from an untrusted token, so every line goes through the one escaping
+ * function (control, bidi and other format characters shown as \uXXXX) on its way out.
+ */
 function render({ summary: s, findings }: Inspection): string {
   const lines: string[] = [];
   const row = (label: string, value: string | undefined) => {
     if (value !== undefined) lines.push(`  ${label.padEnd(LABEL_WIDTH)}${value}`);
   };
-  const alg = s.header.alg ? `${safe(s.header.alg)} ` : '';
+  const alg = s.header.alg ? `${s.header.alg} ` : '';
   lines.push(
     `token (decoded, NOT verified): ${s.length} characters, ${alg}signature of ${s.signatureBytes} bytes` +
       (s.legacy ? ' (legacy Secret-based token)' : ''),
   );
-  row('issuer', s.issuer === undefined ? '(none)' : safe(s.issuer));
-  row('subject', s.subject === undefined ? '(none)' : safe(s.subject));
-  row('namespace', opt(s.namespace ?? s.binding?.namespace));
-  row('service account', ref(s.binding?.serviceAccount) ?? opt(s.serviceAccount));
+  row('issuer', s.issuer === undefined ? '(none)' : s.issuer);
+  row('subject', s.subject === undefined ? '(none)' : s.subject);
+  row('namespace', s.namespace ?? s.binding?.namespace);
+  row('service account', ref(s.binding?.serviceAccount) ?? s.serviceAccount);
   row('pod', ref(s.binding?.pod));
   row('node', ref(s.binding?.node));
   row('secret', ref(s.binding?.secret));
   row(
     'audiences',
-    s.audienceForm === 'missing'
-      ? '(none)'
-      : s.audiences.map(safe).join(', ') + (s.audienceForm === 'string' ? ' (string)' : ''),
+    s.audienceForm === 'missing' ? '(none)' : s.audiences.join(', ') + (s.audienceForm === 'string' ? ' (string)' : ''),
   );
   row('issued at', when(s.issuedAt));
   row('not before', when(s.notBefore));
@@ -68,11 +71,11 @@ function render({ summary: s, findings }: Inspection): string {
     'lifetime',
     s.lifetimeSeconds === undefined ? undefined : `${s.lifetimeSeconds}s (${duration(s.lifetimeSeconds)})`,
   );
-  row('kid', s.header.kid === undefined ? '(none)' : safe(s.header.kid));
-  row('alg', s.header.alg === undefined ? '(none)' : safe(s.header.alg));
-  if (s.header.typ !== undefined) row('typ', safe(s.header.typ));
-  row('jti', opt(s.jti));
-  if (s.otherClaims.length) row('other claims', s.otherClaims.map(safe).join(', '));
+  row('kid', s.header.kid === undefined ? '(none)' : s.header.kid);
+  row('alg', s.header.alg === undefined ? '(none)' : s.header.alg);
+  if (s.header.typ !== undefined) row('typ', s.header.typ);
+  row('jti', s.jti);
+  if (s.otherClaims.length) row('other claims', s.otherClaims.join(', '));
   lines.push('');
   if (findings.length === 0) {
     lines.push('no problems found');
@@ -80,7 +83,7 @@ function render({ summary: s, findings }: Inspection): string {
     lines.push('findings:');
     for (const f of findings) lines.push(finding(f));
   }
-  return lines.join('\n');
+  return lines.map(terminalSafe).join('\n');
 }
 
 function finding(f: Finding): string {
@@ -93,14 +96,5 @@ function when(t: TimeClaim | undefined): string | undefined {
 
 function ref(r: ObjectRef | undefined): string | undefined {
   if (!r) return undefined;
-  return r.uid ? `${safe(r.name)} (uid ${safe(r.uid)})` : safe(r.name);
-}
-
-function opt(v: string | undefined): string | undefined {
-  return v === undefined ? undefined : safe(v);
-}
-
-/** Claim values come from an untrusted token: escape control characters so they cannot drive the terminal. */
-function safe(v: string): string {
-  return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return r.uid ? `${r.name} (uid ${r.uid})` : r.name;
 }

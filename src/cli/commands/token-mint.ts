@@ -2,7 +2,7 @@ import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
 import { isoTime } from '../../core/tokens/inspect.js';
 import { mintToken } from '../../core/tokens/mint.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { assertWritable, writeFileAtomic } from '../../io/files.js';
 import { loadKeyFiles } from '../../io/load-keys.js';
 import type { Context, Report } from '../context.js';
 
@@ -18,6 +18,7 @@ interface Options {
   saUid?: string;
   now?: number;
   out?: string;
+  force?: boolean;
 }
 
 /** The token goes to stdout only because the user asked for exactly that; it is never logged or put in JSON. */
@@ -31,6 +32,8 @@ export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
     // A token with an http issuer is useful for testing rejections; say what AWS will do with it.
     ctx.warn(`${(e as Error).message}; AWS STS will reject this token`);
   }
+  // `--out pki/sa.key` would replace the signing key with a token: refused whatever --force says.
+  if (opts.out) await assertWritable(opts.out, { force: opts.force, inputs: [opts.signingKey] });
   const keys = await loadKeyFiles([opts.signingKey]);
   const signingKey = keys.find((k) => k.privateKey);
   if (!signingKey) {
@@ -50,7 +53,7 @@ export async function tokenMint(opts: Options, ctx: Context): Promise<Report> {
     now: opts.now,
   });
   if (opts.out) {
-    await writeFileAtomic(opts.out, token, { mode: 0o600 });
+    await writeFileAtomic(opts.out, token, { mode: 0o600, exclusive: !opts.force });
     return {
       data: { file: opts.out, kid: signingKey.kid, claims },
       text: `wrote token to ${opts.out} (kid ${signingKey.kid}, expires ${isoTime(claims.exp as number)})`,

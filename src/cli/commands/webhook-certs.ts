@@ -1,7 +1,9 @@
+// @peculiar/x509 (used by core/certs/issue.ts) needs this global Reflect polyfill; the shell loads it, not core.
+import 'reflect-metadata';
 import { join } from 'node:path';
 import { issueCa, issueServingCert, serviceDnsNames } from '../../core/certs/issue.js';
 import { UsageError } from '../../core/errors.js';
-import { assertAbsent, writeFileAtomic } from '../../io/files.js';
+import { assertWritable, writeFileAtomic } from '../../io/files.js';
 import type { Context, Report } from '../context.js';
 
 interface Options {
@@ -30,7 +32,7 @@ export async function webhookCerts(opts: Options, _ctx: Context): Promise<Report
     key: join(opts.outDir, 'tls.key'),
   };
   // All four are checked before anything is written, so a refusal leaves the directory as it was.
-  if (!opts.force) for (const f of Object.values(files)) await assertAbsent(f);
+  await assertWritable(Object.values(files), { force: opts.force });
 
   const dnsNames = serviceDnsNames(opts.service, opts.namespace);
   // The CA outlives the serving certificate, so re-issuing the leaf later keeps the caBundle unchanged.
@@ -39,10 +41,11 @@ export async function webhookCerts(opts: Options, _ctx: Context): Promise<Report
     commonName: `${opts.service}.${opts.namespace} webhook CA`,
   });
   const serving = await issueServingCert({ ca, dnsNames, days: opts.days });
-  await writeFileAtomic(files.caKey, ca.keyPem, { mode: 0o600 });
-  await writeFileAtomic(files.key, serving.keyPem, { mode: 0o600 });
-  await writeFileAtomic(files.caCert, ca.certPem);
-  await writeFileAtomic(files.cert, serving.certPem);
+  const exclusive = !opts.force;
+  await writeFileAtomic(files.caKey, ca.keyPem, { mode: 0o600, exclusive });
+  await writeFileAtomic(files.key, serving.keyPem, { mode: 0o600, exclusive });
+  await writeFileAtomic(files.caCert, ca.certPem, { exclusive });
+  await writeFileAtomic(files.cert, serving.certPem, { exclusive });
 
   const caBundle = Buffer.from(ca.certPem).toString('base64');
   const data = {

@@ -1,4 +1,5 @@
 import { DEFAULT_ANNOTATION_PREFIX } from '../../core/defaults.js';
+import { IrsaError } from '../../core/errors.js';
 import { findMissedPods, type MissedPod } from '../../core/webhook/missed-pods.js';
 import type { KubeObject } from '../../core/webhook/types.js';
 import { loadKubeConfig } from '../../io/kube/client.js';
@@ -37,7 +38,8 @@ export async function webhookCheck(opts: WebhookCheckOptions, ctx: Context): Pro
       const rs = await getReplicaSet(conn, ns, name);
       if (rs) replicaSets.push(rs);
     } catch (e) {
-      ctx.warn(`cannot read ReplicaSet ${k} (${(e as Error).message}); Deployment name derived from its name`);
+      if (!(e instanceof IrsaError)) throw e;
+      ctx.warn(`cannot read ReplicaSet ${k} (${e.message}); Deployment name derived from its name`);
     }
   }
   const { pods: missed, groups } = rsNames.size

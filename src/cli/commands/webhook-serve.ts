@@ -2,6 +2,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { partitionForRegion } from '../../core/aws/arn.js';
+import { checkRegion } from '../../core/aws/region.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { parseGoBool } from '../../core/webhook/annotations.js';
 import {
@@ -38,6 +39,7 @@ export interface ServeOptions {
   serviceAccountLookupGracePeriod: number;
   metricsPort: number;
   kubeconfig?: string;
+  context?: string;
   serviceAccountsFile?: string;
   watchContainerCredentialsConfig?: string;
   containerCredentialsAudience: string;
@@ -82,7 +84,8 @@ export async function webhookServe(opts: ServeOptions, ctx: Context): Promise<Re
       'container-credentials config loaded',
     );
   }
-  const kube = !opts.serviceAccountsFile || opts.tlsSelfManaged ? await loadKube(opts.kubeconfig) : undefined;
+  const needKube = !opts.serviceAccountsFile || opts.tlsSelfManaged;
+  const kube = needKube ? await loadKube(opts.kubeconfig, opts.context) : undefined;
   const running = await start({
     settings,
     source: await serviceAccountSource(opts, settings, kube, log),
@@ -213,6 +216,7 @@ function settingsFrom(opts: ServeOptions): WebhookSettings {
   if (opts.tokenExpiration < 600) {
     throw new UsageError(`--token-expiration must be at least 600 seconds, got: ${opts.tokenExpiration}`);
   }
+  if (opts.awsDefaultRegion !== '') checkRegion(opts.awsDefaultRegion, '--aws-default-region');
   const compose = goBool(opts.composeRoleArn, '--compose-role-arn');
   if (opts.awsAccountId !== undefined && !/^\d{12}$/.test(opts.awsAccountId)) {
     throw new UsageError(`--aws-account-id must be 12 digits, got: ${opts.awsAccountId}`);
@@ -270,9 +274,9 @@ function delegate(s: ServiceAccountSource): ServiceAccountSource {
 }
 
 /** Kubernetes client configuration (--kubeconfig, else as kubectl finds it, else in-cluster), loaded lazily. */
-async function loadKube(kubeconfig: string | undefined): Promise<KubeConfig> {
+async function loadKube(kubeconfig: string | undefined, context: string | undefined): Promise<KubeConfig> {
   const { loadKubeConfig } = await import('../../io/kube/client.js');
-  return (await loadKubeConfig({ kubeconfig })).kubeConfig;
+  return (await loadKubeConfig({ kubeconfig, context })).kubeConfig;
 }
 
 /**

@@ -6,7 +6,8 @@
 
 import { E, IrsaError } from '../../core/errors.js';
 import { duration, isoTime } from '../../core/tokens/inspect.js';
-import { sdkErrorCode, sdkErrorMessage } from '../../io/aws/sdk-errors.js';
+import { formatSdkError, sdkErrorCode } from '../../io/aws/sdk-errors.js';
+import { systemCode, systemErrorWords } from '../../io/system-errors.js';
 import type { Context, Report } from '../context.js';
 
 export interface WhoamiOptions {
@@ -42,10 +43,7 @@ export async function whoami(opts: WhoamiOptions, _ctx: Context): Promise<Report
     expiration = creds.expiration;
     identity = await sts.send(new GetCallerIdentityCommand({}));
   } catch (e) {
-    throw new IrsaError(E.ERR_AWS_STS, `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
-      cause: e,
-      hint: hintFor(sdkErrorCode(e)),
-    });
+    throw whoamiError(e);
   } finally {
     sts.destroy();
   }
@@ -73,6 +71,19 @@ export async function whoami(opts: WhoamiOptions, _ctx: Context): Promise<Report
       : 'Expires:  never (long-term credentials)',
   ];
   return { data, text: lines.join('\n') };
+}
+
+/** AWS's refusal as `Code: message`; a token file the SDK could not read named, with what is wrong in words. */
+function whoamiError(e: unknown): IrsaError {
+  const file = (e as { path?: unknown }).path;
+  if (typeof file === 'string' && systemCode(e) && file === process.env.AWS_WEB_IDENTITY_TOKEN_FILE) {
+    return new IrsaError(
+      E.ERR_FILE_READ,
+      `${file}: cannot read the web identity token file (AWS_WEB_IDENTITY_TOKEN_FILE): ${systemErrorWords(e)}`,
+      { hint: 'in a pod, the webhook mounts it; elsewhere, point AWS_WEB_IDENTITY_TOKEN_FILE at a token file' },
+    );
+  }
+  return new IrsaError(E.ERR_AWS_STS, formatSdkError(e), { cause: e, hint: hintFor(sdkErrorCode(e)) });
 }
 
 /** The SDK chain's order (fromEnv, profiles, token file, metadata), told from the environment. */

@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
-import { lazy } from '../action.js';
+import { APISERVER_DISTROS } from '../../core/issuer/distros.js';
+import { durationOption, lazy } from '../action.js';
 
-export const DISTROS = ['generic', 'kubeadm', 'k0s', 'k3s', 'rke2', 'kind', 'talos', 'microk8s'] as const;
+const OUT_HELP = 'write to a new file (atomically) instead of stdout; never over a --key file, even with --force';
 
 export function registerIssuerCommands(program: Command): void {
   const issuer = program.command('issuer').description("the cluster's OIDC issuer: JWKS, discovery, apiserver flags");
@@ -9,7 +10,8 @@ export function registerIssuerCommands(program: Command): void {
     .command('jwks')
     .description('the JWKS (keys.json) exactly as kube-apiserver serves it at /openid/v1/jwks')
     .requiredOption('--key <file...>', 'public/private key, certificate or JWK(S) files (repeat for rotation)')
-    .option('--out <file>', 'write to a file (atomically) instead of stdout')
+    .option('--out <file>', OUT_HELP)
+    .option('--force', 'let --out replace an existing file')
     .addHelpText(
       'after',
       '\nExample:\n  irsa issuer jwks --key pki/sa.pub --key pki/sa-old.pub --out public/openid/v1/jwks',
@@ -20,11 +22,18 @@ export function registerIssuerCommands(program: Command): void {
     .description('/.well-known/openid-configuration byte-identical to kube-apiserver')
     .requiredOption('--issuer <url>', 'the issuer (https, verbatim; no query or fragment)')
     .option('--jwks-uri <url>', 'where the JWKS is published (default <issuer>/openid/v1/jwks)')
-    .requiredOption('--key <file...>', 'the keys in the JWKS (to list their algorithms)')
-    .option('--out <file>', 'write to a file (atomically) instead of stdout')
+    .requiredOption(
+      '--key <file...>',
+      'every key the JWKS publishes (the same --key files as issuer jwks, or the JWKS file itself)',
+    )
+    .option('--out <file>', OUT_HELP)
+    .option('--force', 'let --out replace an existing file')
     .addHelpText(
       'after',
-      '\nExample:\n  irsa issuer discovery --issuer https://oidc.example.com/cluster1 --key pki/sa.pub --out public/.well-known/openid-configuration',
+      '\nThe document lists the algorithms of the keys it is given: give it every key of the JWKS, most simply the\n' +
+        'JWKS written by `irsa issuer jwks`. A JWKS already published beside --out is compared, and a difference is a warning.\n' +
+        '\nExample:\n  irsa issuer jwks --key pki/sa.pub --key pki/sa-old.pub --out public/openid/v1/jwks\n' +
+        '  irsa issuer discovery --issuer https://oidc.example.com/cluster1 --key public/openid/v1/jwks --out public/.well-known/openid-configuration',
     )
     .action(lazy('issuer discovery', async () => (await import('../commands/issuer-documents.js')).issuerDiscovery));
   issuer
@@ -33,12 +42,13 @@ export function registerIssuerCommands(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .requiredOption('--out-dir <dir>', 'directory to write .well-known/openid-configuration and the JWKS to')
+    .option('--force', 'replace documents in --out-dir that differ (the same bytes again are left as they are)')
     .addHelpText('after', '\nExample:\n  irsa issuer fetch --context prod --out-dir ./public')
     .action(lazy('issuer fetch', async () => (await import('../commands/issuer-fetch.js')).issuerFetch));
   issuer
     .command('apiserver-flags')
     .description("the kube-apiserver configuration for a distribution's config format")
-    .addOption(new Option('--distro <name>', 'distribution').choices([...DISTROS]).makeOptionMandatory())
+    .addOption(new Option('--distro <name>', 'distribution').choices([...APISERVER_DISTROS]).makeOptionMandatory())
     .requiredOption('--issuer <url>', 'the public issuer URL')
     .option('--jwks-uri <url>', 'published JWKS URL (default <issuer>/openid/v1/jwks)')
     .option('--signing-key <path...>', 'private key path on the control-plane node (repeatable)')
@@ -48,11 +58,13 @@ export function registerIssuerCommands(program: Command): void {
       '--api-audiences <aud...>',
       'audiences the apiserver accepts today (default: the previous issuer or the distro default)',
     )
-    .option('--max-token-expiration <duration>', 'longest token lifetime, e.g. 24h or 86400s')
+    .addOption(
+      durationOption('--max-token-expiration <duration>', 'longest token lifetime, 1h or more: 24h, 86400s, 86400'),
+    )
     .addOption(
       new Option(
         '--kubeadm-api <version>',
-        'kubeadm config API (kubeadm: default v1beta4; kind: both unless given)',
+        'kubeadm config API, with --distro kubeadm (default v1beta4) or kind (both unless given)',
       ).choices(['v1beta3', 'v1beta4']),
     )
     .addHelpText(

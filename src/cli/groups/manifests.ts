@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_PATH } from '../../core/defaults.js';
-import { intOption, lazy } from '../action.js';
+import { durationOption, lazy } from '../action.js';
 
 export function registerManifestsCommands(program: Command): void {
   const manifests = program.command('manifests').description('Kubernetes YAML for workloads and discovery access');
@@ -17,9 +17,13 @@ export function registerManifestsCommands(program: Command): void {
     )
     .option('--region <region>', 'AWS region (default: $AWS_REGION / $AWS_DEFAULT_REGION)')
     .option('--audience <aud>', 'token audience', DEFAULT_AUDIENCE)
-    .option('--expiration <seconds>', 'token lifetime', intOption('--expiration'), DEFAULT_TOKEN_EXPIRATION_SECONDS)
+    .addOption(
+      durationOption('--expiration <duration>', 'token lifetime, at least 10m: 24h, 90m, 3600s or plain seconds', {
+        default: DEFAULT_TOKEN_EXPIRATION_SECONDS,
+      }),
+    )
     .option('--token-path <path>', 'token file path in the pod', DEFAULT_TOKEN_PATH)
-    .option('--image <image>', 'image of the example pod (manual mode)', 'amazon/aws-cli:latest')
+    .option('--image <image>', 'image of the check pod (manual mode; default amazon/aws-cli:latest)')
     .addHelpText(
       'after',
       '\nExample:\n  irsa manifests workload --namespace default --service-account app --role-arn arn:aws:iam::111122223333:role/app@default',

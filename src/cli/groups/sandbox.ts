@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { intOption, lazy } from '../action.js';
+import { lazy, portOption } from '../action.js';
 
 export function registerSandboxCommands(program: Command): void {
   program
@@ -7,8 +7,8 @@ export function registerSandboxCommands(program: Command): void {
     .description(
       'local AWS STS + IAM endpoint that validates web-identity tokens exactly as AWS does, plus an HTTPS issuer host',
     )
-    .option('--port <port>', 'STS/IAM port on 127.0.0.1 (0 = any free port)', intOption('--port'), 4566)
-    .option('--issuer-port <port>', 'HTTPS issuer host port (0 = any free port)', intOption('--issuer-port'), 4443)
+    .option('--port <port>', 'STS/IAM port on 127.0.0.1 (0 = any free port)', portOption('--port'), 4566)
+    .option('--issuer-port <port>', 'HTTPS issuer host port (0 = any free port)', portOption('--issuer-port'), 4443)
     .requiredOption('--state-dir <dir>', 'where IAM state, the issuer files (DIR/issuer/) and DIR/ca.pem live')
     .option('--account-id <id>', '12-digit account id', '000000000000')
     .option('--region <region>', 'region (its partition sets ARNs: aws, aws-cn, aws-us-gov)')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, intOption, lazy } from '../action.js';
+import { DEFAULT_TOKEN_EXPIRATION_SECONDS } from '../../core/defaults.js';
+import { collect, durationOption, intOption, lazy } from '../action.js';
 
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('service-account tokens: mint offline, inspect');
@@ -11,12 +12,20 @@ export function registerTokenCommands(program: Command): void {
     .requiredOption('--namespace <ns>', 'namespace of the service account')
     .requiredOption('--service-account <name>', 'service account name')
     .option('--audience <aud>', 'audience (repeatable; default sts.amazonaws.com)', collect)
-    .option('--expiration <seconds>', 'lifetime in seconds (>= 600; default 86400)', intOption('--expiration'))
+    .addOption(
+      durationOption('--expiration <duration>', 'token lifetime, at least 10m: 24h, 90m, 3600s or plain seconds', {
+        default: DEFAULT_TOKEN_EXPIRATION_SECONDS,
+      }),
+    )
     .option('--pod-name <name>', 'bind to a pod (with --pod-uid)')
     .option('--pod-uid <uid>', 'uid of the bound pod')
     .option('--sa-uid <uid>', 'uid of the service account (default: random)')
     .option('--now <unix>', 'issue time in unix seconds (default: now)', intOption('--now'))
-    .option('--out <file>', 'write the token to a file (0600) instead of stdout')
+    .option(
+      '--out <file>',
+      'write the token to a new file (0600) instead of stdout; never the --signing-key file, even with --force',
+    )
+    .option('--force', 'let --out replace an existing file')
     .addHelpText(
       'after',
       '\nExample:\n  irsa token mint --signing-key pki/sa.key --issuer https://oidc.example.com/c1 --namespace default --service-account app --out token',

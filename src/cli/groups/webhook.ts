@@ -1,24 +1,11 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_ANNOTATION_PREFIX,
   DEFAULT_AUDIENCE,
   DEFAULT_TOKEN_DIR,
   DEFAULT_TOKEN_EXPIRATION_SECONDS,
 } from '../../core/defaults.js';
-import { intOption, lazy } from '../action.js';
-
-/** A Go duration (`2s`, `500ms`, `1m30s`, as the EKS webhook takes it) or plain milliseconds, as milliseconds. */
-function durationMsOption(flag: string) {
-  const UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  return (value: string): number => {
-    if (/^\d+$/.test(value)) return Number(value);
-    const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
-      throw new InvalidArgumentError(`${flag} must be a duration such as 2s or 500ms (or milliseconds), got: ${value}`);
-    }
-    return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT[p[2]], 0));
-  };
-}
+import { durationOption, intOption, lazy, portOption } from '../action.js';
 
 export function registerWebhookCommands(program: Command): void {
   const webhook = program.command('webhook').description('pod identity webhook (drop-in for the EKS one)');
@@ -32,7 +19,7 @@ function registerServe(webhook: Command): void {
   const serve = webhook
     .command('serve')
     .description('serve the mutating admission webhook over HTTPS')
-    .option('--port <port>', 'HTTPS port: /mutate, /healthz, /readyz (EKS: 443)', intOption('--port'), 8443)
+    .option('--port <port>', 'HTTPS port: /mutate, /healthz, /readyz (EKS: 443)', portOption('--port'), 8443)
     .option('--bind-address <ip>', 'address to listen on (default: all)')
     .option('--tls-cert <file>', 'serving certificate (reloaded on change)', '/etc/webhook/certs/tls.crt')
     .option('--tls-key <file>', 'serving key (reloaded on change)', '/etc/webhook/certs/tls.key')
@@ -44,25 +31,26 @@ function registerServe(webhook: Command): void {
     .option('--annotation-prefix <prefix>', 'ServiceAccount/pod annotation prefix', DEFAULT_ANNOTATION_PREFIX)
     .option('--token-audience <aud>', 'default token audience', DEFAULT_AUDIENCE)
     .option('--token-mount-path <path>', 'token directory in containers', DEFAULT_TOKEN_DIR)
-    .option(
-      '--token-expiration <seconds>',
-      'default token lifetime',
-      intOption('--token-expiration'),
-      DEFAULT_TOKEN_EXPIRATION_SECONDS,
+    .addOption(
+      durationOption('--token-expiration <duration>', 'default token lifetime: 24h, 90m, 3600s or plain seconds', {
+        default: DEFAULT_TOKEN_EXPIRATION_SECONDS,
+      }),
     )
     .option('--aws-default-region <region>', 'region injected when the ServiceAccount sets none', '')
     .option('--sts-regional-endpoint', 'inject AWS_STS_REGIONAL_ENDPOINTS=regional')
     .option('--token-fs-group <gid>', 'opt-in: fsGroup for mutated pods that set none', intOption('--token-fs-group'))
     .option('--compose-role-arn [bool]', 'a role-arn value without "arn:" is a role name in --aws-account-id')
     .option('--aws-account-id <id>', 'account for --compose-role-arn (the EKS webhook reads it from EC2 IMDS)')
-    .option(
-      '--service-account-lookup-grace-period <duration>',
-      'live GET window for a ServiceAccount not yet cached: Go duration (2s, 500ms) or milliseconds (EKS: 0)',
-      durationMsOption('--service-account-lookup-grace-period'),
-      2000,
+    .addOption(
+      durationOption(
+        '--service-account-lookup-grace-period <duration>',
+        'live GET window for a ServiceAccount not yet cached, at most 30s: 2s, 500ms (EKS: 0)',
+        { unit: 'ms', default: 2000, max: 30_000 },
+      ),
     )
-    .option('--metrics-port <port>', 'Prometheus /metrics (plain HTTP)', intOption('--metrics-port'), 9999)
+    .option('--metrics-port <port>', 'Prometheus /metrics (plain HTTP)', portOption('--metrics-port'), 9999)
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option(
       '--service-accounts-file <file>',
       'ServiceAccounts from a YAML/JSON file instead of the API (reloaded on change)',
@@ -127,7 +115,7 @@ function registerCerts(webhook: Command): void {
     .requiredOption('--namespace <ns>', 'Service namespace')
     .requiredOption('--out-dir <dir>', 'writes ca.crt, ca.key, tls.crt, tls.key')
     .option('--days <n>', 'serving certificate validity', intOption('--days'), 365)
-    .option('--force', 'overwrite existing files')
+    .option('--force', 'replace existing files in --out-dir (without it, existing files are never touched)')
     .addHelpText(
       'after',
       '\nExample:\n  irsa webhook certs --service irsa-webhook --namespace irsa-webhook --out-dir ./certs',

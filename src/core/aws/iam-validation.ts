@@ -3,7 +3,7 @@
  * that return AWS's error (code, status, text) or undefined. Texts follow AWS's (as mirrored by moto 5); where AWS's
  * exact text is not known the message says so by being marked "(sandbox)".
  */
-import type { AwsError } from '../sts/types.js';
+import type { AwsError } from '../sts/aws-errors.js';
 
 export const MAX_OIDC_PROVIDERS = 100;
 export const MAX_CLIENT_IDS = 100;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { E, IrsaError } from '../errors.js';
+import { pemBlocks, pemBytes } from '../keys/pem.js';
 
 /**
  * IAM's OIDC provider thumbprint: hex SHA-1 of a DER certificate, upper-case, 40 characters, no colons
@@ -29,11 +30,9 @@ export function normalizeThumbprint(value: string, field = 'thumbprint'): string
   return hex;
 }
 
-/** DER bytes of every CERTIFICATE block in a PEM text, in order. */
+/** DER bytes of every CERTIFICATE block in a PEM text, in order (linear in the text, see keys/pem.ts). */
 export function pemCertificatesToDer(pem: string): Buffer[] {
-  const out: Buffer[] = [];
-  for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
-    out.push(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
-  }
-  return out;
+  return pemBlocks(pem)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map(pemBytes);
 }

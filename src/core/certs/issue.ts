@@ -1,6 +1,5 @@
-import 'reflect-metadata';
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { E, IrsaError } from '../errors.js';
 import { parseKeys } from '../keys/parse.js';
 
@@ -8,6 +7,25 @@ import { parseKeys } from '../keys/parse.js';
  * Issues a private CA and serving certificates for it (ECDSA P-256, SHA-256): what an admission webhook needs
  * without cert-manager. Pure apart from WebCrypto: PEM in, PEM out, the clock passed in.
  */
+
+/**
+ * @peculiar/x509, loaded when a certificate is issued. Version 2 resolves its algorithms through tsyringe, which
+ * refuses to load without a Reflect metadata polyfill ("tsyringe requires a reflect polyfill", checked with 2.2.0).
+ * That polyfill patches the global Reflect, so it is loaded by the shells that issue certificates (`import
+ * 'reflect-metadata'` in cli/commands/webhook-certs.ts, webhook/self-managed-certs.ts, sandbox/issuer-ca.ts), never
+ * by importing this module; loading the library here, at first use, keeps that order whatever the bundler does.
+ */
+async function loadX509(): Promise<typeof X509> {
+  try {
+    return await import('@peculiar/x509');
+  } catch (e) {
+    throw new IrsaError(
+      E.ERR_INTERNAL,
+      "certificates cannot be issued: the process must load 'reflect-metadata' before @peculiar/x509",
+      { cause: e },
+    );
+  }
+}
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
@@ -56,7 +74,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-function pair(cert: x509.X509Certificate, key: string): IssuedPair {
+function pair(cert: X509.X509Certificate, key: string): IssuedPair {
   return {
     certPem: `${cert.toString('pem')}\n`,
     keyPem: key,
@@ -69,6 +87,7 @@ function pair(cert: x509.X509Certificate, key: string): IssuedPair {
 /** A self-signed CA that may only sign end-entity certificates (pathLen 0). Ten years by default. */
 export async function issueCa(options: ValidityOptions & { commonName?: string } = {}): Promise<IssuedPair> {
   const { notBefore, notAfter } = validity(options, 3650);
+  const x509 = await loadX509();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -107,6 +126,7 @@ export async function issueServingCert(options: ServingCertOptions): Promise<Iss
   if (options.dnsNames.length === 0 && !options.ipAddresses?.length) {
     throw new IrsaError(E.ERR_CERT_REQUEST, 'a serving certificate needs at least one DNS name or IP address');
   }
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(options.ca.certPem);
   const caKey = await importSigningKey(options.ca.keyPem);
   const v = validity(options, 365);

@@ -90,6 +90,28 @@ export function providerCheck(
   );
 }
 
+/**
+ * What doctor learned about an issuer, the same way in both modes (--token-file and --pod): the documents fetched
+ * by the fetcher STS uses (with --trust-ca), and per fetched URL whether Node's public roots alone trust its chain.
+ */
+export interface IssuerFacts {
+  fetched: IssuerKeysResult;
+  publicTrust: PublicTrustByUrl;
+}
+
+/** The issuer's documents and TLS chain as STS sees them: one verdict, whichever doctor mode asks. */
+export function publishedIssuerChecks(iss: string, facts: IssuerFacts): DoctorCheck[] {
+  const checks = documentChecks(iss, facts.fetched);
+  if (facts.fetched.ok) checks.push(tlsCheck(facts.fetched.tls ?? [], facts.publicTrust));
+  return checks;
+}
+
+/** The fetched URLs whose chain Node's public roots alone verify (AWS trusts those without a thumbprint). */
+export function publiclyTrustedUrls(facts: IssuerFacts): Set<string> {
+  const observations = facts.fetched.ok ? (facts.fetched.tls ?? []) : [];
+  return new Set(observations.filter((o) => facts.publicTrust[o.url]?.authorized).map((o) => o.url));
+}
+
 /** Discovery and JWKS reachability, from the fetch result of the same fetcher STS uses. */
 export function documentChecks(iss: string, result: IssuerKeysResult): DoctorCheck[] {
   const docs = ((result.ok ? result.details : result.details)?.documents ?? []) as FetchedDocument[];
@@ -101,7 +123,8 @@ export function documentChecks(iss: string, result: IssuerKeysResult): DoctorChe
       awsError: awsErrorText(couldNotRetrieveKey()),
       fix:
         'STS must GET <iss>/.well-known/openid-configuration and its jwks_uri anonymously over HTTPS within 5 s: ' +
-        'make both objects publicly readable (bucket policy, not ACLs), check the paths, and try: curl -sv <url>',
+        'publish both (irsa issuer fetch --out-dir DIR, then upload DIR to the issuer URL), make them publicly ' +
+        'readable (bucket policy, not ACLs), check the paths, and try: curl -sv <url>',
     });
   if (!result.ok) {
     const failedJwks = discovery !== undefined && (result.url === undefined || result.url !== discovery.url);

@@ -1,4 +1,5 @@
-import type { CheckTrace } from '../sts/types.js';
+import type { Check } from '../checks.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import type { DoctorCheck } from './types.js';
 
 const MARK: Record<DoctorCheck['status'], string> = { pass: '✔', warn: '!', fail: '✘', skip: '-' };
@@ -16,9 +17,10 @@ export function renderChecks(checks: readonly DoctorCheck[]): string {
   return lines.join('\n');
 }
 
-export function renderTrace(trace: readonly CheckTrace[]): string {
+/** The STS core's trace; its messages quote the token, so each line is made terminal-safe. */
+export function renderTrace(trace: readonly Check[]): string {
   const width = Math.max(0, ...trace.map((t) => t.id.length));
-  return trace.map((t) => `  ${t.status.padEnd(4)} ${t.id.padEnd(width)}  ${t.message}`).join('\n');
+  return trace.map((t) => terminalSafe(`  ${t.status.padEnd(4)} ${t.id.padEnd(width)}  ${t.message}`)).join('\n');
 }
 
 /** The closing line: `No check failed (1 warning).` or `2 checks failed: trust-policy, sts.` */

@@ -3,6 +3,7 @@
  * the signature is checked against the published keys later, by the STS core).
  */
 import { couldNotRetrieveKey, invalidIdentityToken, MSG_MISSING_AUD, tokenExpired } from '../sts/aws-errors.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import type { Inspection } from '../tokens/inspect.js';
 import { awsErrorText, check, type DoctorCheck } from './types.js';
 
@@ -29,15 +30,18 @@ export function tokenChecks(inspection: Inspection, now: number): DoctorCheck[] 
   const { summary, findings } = inspection;
   const errors = findings.filter((f) => f.severity === 'error' && f.id !== 'expired');
   const warnings = findings.filter((f) => f.severity === 'warning' && !['expired', 'not-yet-valid'].includes(f.id));
-  const who = [
-    summary.header.alg && `${summary.header.alg}`,
-    summary.header.kid !== undefined && `kid ${summary.header.kid}`,
-    summary.subject && `sub ${summary.subject}`,
-    `aud ${summary.audiences.length ? summary.audiences.join(',') : '(none)'}`,
-    summary.issuer && `iss ${summary.issuer}`,
-  ]
-    .filter(Boolean)
-    .join(', ');
+  // The token's own values: escaped, as every untrusted string shown (findings' messages already are).
+  const who = terminalSafe(
+    [
+      summary.header.alg && `${summary.header.alg}`,
+      summary.header.kid !== undefined && `kid ${summary.header.kid}`,
+      summary.subject && `sub ${summary.subject}`,
+      `aud ${summary.audiences.length ? summary.audiences.join(',') : '(none)'}`,
+      summary.issuer && `iss ${summary.issuer}`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  );
   const out: DoctorCheck[] = [];
   if (errors.length) {
     const audMissing = errors.some((f) => f.id === 'aud-missing');

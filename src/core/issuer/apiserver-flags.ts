@@ -1,5 +1,7 @@
 import { stringify } from 'yaml';
+import { formatDuration } from '../duration.js';
 import { E, IrsaError, UsageError } from '../errors.js';
+import { APISERVER_DISTROS, type Distro, KUBEADM_DISTROS } from './distros.js';
 import { checkIssuerUrl, checkJwksUri, defaultJwksUri } from './issuer-url.js';
 
 /**
@@ -11,8 +13,7 @@ import { checkIssuerUrl, checkJwksUri, defaultJwksUri } from './issuer-url.js';
  * separator (a comma-joined value is one bogus issuer / one missing file). --api-audiences is a StringSlice (commas
  * split). --service-account-signing-key-file and --service-account-jwks-uri take one value (last one wins).
  */
-export const APISERVER_DISTROS = ['generic', 'kubeadm', 'k0s', 'k3s', 'rke2', 'kind', 'talos', 'microk8s'] as const;
-export type Distro = (typeof APISERVER_DISTROS)[number];
+export { APISERVER_DISTROS, type Distro } from './distros.js';
 export type KubeadmApi = 'v1beta3' | 'v1beta4';
 
 export interface ApiserverFlagsInput {
@@ -25,8 +26,8 @@ export interface ApiserverFlagsInput {
   publicKeys?: string[];
   previousIssuer?: string;
   apiAudiences?: string[];
-  /** Go duration (24h, 86400s, 1h30m). */
-  maxTokenExpiration?: string;
+  /** --service-account-max-token-expiration in seconds (rendered as a Go duration, e.g. 24h). */
+  maxTokenExpirationSeconds?: number;
   /** kubeadm / kind only. kubeadm defaults to v1beta4; kind renders both unless one is chosen. */
   kubeadmApi?: KubeadmApi;
 }
@@ -145,24 +146,82 @@ const STS_AUDIENCE = /^sts(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/i;
 export function buildApiserverFlags(input: ApiserverFlagsInput): ApiserverFlagsResult {
   const profile = PROFILES[input.distro];
   if (!profile) throw new UsageError(`--distro must be one of ${APISERVER_DISTROS.join(', ')}, got: ${input.distro}`);
+  if (input.kubeadmApi !== undefined && !KUBEADM_DISTROS.includes(input.distro)) {
+    throw new UsageError(`--kubeadm-api applies to --distro ${KUBEADM_DISTROS.join(' or ')}, not ${input.distro}`);
+  }
   const notes: string[] = [];
-  const warnings: string[] = [];
-
-  warnings.push(...checkIssuerUrl(input.issuer, '--issuer').warnings);
+  const warnings: string[] = [...checkIssuerUrl(input.issuer, '--issuer').warnings];
   const jwksUri = input.jwksUri ?? defaultJwksUri(input.issuer);
   checkJwksUri(jwksUri);
+  const { previous, current, issuers } = resolveIssuers(input, profile, warnings);
+  const keys = resolveKeys(input, profile, notes, warnings);
+  if (keys.usingDefaults || !input.apiAudiences?.length) notes.push(`Defaults for ${input.distro}: ${profile.source}.`);
+  const audiences = pinAudiences(input, profile, current, warnings);
+  const maxExpiration = maxTokenExpiration(input.maxTokenExpirationSeconds, notes, warnings);
 
-  let previous = input.previousIssuer;
+  const args: ApiserverArg[] = [
+    ...issuers.map((value) => ({ name: 'service-account-issuer', value })),
+    { name: 'service-account-jwks-uri', value: jwksUri },
+    ...keys.keyFiles.map((value) => ({ name: 'service-account-key-file', value })),
+    { name: 'service-account-signing-key-file', value: keys.signingKey },
+    { name: 'api-audiences', value: audiences.join(',') },
+    ...(maxExpiration ? [{ name: 'service-account-max-token-expiration', value: maxExpiration }] : []),
+  ];
+
+  notes.push(audienceNote(audiences));
+  if (previous) notes.push(migrationNote(input.issuer, previous));
+  if (keys.keyFiles.length > 1) notes.push(rotationNote(keys.signingKey, keys.keyFiles));
+  notes.push(publishNote(input.issuer, jwksUri));
+
+  const rendered = render(input, args, { issuers, ...keys }, notes, warnings);
+  return { distro: input.distro, args, target: profile.target, notes, warnings, ...rendered };
+}
+
+/**
+ * The issuers to accept: the new one first (it signs), then the one in use today (`previous`, for migration).
+ * `current` is the issuer in use today when known, which the API audiences are pinned to. Without a previous issuer
+ * every token of a running cluster stops authenticating; with the same one as --issuer there is nothing to migrate
+ * (one note, not a contradicting warning as well).
+ */
+function resolveIssuers(
+  input: ApiserverFlagsInput,
+  profile: DistroProfile,
+  warnings: string[],
+): { previous?: string; current?: string; issuers: string[] } {
+  const previous = input.previousIssuer;
   if (previous !== undefined) {
     checkPreviousIssuer(previous);
     if (previous === input.issuer) {
-      warnings.push('--previous-issuer equals --issuer: nothing to migrate, listed once');
-      previous = undefined;
+      warnings.push('--previous-issuer equals --issuer: nothing to migrate, the issuer is listed once');
+      return { current: previous, issuers: [input.issuer] };
     }
+    return { previous, current: previous, issuers: [input.issuer, previous] };
   }
-  const issuers = previous ? [input.issuer, previous] : [input.issuer];
+  if (input.distro !== 'kind') {
+    const hint = profile.defaultIssuer
+      ? ` (${input.distro} uses ${profile.defaultIssuer} unless it was changed: --previous-issuer ${profile.defaultIssuer})`
+      : '';
+    warnings.push(
+      'no --previous-issuer: on a running cluster every token issued under the issuer in use today stops ' +
+        `authenticating (wrong iss) until it is refreshed; pass the current issuer as --previous-issuer${hint}`,
+    );
+  }
+  return { issuers: [input.issuer] };
+}
 
-  // Keys: the last --signing-key signs; every public key (or, without any, every signing key) verifies.
+interface ResolvedKeys {
+  signingKey: string;
+  keyFiles: string[];
+  usingDefaults: boolean;
+}
+
+/** The last --signing-key signs; every public key (or, without any, every signing key) verifies. */
+function resolveKeys(
+  input: ApiserverFlagsInput,
+  profile: DistroProfile,
+  notes: string[],
+  warnings: string[],
+): ResolvedKeys {
   const signingKeys = input.signingKeys ?? [];
   const publicKeys = input.publicKeys ?? [];
   const usingDefaults = signingKeys.length === 0 && publicKeys.length === 0;
@@ -193,61 +252,38 @@ export function buildApiserverFlags(input: ApiserverFlagsInput): ApiserverFlagsR
         `(kubeadm: ${profile.signingKey}): keep that key's public half in --service-account-key-file while such tokens exist.`,
     );
   }
-  if (usingDefaults || !input.apiAudiences?.length) notes.push(`Defaults for ${input.distro}: ${profile.source}.`);
+  return { signingKey, keyFiles, usingDefaults };
+}
 
-  const audiences = pinAudiences(input, profile, previous, warnings);
-  if (!previous && input.distro !== 'kind') {
-    const hint = profile.defaultIssuer
-      ? ` (${input.distro} uses ${profile.defaultIssuer} unless it was changed: --previous-issuer ${profile.defaultIssuer})`
-      : '';
+/** --service-account-max-token-expiration as the Go duration kube-apiserver parses, within its bounds. */
+function maxTokenExpiration(seconds: number | undefined, notes: string[], warnings: string[]): string | undefined {
+  if (seconds === undefined) return undefined;
+  const value = formatDuration(seconds);
+  if (!Number.isInteger(seconds) || seconds < MIN_MAX_EXPIRATION || seconds > MAX_MAX_EXPIRATION) {
+    throw new IrsaError(
+      E.ERR_MAX_TOKEN_EXPIRATION,
+      `--max-token-expiration must be between 1 hour and 2^32 seconds (as kube-apiserver requires), got: ${value}`,
+    );
+  }
+  if (seconds < EXTENDED_WARN_ONLY_SECONDS) {
     warnings.push(
-      'no --previous-issuer: on a running cluster every token issued under the issuer in use today stops ' +
-        `authenticating (wrong iss) until it is refreshed; pass the current issuer as --previous-issuer${hint}`,
+      `--max-token-expiration ${value} is below 3607s: with --service-account-extend-token-expiration ` +
+        "(on by default) kube-apiserver warns that its safe-transition logic for kubelet's API tokens cannot work",
     );
   }
-
-  let maxExpiration: string | undefined;
-  if (input.maxTokenExpiration !== undefined) {
-    const seconds = parseGoDuration(input.maxTokenExpiration, '--max-token-expiration');
-    if (seconds < MIN_MAX_EXPIRATION || seconds > MAX_MAX_EXPIRATION) {
-      throw new IrsaError(
-        E.ERR_MAX_TOKEN_EXPIRATION,
-        `--max-token-expiration must be between 1 hour and 2^32 seconds (as kube-apiserver requires), got: ${input.maxTokenExpiration}`,
-      );
-    }
-    if (seconds < EXTENDED_WARN_ONLY_SECONDS) {
-      warnings.push(
-        `--max-token-expiration ${input.maxTokenExpiration} is below 3607s: with --service-account-extend-token-expiration ` +
-          "(on by default) kube-apiserver warns that its safe-transition logic for kubelet's API tokens cannot work",
-      );
-    }
-    maxExpiration = input.maxTokenExpiration;
-    notes.push(
-      `--service-account-max-token-expiration ${maxExpiration} caps every TokenRequest (longer requests are shortened), ` +
-        "so it bounds how long an old key or issuer must stay accepted; kubelet's own API tokens are still extended to " +
-        'one year while --service-account-extend-token-expiration is on (they are refreshed hourly regardless).',
-    );
-  }
-
-  const args: ApiserverArg[] = [
-    ...issuers.map((value) => ({ name: 'service-account-issuer', value })),
-    { name: 'service-account-jwks-uri', value: jwksUri },
-    ...keyFiles.map((value) => ({ name: 'service-account-key-file', value })),
-    { name: 'service-account-signing-key-file', value: signingKey },
-    { name: 'api-audiences', value: audiences.join(',') },
-    ...(maxExpiration ? [{ name: 'service-account-max-token-expiration', value: maxExpiration }] : []),
-  ];
-
-  notes.push(audienceNote(audiences));
-  if (previous) notes.push(migrationNote(input.issuer, previous));
-  if (keyFiles.length > 1) notes.push(rotationNote(signingKey, keyFiles));
   notes.push(
-    `Publish the discovery document and the JWKS at ${input.issuer.replace(/\/$/, '')}/.well-known/openid-configuration and ${jwksUri} ` +
-      '(irsa issuer discovery / irsa issuer jwks) and create the IAM OIDC provider before restarting the apiserver.',
+    `--service-account-max-token-expiration ${value} caps every TokenRequest (longer requests are shortened), ` +
+      "so it bounds how long an old key or issuer must stay accepted; kubelet's own API tokens are still extended to " +
+      'one year while --service-account-extend-token-expiration is on (they are refreshed hourly regardless).',
   );
+  return value;
+}
 
-  const rendered = render(input, args, { issuers, keyFiles, signingKey, usingDefaults }, notes, warnings);
-  return { distro: input.distro, args, target: profile.target, notes, warnings, ...rendered };
+function publishNote(issuer: string, jwksUri: string): string {
+  return (
+    `Publish the discovery document and the JWKS at ${issuer.replace(/\/$/, '')}/.well-known/openid-configuration and ${jwksUri} ` +
+    '(irsa issuer discovery / irsa issuer jwks) and create the IAM OIDC provider before restarting the apiserver.'
+  );
 }
 
 function checkPreviousIssuer(previous: string): void {
@@ -271,7 +307,7 @@ function checkPreviousIssuer(previous: string): void {
 function pinAudiences(
   input: ApiserverFlagsInput,
   profile: DistroProfile,
-  previous: string | undefined,
+  inUse: string | undefined,
   warnings: string[],
 ): string[] {
   if (input.apiAudiences && input.apiAudiences.length > 0) {
@@ -287,7 +323,7 @@ function pinAudiences(
     }
     return unique(given);
   }
-  const current = previous ?? profile.defaultIssuer;
+  const current = inUse ?? profile.defaultIssuer;
   if (!current) {
     warnings.push(
       `--distro ${input.distro}: the issuer in use today is not known here, so --api-audiences is pinned to ` +
@@ -323,11 +359,8 @@ function rotationNote(signingKey: string, keyFiles: string[]): string {
   );
 }
 
-interface Resolved {
+interface Resolved extends ResolvedKeys {
   issuers: string[];
-  keyFiles: string[];
-  signingKey: string;
-  usingDefaults: boolean;
 }
 
 function render(
@@ -555,29 +588,6 @@ function talosServiceAccountConfig(issuers: string[], audiences: string): string
     },
     { lineWidth: 0 },
   );
-}
-
-/** Go's time.ParseDuration (kube-apiserver parses the flag with it): `24h`, `86400s`, `1h30m`, `1.5h`. Whole seconds. */
-export function parseGoDuration(value: string, field = 'duration'): number {
-  const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  const text = value.trim();
-  if (text === '0') return 0;
-  const term = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let seconds = 0;
-  let index = 0;
-  while (index < text.length || index === 0) {
-    term.lastIndex = index;
-    const m = term.exec(text);
-    if (!m) {
-      throw new IrsaError(
-        E.ERR_DURATION,
-        `${field} must be a duration such as 24h, 86400s or 1h30m (units ns, us, ms, s, m, h), got: ${value}`,
-      );
-    }
-    seconds += Number(m[1]) * units[m[2]];
-    index = term.lastIndex;
-  }
-  return Math.floor(seconds + 1e-9);
 }
 
 function unique<T>(items: T[]): T[] {

@@ -34,14 +34,28 @@ export function defaultJwksUri(issuer: string): string {
 }
 
 function parseHttpsUrl(value: string, field: string, code: ErrorCode): URL {
-  let url: URL | undefined;
+  // Each refusal names its own reason: a space is not a scheme problem, and credentials are never echoed.
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+    throw new IrsaError(
+      code,
+      `${field} URL must not contain spaces or control characters, got: ${JSON.stringify(value)}`,
+    );
+  }
+  if (!/^https:\/\//i.test(value)) {
+    throw new IrsaError(code, `${field} URL must use https scheme, got: ${value}`);
+  }
+  let url: URL;
   try {
     url = new URL(value);
   } catch {
-    url = undefined;
+    throw new IrsaError(code, `${field} is not a valid URL (check the host name and port), got: ${value}`);
   }
-  if (!url || url.protocol !== 'https:' || !/^https:\/\//i.test(value)) {
-    throw new IrsaError(code, `${field} URL must use https scheme, got: ${value}`);
+  if (url.username !== '' || url.password !== '' || /^https:\/\/[^/]*@/i.test(value)) {
+    // It would be published verbatim in the discovery document and every token: refuse, without echoing it.
+    throw new IrsaError(
+      code,
+      `${field} URL may not include user information (user:password@), got: https://…@${url.host}${url.pathname}`,
+    );
   }
   return url;
 }

@@ -1,6 +1,8 @@
 import type { Check, CheckStatus } from '../checks.js';
-import { E, IrsaError } from '../errors.js';
+import { E, type ErrorCode, IrsaError } from '../errors.js';
+import { isObject } from '../json/is-object.js';
 import { parseKeys } from '../keys/parse.js';
+import { type DiscoveryFields, readDiscovery, readJwks } from './document-schemas.js';
 import { checkIssuerUrl, checkJwksUri } from './issuer-url.js';
 import { nonPublicHostReason } from './public-host.js';
 
@@ -18,118 +20,98 @@ export interface PublishedInput {
   apiServerHost?: string;
 }
 
-export interface DiscoveryFields {
-  issuer: string;
-  jwks_uri: string;
-  id_token_signing_alg_values_supported?: unknown;
-  response_types_supported?: unknown;
-  subject_types_supported?: unknown;
-}
+export type { DiscoveryFields };
 
 /** JWK members that only private or symmetric keys carry. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-/** The discovery document's fields, or an IrsaError saying what is wrong with it. */
-export function parseDiscovery(text: string, source = 'openid-configuration'): DiscoveryFields {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  const d = doc as Partial<DiscoveryFields> | null;
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) {
-    throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: not a JSON object`);
-  }
-  for (const field of ['issuer', 'jwks_uri'] as const) {
-    if (typeof d[field] !== 'string' || d[field] === '') {
-      throw new IrsaError(E.ERR_DISCOVERY_INVALID, `${source}: "${field}" is missing or not a string`);
-    }
-  }
-  return d as DiscoveryFields;
-}
+type Add = (id: string, status: CheckStatus, message: string) => void;
 
-/** The `kid`s of a JWKS text (keys without one are skipped). */
-export function jwksKids(text: string, source = 'jwks'): string[] {
-  let doc: { keys?: unknown };
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new IrsaError(E.ERR_JWKS_INVALID, `${source}: not JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!doc || !Array.isArray(doc.keys)) throw new IrsaError(E.ERR_JWKS_INVALID, `${source}: no "keys" array`);
-  return doc.keys
-    .map((k) => (k && typeof k === 'object' ? (k as { kid?: unknown }).kid : undefined))
-    .filter((kid): kid is string => typeof kid === 'string');
+/** The `kid`s of a JWK set (keys without one are skipped), or why the set cannot be read. */
+export function readJwksKids(
+  text: string,
+  source = 'jwks',
+): { ok: true; kids: string[] } | { ok: false; message: string } {
+  const r = readJwks(text, source);
+  if (!r.ok) return r;
+  return { ok: true, kids: r.value.keys.flatMap((k) => (isObject(k) && typeof k.kid === 'string' ? [k.kid] : [])) };
 }
 
 export function checkPublishedDocuments(input: PublishedInput): Check[] {
   const checks: Check[] = [];
-  const add = (id: string, status: CheckStatus, message: string) => checks.push({ id, status, message });
-
-  let discovery: DiscoveryFields | undefined;
-  try {
-    discovery = parseDiscovery(input.discoveryText);
+  const add: Add = (id, status, message) => checks.push({ id, status, message });
+  const discovery = readDiscovery(input.discoveryText, 'discovery document');
+  if (discovery.ok) {
     add('discovery-json', 'pass', 'discovery document has issuer and jwks_uri');
-  } catch (e) {
-    add('discovery-json', 'fail', (e as Error).message);
-  }
-
-  if (discovery) {
-    const { issuer, jwks_uri: jwksUri } = discovery;
-    try {
-      const { warnings } = checkIssuerUrl(issuer);
-      if (warnings.length) add('issuer-https', 'warn', warnings.join('; '));
-      else add('issuer-https', 'pass', `issuer ${issuer} is an https URL`);
-      hostCheck('issuer-public', 'issuer', issuer, input.apiServerHost, add, [
-        'STS fetches <issuer>/.well-known/openid-configuration from the internet; set --service-account-issuer to the ' +
-          'public URL where these documents are published (see irsa issuer apiserver-flags)',
-      ]);
-    } catch (e) {
-      add('issuer-https', 'fail', (e as Error).message);
-    }
-    try {
-      checkJwksUri(jwksUri);
-      add('jwks-uri-https', 'pass', `jwks_uri ${jwksUri} is an https URL`);
-      hostCheck('jwks-uri-public', 'jwks_uri', jwksUri, input.apiServerHost, add, [
-        "kube-apiserver's default jwks_uri is its own address; set --service-account-jwks-uri to the public URL " +
-          'of the published JWKS',
-      ]);
-    } catch (e) {
-      add('jwks-uri-https', 'fail', (e as Error).message);
-    }
-    const rt = discovery.response_types_supported;
-    const st = discovery.subject_types_supported;
-    if (!Array.isArray(rt) || !rt.includes('id_token') || !Array.isArray(st) || !st.includes('public')) {
-      add(
-        'discovery-fields',
-        'warn',
-        'response_types_supported/subject_types_supported differ from kube-apiserver\'s ["id_token"]/["public"]',
-      );
-    }
-  }
-
+    checkIssuer(discovery.value.issuer, input.apiServerHost, add);
+    checkJwksUriHost(discovery.value.jwks_uri, input.apiServerHost, add);
+    checkDiscoveryLists(discovery.value, add);
+  } else add('discovery-json', 'fail', discovery.message);
   const jwksAlgs = checkJwks(input.jwksText, add);
-
-  if (discovery && jwksAlgs) {
-    const listed = discovery.id_token_signing_alg_values_supported;
-    const want = [...new Set(jwksAlgs)].sort();
-    if (!Array.isArray(listed)) {
-      add('algorithms-match', 'fail', 'discovery has no id_token_signing_alg_values_supported array');
-    } else {
-      const have = [...new Set(listed.map(String))].sort();
-      if (have.join(',') === want.join(','))
-        add('algorithms-match', 'pass', `algorithms ${have.join(', ')} match the keys`);
-      else {
-        add(
-          'algorithms-match',
-          'fail',
-          `discovery lists algorithms [${have.join(', ')}] but the JWKS keys use [${want.join(', ')}]`,
-        );
-      }
-    }
-  }
+  if (discovery.ok && jwksAlgs) checkAlgorithms(discovery.value, jwksAlgs, add);
   return checks;
+}
+
+function checkIssuer(issuer: string, apiServerHost: string | undefined, add: Add): void {
+  try {
+    const { warnings } = checkIssuerUrl(issuer);
+    if (warnings.length) add('issuer-https', 'warn', warnings.join('; '));
+    else add('issuer-https', 'pass', `issuer ${issuer} is an https URL`);
+  } catch (e) {
+    if (!(e instanceof IrsaError)) throw e;
+    add('issuer-https', 'fail', e.message);
+    return;
+  }
+  hostCheck('issuer-public', 'issuer', issuer, apiServerHost, add, [
+    'STS fetches <issuer>/.well-known/openid-configuration from the internet; set --service-account-issuer to the ' +
+      'public URL where these documents are published (see irsa issuer apiserver-flags)',
+  ]);
+}
+
+function checkJwksUriHost(jwksUri: string, apiServerHost: string | undefined, add: Add): void {
+  try {
+    checkJwksUri(jwksUri);
+  } catch (e) {
+    if (!(e instanceof IrsaError)) throw e;
+    add('jwks-uri-https', 'fail', e.message);
+    return;
+  }
+  add('jwks-uri-https', 'pass', `jwks_uri ${jwksUri} is an https URL`);
+  hostCheck('jwks-uri-public', 'jwks_uri', jwksUri, apiServerHost, add, [
+    "kube-apiserver's default jwks_uri is its own address; set --service-account-jwks-uri to the public URL " +
+      'of the published JWKS',
+  ]);
+}
+
+function checkDiscoveryLists(discovery: DiscoveryFields, add: Add): void {
+  const rt = discovery.response_types_supported;
+  const st = discovery.subject_types_supported;
+  if (!Array.isArray(rt) || !rt.includes('id_token') || !Array.isArray(st) || !st.includes('public')) {
+    add(
+      'discovery-fields',
+      'warn',
+      'response_types_supported/subject_types_supported differ from kube-apiserver\'s ["id_token"]/["public"]',
+    );
+  }
+}
+
+function checkAlgorithms(discovery: DiscoveryFields, jwksAlgs: string[], add: Add): void {
+  const listed = discovery.id_token_signing_alg_values_supported;
+  const want = [...new Set(jwksAlgs)].sort();
+  if (!Array.isArray(listed)) {
+    add('algorithms-match', 'fail', 'discovery has no id_token_signing_alg_values_supported array');
+    return;
+  }
+  const have = [...new Set(listed.map(String))].sort();
+  if (have.join(',') === want.join(','))
+    add('algorithms-match', 'pass', `algorithms ${have.join(', ')} match the keys`);
+  else {
+    add(
+      'algorithms-match',
+      'fail',
+      `discovery lists algorithms [${have.join(', ')}] but the JWKS keys use [${want.join(', ')}]`,
+    );
+  }
 }
 
 function hostCheck(
@@ -137,7 +119,7 @@ function hostCheck(
   field: string,
   url: string,
   apiServerHost: string | undefined,
-  add: (id: string, status: CheckStatus, message: string) => void,
+  add: Add,
   [fix]: string[],
 ): void {
   const u = new URL(url);
@@ -147,64 +129,60 @@ function hostCheck(
 }
 
 /** JWKS checks; returns the keys' algorithms when the set could be read. */
-function checkJwks(
-  text: string,
-  add: (id: string, status: CheckStatus, message: string) => void,
-): string[] | undefined {
-  let doc: { keys?: unknown };
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    add('jwks-json', 'fail', `JWKS is not JSON (${(e as Error).message.split('\n')[0]})`);
+function checkJwks(text: string, add: Add): string[] | undefined {
+  const jwks = readJwks(text, 'JWKS');
+  if (!jwks.ok) {
+    add('jwks-json', 'fail', jwks.message);
     return undefined;
   }
-  if (!doc || typeof doc !== 'object' || !Array.isArray(doc.keys)) {
-    add('jwks-json', 'fail', 'JWKS has no "keys" array');
-    return undefined;
-  }
-  if (doc.keys.length === 0) {
+  const { keys } = jwks.value;
+  if (keys.length === 0) {
     add('jwks-json', 'fail', 'JWKS has no keys: tokens cannot be verified');
     return undefined;
   }
-  add('jwks-json', 'pass', `JWKS holds ${doc.keys.length} key(s)`);
-
-  const algs: string[] = [];
-  const privateKeys: string[] = [];
-  let kidProblems = 0;
-  doc.keys.forEach((jwk: unknown, i: number) => {
-    const where = `key #${i + 1}`;
-    const j = (jwk && typeof jwk === 'object' ? jwk : {}) as Record<string, unknown>;
-    const secret = PRIVATE_MEMBERS.filter((m) => m in j);
-    if (secret.length) privateKeys.push(`${where} (${secret.join(', ')})`);
-    if (typeof j.alg === 'string') algs.push(j.alg);
-    try {
-      const [loaded] = parseKeys(JSON.stringify(j), where);
-      const label = typeof j.kid === 'string' ? `${where} kid ${j.kid}` : where;
-      if (j.kid !== loaded.kid) {
-        kidProblems++;
-        add(
-          'jwks-kid',
-          'fail',
-          `${label}: kid should be ${loaded.kid} (base64url SHA-256 of the key's SubjectPublicKeyInfo, as kube-apiserver computes it)`,
-        );
-      }
-      if (j.alg !== loaded.alg) {
-        kidProblems++;
-        add('jwks-kid', 'fail', `${label}: alg ${JSON.stringify(j.alg)} should be ${loaded.alg} for this key`);
-      }
-      if (j.use !== undefined && j.use !== 'sig') {
-        add('jwks-kid', 'warn', `${label}: use ${JSON.stringify(j.use)} (kube-apiserver publishes "sig")`);
-      }
-    } catch (e) {
-      kidProblems++;
-      add('jwks-kid', 'fail', (e as Error).message);
-    }
+  add('jwks-json', 'pass', `JWKS holds ${keys.length} key(s)`);
+  const problems = keys.map((jwk, i) => checkJwk(isObject(jwk) ? jwk : {}, `key #${i + 1}`, add));
+  if (problems.every((p) => !p)) add('jwks-kid', 'pass', 'every key has the kid and alg kube-apiserver gives it');
+  const privateKeys = keys.flatMap((jwk, i) => {
+    const secret = PRIVATE_MEMBERS.filter((m) => isObject(jwk) && m in jwk);
+    return secret.length ? [`key #${i + 1} (${secret.join(', ')})`] : [];
   });
-  if (kidProblems === 0) add('jwks-kid', 'pass', 'every key has the kid and alg kube-apiserver gives it');
   if (privateKeys.length) {
     add('jwks-public-only', 'fail', `JWKS carries private key material: ${privateKeys.join('; ')} — never publish it`);
   } else add('jwks-public-only', 'pass', 'JWKS holds public members only');
-  return algs;
+  return keys.flatMap((k) => (isObject(k) && typeof k.alg === 'string' ? [k.alg] : []));
+}
+
+/** One key's kid, alg and use as kube-apiserver sets them; true when something failed. */
+function checkJwk(j: Record<string, unknown>, where: string, add: Add): boolean {
+  let loaded: { kid: string; alg: string };
+  try {
+    // The kid and alg belong to the public key; private members are jwks-public-only's finding, not parsed here.
+    const publicMembers = Object.fromEntries(Object.entries(j).filter(([m]) => !PRIVATE_MEMBERS.includes(m)));
+    [loaded] = parseKeys(JSON.stringify(publicMembers), where);
+  } catch (e) {
+    if (!(e instanceof IrsaError)) throw e;
+    add('jwks-kid', 'fail', e.message);
+    return true;
+  }
+  const label = typeof j.kid === 'string' ? `${where} kid ${j.kid}` : where;
+  let failed = false;
+  if (j.kid !== loaded.kid) {
+    failed = true;
+    add(
+      'jwks-kid',
+      'fail',
+      `${label}: kid should be ${loaded.kid} (base64url SHA-256 of the key's SubjectPublicKeyInfo, as kube-apiserver computes it)`,
+    );
+  }
+  if (j.alg !== loaded.alg) {
+    failed = true;
+    add('jwks-kid', 'fail', `${label}: alg ${JSON.stringify(j.alg)} should be ${loaded.alg} for this key`);
+  }
+  if (j.use !== undefined && j.use !== 'sig') {
+    add('jwks-kid', 'warn', `${label}: use ${JSON.stringify(j.use)} (kube-apiserver publishes "sig")`);
+  }
+  return failed;
 }
 
 /**
@@ -213,8 +191,8 @@ function checkJwks(
  * else at its full path (with a note: then it must be published at that URL separately).
  */
 export function publishLayout(issuer: string, jwksUri: string): { discovery: string; jwks: string; note?: string } {
-  const iss = new URL(issuer);
-  const jw = new URL(jwksUri);
+  const iss = urlOrThrow(issuer, 'issuer', E.ERR_ISSUER_INVALID);
+  const jw = urlOrThrow(jwksUri, 'jwks_uri', E.ERR_JWKS_URI_INVALID);
   const base = iss.pathname.replace(/\/+$/, '');
   let rel: string;
   let note: string | undefined;
@@ -234,4 +212,9 @@ export function publishLayout(issuer: string, jwksUri: string): { discovery: str
     throw new IrsaError(E.ERR_JWKS_URI_INVALID, `jwks_uri ${jwksUri} has no usable file path to write the JWKS to`);
   }
   return { discovery: '.well-known/openid-configuration', jwks: segments.join('/'), note };
+}
+
+function urlOrThrow(value: string, field: string, code: ErrorCode): URL {
+  if (!URL.canParse(value)) throw new IrsaError(code, `${field} ${value} is not a URL`);
+  return new URL(value);
 }

@@ -1,6 +1,9 @@
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { E, IrsaError } from '../errors.js';
+import { derTrailingBytes } from './der.js';
 import { keyId } from './kid.js';
+import { checkKeyPair } from './pair.js';
+import { pemBlocks, pemBytes } from './pem.js';
 
 /** How a key was encoded in its input. */
 export type KeyEncoding =
@@ -29,6 +32,8 @@ export interface LoadedKey {
   kid: string;
   /** Whether kube-apiserver's --service-account-key-file would read this input itself. */
   kubeApiserverAccepts: boolean;
+  /** Why not, when the encoding alone does not say it (ENCODING_NAMES does). */
+  kubeApiserverRefusal?: string;
 }
 
 const CURVES: Record<string, { curve: Curve; alg: SigningAlg }> = {
@@ -41,37 +46,33 @@ const JWK_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'se
 /** Minimum RSA modulus: AWS and current guidance; kube-apiserver itself takes any size. */
 export const MIN_RSA_BITS = 2048;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
 /**
  * Reads every RSA/EC key in one input (PEM with one or more blocks, or JWK/JWKS JSON). Non-key PEM blocks (such as
- * `EC PARAMETERS`) are skipped, as kube-apiserver skips them. Unsupported keys are errors naming `source`.
+ * `EC PARAMETERS`) are skipped, as kube-apiserver skips them. Unsupported keys are errors naming `source`. Linear
+ * in the size of the input, whatever it holds (pem.ts).
  */
 export function parseKeys(input: string | Uint8Array, source: string): LoadedKey[] {
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) return parseJwkText(trimmed, source);
 
+  const blocks = pemBlocks(text);
   const keys: LoadedKey[] = [];
-  let index = 0;
-  let sawPem = false;
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    sawPem = true;
-    index++;
-    const label = m[1];
-    const where = `${source}#${index}`;
+  blocks.forEach((block, i) => {
+    const where = `${source}#${i + 1}`;
     // OpenSSL's legacy encrypted PEM ("Proc-Type: 4,ENCRYPTED" + "DEK-Info" headers) inside an ordinary label.
-    if (/Proc-Type:\s*4,ENCRYPTED/i.test(m[2])) throw encrypted(where);
-    const der = Buffer.from(m[2].replace(/[\r\n\t ]/g, ''), 'base64');
-    const key = fromPemBlock(label, der, where);
+    if (/Proc-Type:\s*4,ENCRYPTED/i.test(block.body)) throw encrypted(where);
+    const key = fromPemBlock(block.label, pemBytes(block), where);
     if (key) keys.push(key);
-  }
+  });
   if (keys.length === 0) {
     throw new IrsaError(
       E.ERR_KEY_NOT_FOUND,
-      sawPem
+      blocks.length
         ? `${source}: no RSA or EC key in its PEM blocks`
-        : `${source}: not a PEM key, certificate or JWK (no "-----BEGIN" block or JSON object found)`,
+        : text.includes('-----BEGIN ')
+          ? `${source}: no complete PEM block (a "-----BEGIN" line without its "-----END" line)`
+          : `${source}: not a PEM key, certificate or JWK (no "-----BEGIN" block or JSON object found)`,
     );
   }
   return keys;
@@ -79,40 +80,55 @@ export function parseKeys(input: string | Uint8Array, source: string): LoadedKey
 
 function fromPemBlock(label: string, der: Buffer, where: string): LoadedKey | undefined {
   try {
-    switch (label) {
-      case 'PUBLIC KEY':
-        return describe(createPublicKey({ key: der, format: 'der', type: 'spki' }), undefined, 'spki-public', where);
-      case 'CERTIFICATE':
-        return describe(new X509Certificate(der).publicKey, undefined, 'x509-certificate', where);
-      case 'RSA PRIVATE KEY':
-        return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }), 'pkcs1-private', where);
-      case 'EC PRIVATE KEY':
-        return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'sec1' }), 'sec1-private', where);
-      case 'PRIVATE KEY':
-        return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), 'pkcs8-private', where);
-      case 'RSA PUBLIC KEY':
-        return describe(createPublicKey({ key: der, format: 'der', type: 'pkcs1' }), undefined, 'pkcs1-public', where);
-      case 'ENCRYPTED PRIVATE KEY':
-        throw encrypted(where);
-      default:
-        return undefined; // EC PARAMETERS, CERTIFICATE REQUEST, ...: tolerated like kube-apiserver does
+    const key = keyOfBlock(label, der, where);
+    if (key && GO_REFUSES_TRAILING_DATA.has(key.encoding) && derTrailingBytes(der) !== 0) {
+      // node:crypto read it; Go's parser (kube-apiserver) refuses bytes after the key.
+      key.kubeApiserverAccepts = false;
+      key.kubeApiserverRefusal = "bytes follow the key in its DER, which Go's x509 parser refuses";
     }
+    return key;
   } catch (e) {
     if (e instanceof IrsaError) throw e;
-    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: "${label}" block does not hold a valid key (${short(e)})`);
+    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: "${label}" block does not hold a valid key`);
+  }
+}
+
+/** ParsePKIXPublicKey, ParseCertificate and ParsePKCS1PrivateKey check for trailing data; PKCS#8 and SEC1 do not. */
+const GO_REFUSES_TRAILING_DATA = new Set<KeyEncoding>(['spki-public', 'x509-certificate', 'pkcs1-private']);
+
+function keyOfBlock(label: string, der: Buffer, where: string): LoadedKey | undefined {
+  switch (label) {
+    case 'PUBLIC KEY':
+      return describe(createPublicKey({ key: der, format: 'der', type: 'spki' }), undefined, 'spki-public', where);
+    case 'CERTIFICATE':
+      return describe(new X509Certificate(der).publicKey, undefined, 'x509-certificate', where);
+    case 'RSA PRIVATE KEY':
+      return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }), 'pkcs1-private', where);
+    case 'EC PRIVATE KEY':
+      return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'sec1' }), 'sec1-private', where);
+    case 'PRIVATE KEY':
+      return fromPrivate(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), 'pkcs8-private', where);
+    case 'RSA PUBLIC KEY':
+      return describe(createPublicKey({ key: der, format: 'der', type: 'pkcs1' }), undefined, 'pkcs1-public', where);
+    case 'ENCRYPTED PRIVATE KEY':
+      throw encrypted(where);
+    default:
+      return undefined; // EC PARAMETERS, CERTIFICATE REQUEST, ...: tolerated like kube-apiserver does
   }
 }
 
 function fromPrivate(privateKey: KeyObject, encoding: KeyEncoding, where: string): LoadedKey {
-  return describe(createPublicKey(privateKey), privateKey, encoding, where);
+  const key = describe(createPublicKey(privateKey), privateKey, encoding, where);
+  checkKeyPair(privateKey, key.publicKey, where);
+  return key;
 }
 
 function parseJwkText(text: string, source: string): LoadedKey[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new IrsaError(E.ERR_KEY_INVALID, `${source}: invalid JSON (${short(e)})`);
+  } catch {
+    throw new IrsaError(E.ERR_KEY_INVALID, `${source}: invalid JSON, so not a JWK or JWKS`);
   }
   const obj = doc as { keys?: unknown };
   const list = Array.isArray(obj.keys) ? obj.keys : [doc];
@@ -127,17 +143,20 @@ function fromJwk(jwk: unknown, where: string): LoadedKey {
     throw new IrsaError(E.ERR_KEY_SYMMETRIC, `${where}: symmetric (kty "oct") keys cannot sign service-account tokens`);
   }
   if (j.kty === 'OKP') throw unsupported(where, `${String(j.crv ?? 'OKP')} (EdDSA) keys are not accepted by AWS STS`);
-  if (j.kty === 'EC' && typeof j.crv === 'string' && !JWK_CURVES[j.crv]) throw badCurve(where, j.crv);
+  if (j.kty === 'EC' && typeof j.crv === 'string' && !Object.hasOwn(JWK_CURVES, j.crv)) throw badCurve(where, j.crv);
   if (j.kty !== 'RSA' && j.kty !== 'EC') throw unsupported(where, `JWK kty ${JSON.stringify(j.kty)} is not RSA or EC`);
   const pub = j.kty === 'RSA' ? { kty: 'RSA', n: j.n, e: j.e } : { kty: 'EC', crv: j.crv, x: j.x, y: j.y };
+  let publicKey: KeyObject;
+  let privateKey: KeyObject | undefined;
   try {
-    const publicKey = createPublicKey({ key: pub as never, format: 'jwk' });
-    const privateKey = typeof j.d === 'string' ? createPrivateKey({ key: j as never, format: 'jwk' }) : undefined;
-    return describe(publicKey, privateKey, 'jwk', where);
-  } catch (e) {
-    if (e instanceof IrsaError) throw e;
-    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: invalid ${String(j.kty)} JWK (${short(e)})`);
+    publicKey = createPublicKey({ key: pub as never, format: 'jwk' });
+    privateKey = typeof j.d === 'string' ? createPrivateKey({ key: j as never, format: 'jwk' }) : undefined;
+  } catch {
+    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: not a valid ${j.kty} JWK (a member is missing or malformed)`);
   }
+  const key = describe(publicKey, privateKey, 'jwk', where);
+  if (privateKey) checkKeyPair(privateKey, publicKey, where);
+  return key;
 }
 
 function describe(
@@ -206,10 +225,6 @@ function badCurve(where: string, curve: string): IrsaError {
 
 function unsupported(where: string, why: string): IrsaError {
   return new IrsaError(E.ERR_KEY_UNSUPPORTED, `${where}: ${why}`);
-}
-
-function short(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
 /** Human name of an encoding, for warnings. */

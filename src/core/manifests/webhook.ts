@@ -1,3 +1,4 @@
+import { checkRegion } from '../aws/region.js';
 import { E, IrsaError, UsageError } from '../errors.js';
 import { SKIP_POD_LABEL } from '../webhook/types.js';
 import { checkDnsLabel } from './names.js';
@@ -128,9 +129,7 @@ function resolvedInput(input: WebhookManifestsInput): ResolvedInput {
   if (input.caBundle !== undefined && o.tls !== 'files') {
     throw new UsageError('--ca-bundle-file only applies to --tls files');
   }
-  if (input.region !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.region)) {
-    throw new IrsaError(E.ERR_REGION, `--region must be a region name such as eu-west-1, got: ${input.region}`);
-  }
+  if (input.region !== undefined) checkRegion(input.region, '--region');
   if (input.composeRoleArnAccount !== undefined && !/^\d{12}$/.test(input.composeRoleArnAccount)) {
     throw new IrsaError(E.ERR_ACCOUNT_ID, `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
   }

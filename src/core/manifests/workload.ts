@@ -1,4 +1,5 @@
 import { parseRoleArn } from '../aws/arn.js';
+import { checkRegion } from '../aws/region.js';
 import {
   DEFAULT_ANNOTATION_PREFIX,
   DEFAULT_AUDIENCE,
@@ -19,6 +20,8 @@ import type { CommentedDoc } from './render.js';
 const KUBE_API_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** TokenRequest's minimum lifetime. */
 const MIN_EXPIRATION = 600;
+/** The image of manual mode's check Pod (the AWS CLI). */
+const DEFAULT_CHECK_IMAGE = 'amazon/aws-cli:latest';
 /** nobody/nogroup: any non-root id works; fsGroup makes the token file group-readable for it. */
 const NON_ROOT_ID = 65534;
 
@@ -44,7 +47,24 @@ export interface WorkloadResult {
   warnings: string[];
 }
 
+/** The checked and defaulted inputs both modes build from. */
+interface Resolved {
+  audience: string;
+  expiration: number;
+  tokenPath: string;
+  region: string | undefined;
+}
+
 export function buildWorkload(input: WorkloadInput): WorkloadResult {
+  const resolved = resolveInput(input);
+  const warnings: string[] = [];
+  if (resolved.audience !== DEFAULT_AUDIENCE) {
+    warnings.push(`audience ${resolved.audience}: the IAM OIDC provider must list it as a client ID (audience)`);
+  }
+  return input.mode === 'webhook' ? webhookMode(input, resolved, warnings) : manualMode(input, resolved, warnings);
+}
+
+function resolveInput(input: WorkloadInput): Resolved {
   checkDnsLabel(input.namespace, '--namespace');
   checkDnsSubdomain(input.serviceAccount, '--service-account');
   if (!parseRoleArn(input.roleArn)) {
@@ -63,6 +83,15 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
     );
   }
   const tokenPath = input.tokenPath ?? DEFAULT_TOKEN_PATH;
+  checkTokenPath(tokenPath);
+  // The region lands in pod environments and host names: the one region check, whichever mode.
+  const region = input.region || undefined;
+  if (region !== undefined)
+    checkRegion(region, input.regionExplicit ? '--region' : 'the region from $AWS_REGION / $AWS_DEFAULT_REGION');
+  return { audience, expiration, tokenPath, region };
+}
+
+function checkTokenPath(tokenPath: string): void {
   const slash = tokenPath.lastIndexOf('/');
   if (!tokenPath.startsWith('/') || slash <= 0 || slash === tokenPath.length - 1) {
     throw new IrsaError(
@@ -76,44 +105,16 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
       `--token-path must not be in ${KUBE_API_TOKEN_DIR}: kubelet mounts the ServiceAccount's API token there`,
     );
   }
-  const warnings: string[] = [];
-  const region = input.region || undefined;
-  if (audience !== DEFAULT_AUDIENCE) {
-    warnings.push(`audience ${audience}: the IAM OIDC provider must list it as a client ID (audience)`);
-  }
-  return input.mode === 'webhook'
-    ? webhookMode(input, audience, expiration, tokenPath, region, warnings)
-    : manualMode(input, audience, expiration, tokenPath, region, warnings);
 }
 
-function manualMode(
-  input: WorkloadInput,
-  audience: string,
-  expiration: number,
-  tokenPath: string,
-  region: string | undefined,
-  warnings: string[],
-): WorkloadResult {
+function manualMode(input: WorkloadInput, resolved: Resolved, warnings: string[]): WorkloadResult {
   const { namespace, serviceAccount } = input;
-  const configMapName = `${serviceAccount}-aws`;
-  const tokenDir = tokenPath.slice(0, tokenPath.lastIndexOf('/'));
-  const tokenFile = tokenPath.slice(tokenPath.lastIndexOf('/') + 1);
-  if (!region) {
+  const labels = { 'app.kubernetes.io/name': serviceAccount, 'app.kubernetes.io/part-of': 'irsa-anywhere' };
+  if (!resolved.region) {
     warnings.push(
       'no region: pass --region or set AWS_REGION; without one the SDKs cannot pick an STS endpoint (AWS_REGION and AWS_DEFAULT_REGION left out)',
     );
   }
-  const data: Record<string, string> = {
-    AWS_ROLE_ARN: input.roleArn,
-    AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath,
-  };
-  if (region) {
-    data.AWS_DEFAULT_REGION = region;
-    data.AWS_REGION = region;
-    // Older SDKs default to the global STS endpoint; the regional one is what the region implies.
-    data.AWS_STS_REGIONAL_ENDPOINTS = 'regional';
-  }
-  const labels = { 'app.kubernetes.io/name': serviceAccount, 'app.kubernetes.io/part-of': 'irsa-anywhere' };
   const serviceAccountDoc: CommentedDoc = {
     comment:
       `No ${input.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX}/role-arn annotation on purpose: this workload mounts its ` +
@@ -123,9 +124,44 @@ function manualMode(
   };
   const configMapDoc: CommentedDoc = {
     comment: 'What the AWS SDKs read: the role to assume and where the projected token is.',
-    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName, namespace, labels }, data },
+    object: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapName(input), namespace, labels },
+      data: awsEnvironment(input.roleArn, resolved),
+    },
   };
-  const podDoc: CommentedDoc = {
+  return { docs: [serviceAccountDoc, configMapDoc, checkPodDoc(input, resolved, labels)], warnings };
+}
+
+function configMapName(input: WorkloadInput): string {
+  return `${input.serviceAccount}-aws`;
+}
+
+/** What the SDKs read from the environment (the ConfigMap's data). */
+function awsEnvironment(roleArn: string, { tokenPath, region }: Resolved): Record<string, string> {
+  const data: Record<string, string> = { AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath };
+  if (region) {
+    data.AWS_DEFAULT_REGION = region;
+    data.AWS_REGION = region;
+    // Older SDKs default to the global STS endpoint; the regional one is what the region implies.
+    data.AWS_STS_REGIONAL_ENDPOINTS = 'regional';
+  }
+  return data;
+}
+
+/** A non-root Pod that reads the ConfigMap, mounts the projected token and assumes the role once. */
+function checkPodDoc(input: WorkloadInput, resolved: Resolved, labels: Record<string, string>): CommentedDoc {
+  const { namespace, serviceAccount } = input;
+  const slash = resolved.tokenPath.lastIndexOf('/');
+  const tokenSource = {
+    serviceAccountToken: {
+      audience: resolved.audience,
+      expirationSeconds: resolved.expiration,
+      path: resolved.tokenPath.slice(slash + 1),
+    },
+  };
+  return {
     comment:
       `A Pod that assumes the role once and prints the identity (kubectl -n ${namespace} logs ${serviceAccount}-aws-check). ` +
       `Copy envFrom, the ${DEFAULT_TOKEN_VOLUME} volume, its mount and the fsGroup into your own workload. fsGroup makes the ` +
@@ -147,37 +183,25 @@ function manualMode(
         containers: [
           {
             name: 'aws',
-            image: input.image ?? 'amazon/aws-cli:latest',
+            image: input.image ?? DEFAULT_CHECK_IMAGE,
             args: ['sts', 'get-caller-identity'],
-            envFrom: [{ configMapRef: { name: configMapName } }],
+            envFrom: [{ configMapRef: { name: configMapName(input) } }],
             // The CLI caches credentials under $HOME; the image's HOME (/root) is not writable for a non-root user.
             env: [{ name: 'HOME', value: '/tmp' }],
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [{ name: DEFAULT_TOKEN_VOLUME, mountPath: tokenDir, readOnly: true }],
+            volumeMounts: [
+              { name: DEFAULT_TOKEN_VOLUME, mountPath: resolved.tokenPath.slice(0, slash), readOnly: true },
+            ],
           },
         ],
-        volumes: [
-          {
-            name: DEFAULT_TOKEN_VOLUME,
-            projected: {
-              sources: [{ serviceAccountToken: { audience, expirationSeconds: expiration, path: tokenFile } }],
-            },
-          },
-        ],
+        volumes: [{ name: DEFAULT_TOKEN_VOLUME, projected: { sources: [tokenSource] } }],
       },
     },
   };
-  return { docs: [serviceAccountDoc, configMapDoc, podDoc], warnings };
 }
 
-function webhookMode(
-  input: WorkloadInput,
-  audience: string,
-  expiration: number,
-  tokenPath: string,
-  region: string | undefined,
-  warnings: string[],
-): WorkloadResult {
+function webhookMode(input: WorkloadInput, resolved: Resolved, warnings: string[]): WorkloadResult {
+  const { audience, expiration, tokenPath, region } = resolved;
   const prefix = input.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX;
   const annotations: Record<string, string> = { [`${prefix}/role-arn`]: input.roleArn };
   if (audience !== DEFAULT_AUDIENCE) annotations[`${prefix}/audience`] = audience;
@@ -187,6 +211,9 @@ function webhookMode(
     warnings.push(
       '--token-path is ignored in webhook mode: the webhook decides where the token goes (irsa webhook serve --token-mount-path)',
     );
+  }
+  if (input.image !== undefined) {
+    warnings.push("--image is ignored in webhook mode: it is the image of the manual mode's check Pod");
   }
   return {
     docs: [

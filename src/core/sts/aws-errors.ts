@@ -5,7 +5,13 @@
  * AWS's behaviour or wording is not known (reference §F), listed in UNCONFIRMED below so doctor and the notes can
  * show it. Never write an AWS message text anywhere else.
  */
-import type { AwsError } from './types.js';
+/** An error exactly as AWS STS/IAM returns it: wire code, HTTP status, message text, fault type. */
+export interface AwsError {
+  code: string;
+  status: number;
+  message: string;
+  type: 'Sender' | 'Receiver';
+}
 
 function sender(code: string, status: number, message: string): AwsError {
   return { code, status, message, type: 'Sender' };
@@ -136,7 +142,22 @@ export const MSG_UNCONFIRMED = {
   /** `iat` after now + leeway. */
   issuedInFuture: (now: number, iat: number) =>
     `Token issued in the future: current date/time ${now} must be after the issued-at date/time ${iat}`,
+  /** `exp`, `nbf` or `iat` not whole seconds within the calendar (U18). */
+  invalidTimestamp: (claim: string) => `Invalid ${claim} claim: timestamps must be whole seconds since the epoch`,
 } as const;
+
+/** Every code AssumeRoleWithWebIdentity answers with (botocore's STS model, B3): what a refusal may carry. */
+export const ASSUME_ROLE_WITH_WEB_IDENTITY_CODES: readonly string[] = [
+  'InvalidIdentityToken',
+  'ExpiredTokenException',
+  'IDPRejectedClaim',
+  'IDPCommunicationError',
+  'AccessDenied',
+  'ValidationError',
+  'MalformedPolicyDocument',
+  'PackedPolicyTooLarge',
+  'RegionDisabledException',
+];
 
 /**
  * Every point where AWS's behaviour or text is not confirmed (reference §F) and what we chose. `irsa doctor`
@@ -244,5 +265,32 @@ export const UNCONFIRMED: readonly { id: string; topic: string; choice: string }
     choice:
       'Numeric*, Date*, Bool, Arn*, IpAddress, Binary* are valid in a policy but never evaluated: such a condition does not ' +
       'match (an Allow does not apply, a Deny does not apply); policy variables (dollar-brace) are compared literally',
+  },
+  {
+    id: 'U17',
+    topic: 'a `crit` header parameter (RFC 7515 §4.1.11)',
+    choice:
+      'refused as a malformed token ("The ID token provided is not a valid JWT"): no JWS extension is implemented, ' +
+      'and RFC 7515 requires refusing a token whose crit names one the receiver does not understand; doctor and ' +
+      '`irsa token inspect` warn',
+  },
+  {
+    id: 'U18',
+    topic:
+      'timestamps that are not whole seconds within the calendar (`exp` in milliseconds or 1e308, a string or null `nbf`/`iat`)',
+    choice:
+      'STS documents "Timestamps in the token must be formatted as either an integer or a long integer": exp, nbf ' +
+      'and iat, when present, must be JSON numbers of whole seconds no further than year 9999 (253402300799) from ' +
+      '1970; anything else is refused as InvalidIdentityToken "Invalid <claim> claim: timestamps must be whole ' +
+      'seconds since the epoch" rather than ignored or read as a token that never expires; doctor and `irsa token ' +
+      'inspect` report it',
+  },
+  {
+    id: 'U19',
+    topic: 'a member named twice in the token header or claims',
+    choice:
+      'refused as a malformed token ("The ID token provided is not a valid JWT"): RFC 7519 forbids duplicate claim ' +
+      'names and allows refusing them, and parsers disagree on which copy counts (JSON.parse keeps the last, others ' +
+      'the first); doctor and `irsa token inspect` warn',
   },
 ];

@@ -21,8 +21,8 @@
  */
 import { stripScheme } from '../aws/arn.js';
 import { isObject } from '../json/is-object.js';
-import { limitExceeded, MSG_ACL_SIZE_PER_ROLE, malformedPolicyDocument } from './aws-errors.js';
-import type { AwsError } from './types.js';
+import { type AwsError, limitExceeded, MSG_ACL_SIZE_PER_ROLE, malformedPolicyDocument } from './aws-errors.js';
+import { wildcardMatch } from './wildcard.js';
 
 export const ASSUME_ROLE_WITH_WEB_IDENTITY = 'sts:AssumeRoleWithWebIdentity';
 /** IAM's default quota for a role trust policy (raisable by AWS; configurable here). */
@@ -90,7 +90,7 @@ export function webIdentityContext(input: {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export function evaluateTrustPolicy(policy: string | object, ctx: TrustContext): TrustEvaluation {
-  const doc = typeof policy === 'string' ? parsePolicy(policy) : policy;
+  const doc = typeof policy === 'string' ? parseJson(policy) : policy;
   if (doc === undefined) return implicit('the trust policy is not valid JSON', []);
   if (!isObject(doc)) return implicit('the trust policy is not a JSON object', []);
   const raw = doc.Statement;
@@ -119,22 +119,6 @@ export function evaluateTrustPolicy(policy: string | object, ctx: TrustContext):
     ? `no statement allows ${ctx.action}: ${label(closest)}: ${closest.reason}`
     : `no Allow statement in the trust policy`;
   return implicit(reason, outcomes);
-}
-
-// Roles are evaluated on every request; their documents change rarely, so parse each text once.
-const parsedPolicies = new Map<string, unknown>();
-function parsePolicy(text: string): unknown {
-  let doc = parsedPolicies.get(text);
-  if (doc === undefined) {
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-    if (parsedPolicies.size >= 1000) parsedPolicies.clear();
-    parsedPolicies.set(text, doc);
-  }
-  return doc;
 }
 
 function implicit(reason: string, statements: StatementOutcome[]): TrustEvaluation {
@@ -212,7 +196,7 @@ function evaluateStatement(
 }
 
 function actionMatches(pattern: string, action: string): boolean {
-  return globRegex(pattern, true).test(action);
+  return wildcardMatch(pattern, action, true);
 }
 
 function principalMatches(principal: unknown, federated: string): boolean {
@@ -300,24 +284,19 @@ function stringMatches(op: StringOp, value: string, want: string): boolean {
     case 'StringEqualsIgnoreCase':
       return value.toLowerCase() === want.toLowerCase();
     case 'StringLike':
-      return globRegex(want, false).test(value);
+      return wildcardMatch(want, value);
     default:
       return false;
   }
 }
 
-const globCache = new Map<string, RegExp>();
-/** IAM wildcards: `*` any run of characters, `?` exactly one; everything else literal. */
-function globRegex(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let re = globCache.get(cacheKey);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
-    re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    if (globCache.size > 1000) globCache.clear();
-    globCache.set(cacheKey, re);
+/** The policy text as JSON, or undefined when it is not JSON (an implicit deny, never an exception). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return re;
 }
 
 function conditionValues(v: Json): string[] {
@@ -436,7 +415,7 @@ function statementProblem(s: unknown): string | undefined {
     if (a === '*') continue;
     const m = /^([A-Za-z0-9*?-]+):([A-Za-z0-9*?]+)$/.exec(a);
     if (!m) return `Invalid action: ${a}`;
-    if (s.Action !== undefined && !globRegex(m[1], true).test('sts')) {
+    if (s.Action !== undefined && !wildcardMatch(m[1], 'sts', true)) {
       return 'AssumeRole policy may only specify STS AssumeRole actions.';
     }
   }

@@ -2,15 +2,10 @@
  * The contract between the STS validation core (decide.ts), its callers (the sandbox's STS endpoint, `irsa doctor`)
  * and the issuer-key fetcher that is injected into it. Data in, data out: the core does no I/O of its own.
  */
+import type { KeyObject } from 'node:crypto';
+import type { Check } from '../checks.js';
+import type { AwsError } from './aws-errors.js';
 import type { TrustEvaluation } from './trust-policy.js';
-
-/** An error exactly as AWS STS/IAM returns it: wire code, HTTP status, message text, fault type. */
-export interface AwsError {
-  code: string;
-  status: number;
-  message: string;
-  type: 'Sender' | 'Receiver';
-}
 
 /** An IAM OIDC identity provider as the validation needs it. */
 export interface OidcProviderState {
@@ -30,6 +25,8 @@ export interface RoleState {
   roleId: string;
   /** The trust policy as JSON text (decoded, not URL-encoded). */
   assumeRolePolicyDocument: string;
+  /** The same policy already parsed, when the IAM view keeps one (the sandbox parses each text once). */
+  assumeRolePolicy?: object;
   /** Seconds, 3600–43200. */
   maxSessionDuration: number;
 }
@@ -100,11 +97,13 @@ export interface AssumeRoleWithWebIdentityRequest {
   providerId?: string;
 }
 
-/** One link of the chain as checked, in AWS's order; `irsa doctor` prints these. */
-export interface CheckTrace {
-  id: string;
-  status: 'pass' | 'fail' | 'warn' | 'skip';
-  message: string;
+/**
+ * Public keys imported from JWKs, kept across decisions by the shell that owns their lifetime (the sandbox for as
+ * long as it serves); the core imports a key itself when no cache is handed in or it misses.
+ */
+export interface PublicKeyCache {
+  get(issuer: string, jwk: Record<string, unknown>): KeyObject | undefined;
+  set(issuer: string, jwk: Record<string, unknown>, key: KeyObject): void;
 }
 
 export type AssumeRoleDecision =
@@ -122,7 +121,8 @@ export type AssumeRoleDecision =
       assumedRoleId: string;
       /** The provider's ARN (AWS answers it as `Provider`). */
       providerArn: string;
-      trace: CheckTrace[];
+      /** One check per link of the chain, in AWS's order (`irsa doctor` prints these). */
+      trace: Check[];
       /** The token's verified claims. */
       claims: Record<string, unknown>;
       trust: TrustEvaluation;
@@ -130,7 +130,8 @@ export type AssumeRoleDecision =
   | {
       ok: false;
       error: AwsError;
-      trace: CheckTrace[];
+      /** One check per link of the chain, in AWS's order (`irsa doctor` prints these). */
+      trace: Check[];
       /** The token's claims when they could be decoded (unverified unless the signature check passed). */
       claims?: Record<string, unknown>;
       /** The trust-policy evaluation when it was reached. */

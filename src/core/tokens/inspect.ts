@@ -2,8 +2,18 @@ import { DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS } from '../defaults.
 import { E, IrsaError } from '../errors.js';
 import { checkIssuerUrl } from '../issuer/issuer-url.js';
 import { nonPublicHostReason } from '../issuer/public-host.js';
-import { type KubernetesClaim, MIN_EXPIRATION_SECONDS, type ObjectRef, parseSubject } from './claims.js';
-import { decodeToken, MAX_TOKEN_LENGTH } from './decode.js';
+import { quoted, terminalSafe } from '../text/terminal-safe.js';
+import { EC_SIGNATURE_BYTES, KUBERNETES_ALGORITHMS, MIN_RSA_SIGNATURE_BYTES, STS_ALGORITHMS } from './algorithms.js';
+import {
+  isNumericDate,
+  type KubernetesClaim,
+  MAX_NUMERIC_DATE,
+  MIN_EXPIRATION_SECONDS,
+  type ObjectRef,
+  parseSubject,
+  timestampProblem,
+} from './claims.js';
+import { type DecodedToken, decodeToken, MAX_TOKEN_LENGTH } from './decode.js';
 
 /**
  * Explains a service-account token without verifying it: who it names, for whom, how long it lives, and what AWS
@@ -48,7 +58,11 @@ export type FindingId =
   | 'binding-mismatch'
   | 'lifetime-short'
   | 'lifetime-long'
-  | 'extended-expiration';
+  | 'extended-expiration'
+  | 'duplicate-member'
+  | 'crit-unsupported'
+  | 'signature-malformed'
+  | 'timestamp-out-of-range';
 
 export interface TimeClaim {
   unix: number;
@@ -98,29 +112,57 @@ export interface Inspection {
 
 /** `iss` of Secret-based tokens (pkg/serviceaccount/legacy.go LegacyIssuer). */
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
-/** What STS accepts ("RS256, RS384, or RS512 … ES256, ES384, or ES512"). */
-const STS_ALGS = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']);
-/** What kube-apiserver signs with. */
-const KUBERNETES_ALGS = new Set(['RS256', 'ES256', 'ES384', 'ES512']);
 
 const KNOWN_CLAIMS = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'kubernetes.io', 'nbf', 'sub']);
 const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
 
 export function inspectToken(raw: string, now: number): Inspection {
+  const t = readForInspection(raw, now);
+  for (const step of FINDING_STEPS) step(t);
+  return { summary: t.summary, findings: sortFindings(t.findings) };
+}
+
+/** What every step of the inspection reads, and the findings and summary it writes. */
+interface Inspecting {
+  raw: string;
+  now: number;
+  decoded: DecodedToken;
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  legacy: boolean;
+  sub?: { namespace: string; serviceAccount: string };
+  aud: ReturnType<typeof readAudience>;
+  binding?: ReturnType<typeof readBinding>;
+  summary: TokenSummary;
+  findings: Finding[];
+}
+
+/** The inspection's steps, in the order their findings are listed within a severity. */
+const FINDING_STEPS: readonly ((t: Inspecting) => void)[] = [
+  fileFindings,
+  headerFindings,
+  signatureFindings,
+  issuerFindings,
+  subjectFindings,
+  audienceFindings,
+  timestampFindings,
+  expiryFindings,
+  lifetimeFindings,
+];
+
+function add(t: Inspecting, severity: Severity, id: FindingId, message: string): void {
+  t.findings.push({ id, severity, message });
+}
+
+function readForInspection(raw: string, now: number): Inspecting {
   if (raw.trim() === '') throw new IrsaError(E.ERR_TOKEN_MALFORMED, 'token is empty');
   if (/^bearer\s/i.test(raw.trim())) {
     throw new IrsaError(E.ERR_TOKEN_MALFORMED, 'starts with "Bearer ": give the token alone, without the HTTP scheme');
   }
   const decoded = decodeToken(raw);
   const { header, payload } = decoded;
-  const findings: Finding[] = [];
-  const add = (severity: Severity, id: FindingId, message: string) => findings.push({ id, severity, message });
-
-  const legacy = payload.iss === LEGACY_ISSUER;
   const sub = parseSubject(payload.sub);
   const aud = readAudience(payload.aud);
-  if (aud.invalid) add('error', 'malformed-claim', 'aud is neither a string nor an array of strings');
-
   const summary: TokenSummary = {
     header: pick(header),
     issuer: str(payload.iss),
@@ -130,17 +172,26 @@ export function inspectToken(raw: string, now: number): Inspection {
     audiences: aud.values,
     audienceForm: aud.form,
     jti: str(payload.jti),
-    legacy,
+    legacy: payload.iss === LEGACY_ISSUER,
     otherClaims: Object.keys(payload).filter((k) => !KNOWN_CLAIMS.has(k)),
     length: decoded.length,
     signatureBytes: decoded.signatureBytes,
   };
+  const binding = readBinding(payload);
+  if (binding) summary.binding = binding.claim;
+  if (binding?.warnafter !== undefined) summary.binding!.warnAfter = time(binding.warnafter, now);
+  const t = { raw, now, decoded, header, payload, legacy: summary.legacy, sub, aud, binding, summary, findings: [] };
+  return t;
+}
 
-  // --- the file itself
+/** The file itself: white space around the token, its length, members named twice. */
+function fileFindings(t: Inspecting): void {
+  const { raw, decoded } = t;
   if (raw !== raw.trim()) {
     const where = raw.trimStart() !== raw ? 'leading' : 'trailing';
     const what = /\n$/.test(raw) ? 'a trailing newline' : `${where} whitespace`;
     add(
+      t,
       'warning',
       'trailing-whitespace',
       `the file has ${what}: AWS SDKs (botocore, JS v3) send AWS_WEB_IDENTITY_TOKEN_FILE verbatim, without trimming, ` +
@@ -148,157 +199,216 @@ export function inspectToken(raw: string, now: number): Inspection {
     );
   }
   if (decoded.length > MAX_TOKEN_LENGTH) {
+    const message = `token is ${decoded.length} characters; STS accepts WebIdentityToken of at most ${MAX_TOKEN_LENGTH}`;
+    add(t, 'error', 'too-long', message);
+  }
+  if (decoded.duplicates.length) {
     add(
-      'error',
-      'too-long',
-      `token is ${decoded.length} characters; STS accepts WebIdentityToken of at most ${MAX_TOKEN_LENGTH}`,
+      t,
+      'warning',
+      'duplicate-member',
+      `${decoded.duplicates.map(terminalSafe).join(', ')} named twice: JSON readers disagree on which counts (this ` +
+        'summary shows the last); RFC 7519 lets a receiver refuse such a token, AWS STS is not known to, the sandbox ' +
+        'does (U19)',
     );
   }
+}
 
-  // --- header
-  const alg = header.alg;
+function headerFindings(t: Inspecting): void {
+  const { alg, kid, crit } = t.header;
   if (typeof alg !== 'string' || alg === '') {
-    add('error', 'alg-missing', 'header has no alg');
+    add(t, 'error', 'alg-missing', 'header has no alg');
   } else if (alg.toLowerCase() === 'none') {
-    add('error', 'alg-none', 'alg is "none": the token is unsigned and STS rejects it');
+    add(t, 'error', 'alg-none', 'alg is "none": the token is unsigned and STS rejects it');
   } else if (/^HS\d+$/.test(alg)) {
+    const message = `alg ${alg} is an HMAC (shared-secret) algorithm; STS accepts only RS256/384/512 and ES256/384/512`;
+    add(t, 'error', 'alg-hmac', message);
+  } else if (!STS_ALGORITHMS.has(alg)) {
     add(
+      t,
       'error',
-      'alg-hmac',
-      `alg ${alg} is an HMAC (shared-secret) algorithm; STS accepts only RS256/384/512 and ES256/384/512`,
+      'alg-unsupported',
+      `alg ${quoted(alg)} is not accepted by STS (only RS256/384/512 and ES256/384/512)`,
     );
-  } else if (!STS_ALGS.has(alg)) {
-    add('error', 'alg-unsupported', `alg ${alg} is not accepted by STS (only RS256/384/512 and ES256/384/512)`);
-  } else if (!KUBERNETES_ALGS.has(alg)) {
-    add('info', 'alg-not-kubernetes', `alg ${alg} is accepted by STS but kube-apiserver never signs with it`);
+  } else if (!KUBERNETES_ALGORITHMS.has(alg)) {
+    add(t, 'info', 'alg-not-kubernetes', `alg ${alg} is accepted by STS but kube-apiserver never signs with it`);
   }
-  if (typeof header.kid !== 'string' || header.kid === '') {
+  if (typeof kid !== 'string' || kid === '') {
     add(
+      t,
       'warning',
       'kid-missing',
       'header has no kid: kube-apiserver sets it since 1.16 (base64url SHA-256 of the public key), and STS picks the ' +
         'JWKS key by it; a JWKS must then carry a key with kid "" to match',
     );
   }
-
-  // --- issuer
-  if (legacy) {
+  if (crit !== undefined) {
     add(
-      'error',
-      'legacy-token',
-      'a legacy Secret-based token (iss "kubernetes/serviceaccount", no aud, no exp): it can never pass STS; ' +
-        'mount a projected token with audience sts.amazonaws.com instead',
+      t,
+      'warning',
+      'crit-unsupported',
+      `header "crit" ${quoted(crit)} names extensions the token must not be accepted without (RFC 7515 §4.1.11); ` +
+        'kube-apiserver never sets it, AWS STS is not known to honour it, the sandbox refuses the token (U17)',
     );
-  } else {
-    checkIssuer(payload.iss, add);
   }
+}
 
-  // --- subject and binding
+/** The signature's length where its algorithm fixes it: STS refuses an empty or truncated one before any key. */
+function signatureFindings(t: Inspecting): void {
+  const alg = t.header.alg;
+  const bytes = t.decoded.signatureBytes;
+  if (typeof alg !== 'string' || !STS_ALGORITHMS.has(alg)) return;
+  const ecBytes = EC_SIGNATURE_BYTES[alg];
+  if (ecBytes !== undefined && bytes !== ecBytes) {
+    const message = `${alg} signature is ${bytes} bytes; JWS ECDSA signatures are r‖s of exactly ${ecBytes}: STS refuses it`;
+    add(t, 'error', 'signature-malformed', message);
+  } else if (ecBytes === undefined && bytes < MIN_RSA_SIGNATURE_BYTES) {
+    add(
+      t,
+      'error',
+      'signature-malformed',
+      `${alg} signature is ${bytes} bytes; an RSA signature is as long as the key's modulus, at least ` +
+        `${MIN_RSA_SIGNATURE_BYTES} bytes for the 2048-bit keys STS takes: STS refuses it`,
+    );
+  }
+}
+
+function issuerFindings(t: Inspecting): void {
+  if (!t.legacy) {
+    checkIssuer(t.payload.iss, (severity, id, message) => add(t, severity, id, message));
+    return;
+  }
+  add(
+    t,
+    'error',
+    'legacy-token',
+    'a legacy Secret-based token (iss "kubernetes/serviceaccount", no aud, no exp): it can never pass STS; ' +
+      'mount a projected token with audience sts.amazonaws.com instead',
+  );
+}
+
+function subjectFindings(t: Inspecting): void {
+  const { sub, payload, binding } = t;
   if (payload.sub !== undefined && !sub) {
-    add('warning', 'sub-not-service-account', `sub ${printable(payload.sub)} is not system:serviceaccount:NS:NAME`);
+    add(t, 'warning', 'sub-not-service-account', `sub ${quoted(payload.sub)} is not system:serviceaccount:NS:NAME`);
   } else if (payload.sub === undefined) {
-    add('warning', 'sub-not-service-account', 'token has no sub');
+    add(t, 'warning', 'sub-not-service-account', 'token has no sub');
   }
-  const binding = readBinding(payload);
-  if (binding) {
-    summary.binding = binding.claim;
-    if (sub && binding.claim.namespace !== undefined && binding.claim.namespace !== sub.namespace) {
-      add(
-        'warning',
-        'binding-mismatch',
-        `kubernetes.io namespace ${binding.claim.namespace} differs from sub's namespace ${sub.namespace}`,
-      );
-    }
-    if (sub && binding.claim.serviceAccount && binding.claim.serviceAccount.name !== sub.serviceAccount) {
-      add(
-        'warning',
-        'binding-mismatch',
-        `kubernetes.io serviceaccount ${binding.claim.serviceAccount.name} differs from sub's ${sub.serviceAccount}`,
-      );
-    }
-    if (binding.warnafter !== undefined) summary.binding.warnAfter = time(binding.warnafter, now);
+  if (!sub || !binding) return;
+  const { namespace, serviceAccount } = binding.claim;
+  if (namespace !== undefined && namespace !== sub.namespace) {
+    const message = `kubernetes.io namespace ${quoted(namespace)} differs from sub's namespace ${quoted(sub.namespace)}`;
+    add(t, 'warning', 'binding-mismatch', message);
   }
+  if (serviceAccount && serviceAccount.name !== sub.serviceAccount) {
+    const message = `kubernetes.io serviceaccount ${quoted(serviceAccount.name)} differs from sub's ${quoted(sub.serviceAccount)}`;
+    add(t, 'warning', 'binding-mismatch', message);
+  }
+}
 
-  // --- audience
-  if (!legacy) {
-    if (aud.form === 'missing' || aud.values.length === 0) {
-      add('error', 'aud-missing', 'token has no aud: STS answers "Missing a required claim: aud"');
-    } else if (!aud.values.includes(DEFAULT_AUDIENCE)) {
-      add('warning', 'aud-not-sts', audienceExplanation(aud.values, summary.issuer, binding?.warnafter !== undefined));
-    }
+function audienceFindings(t: Inspecting): void {
+  const { aud, legacy, summary, binding } = t;
+  if (aud.invalid) add(t, 'error', 'malformed-claim', 'aud is neither a string nor an array of strings');
+  if (legacy) return;
+  if (aud.form === 'missing' || aud.values.length === 0) {
+    add(t, 'error', 'aud-missing', 'token has no aud: STS answers "Missing a required claim: aud"');
+  } else if (!aud.values.includes(DEFAULT_AUDIENCE)) {
+    add(t, 'warning', 'aud-not-sts', audienceExplanation(aud.values, summary.issuer, binding?.warnafter !== undefined));
   }
+}
 
-  // --- times
-  const times = { iat: payload.iat, nbf: payload.nbf, exp: payload.exp };
-  for (const [name, v] of Object.entries(times)) {
-    if (v === undefined) continue;
+/** iat, nbf and exp as STS reads them: integer seconds ("integer or long integer"), within the calendar (U18). */
+function timestampFindings(t: Inspecting): void {
+  for (const name of ['iat', 'nbf', 'exp'] as const) {
+    const v = t.payload[name];
+    if (v === undefined || isNumericDate(v)) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      add('error', 'malformed-claim', `${name} is not a number`);
+      const message = `${name} ${timestampProblem(v)}: STS requires integer timestamps; the sandbox refuses it (U18)`;
+      add(t, 'error', 'malformed-claim', message);
     } else if (!Number.isInteger(v)) {
+      const message = `${name} is ${v}: STS requires timestamps formatted as an integer (seconds, no fraction)`;
+      add(t, 'error', 'timestamp-not-integer', message);
+    } else {
       add(
-        'error',
-        'timestamp-not-integer',
-        `${name} is ${v}: STS requires timestamps formatted as an integer (seconds, no fraction)`,
+        t,
+        'warning',
+        'timestamp-out-of-range',
+        `${name} ${timestampProblem(v)}: a token that never expires; AWS STS's reading is not known, the sandbox ` +
+          'refuses it (U18)',
       );
     }
   }
-  const iat = num(times.iat);
-  const nbf = num(times.nbf);
-  const exp = num(times.exp);
-  if (iat !== undefined) summary.issuedAt = time(iat, now);
-  if (nbf !== undefined) summary.notBefore = time(nbf, now);
+  const iat = dateOf(t.payload.iat);
+  const nbf = dateOf(t.payload.nbf);
+  if (iat !== undefined) t.summary.issuedAt = time(iat, t.now);
+  if (nbf !== undefined) t.summary.notBefore = time(nbf, t.now);
+}
+
+function expiryFindings(t: Inspecting): void {
+  const { now, summary } = t;
+  const exp = dateOf(t.payload.exp);
+  const iat = dateOf(t.payload.iat);
+  const nbf = dateOf(t.payload.nbf);
   if (exp !== undefined) {
     summary.expiresAt = time(exp, now);
     summary.countdown = exp > now ? `expires in ${duration(exp - now)}` : `expired ${duration(now - exp)} ago`;
     if (exp <= now) {
       add(
+        t,
         'error',
         'expired',
         `expired ${duration(now - exp)} ago (exp ${isoTime(exp)}); STS answers ExpiredTokenException. ` +
           'Re-read the token file: kubelet refreshes it at 80% of its lifetime',
       );
     }
-  } else if (!legacy) {
-    add('error', 'exp-missing', 'token has no exp; STS and kube-apiserver require an expiry');
+  } else if (!t.legacy && t.payload.exp === undefined) {
+    add(t, 'error', 'exp-missing', 'token has no exp; STS and kube-apiserver require an expiry');
   }
   if (nbf !== undefined && nbf > now) {
-    add(
-      'error',
-      'not-yet-valid',
-      `not valid before ${isoTime(nbf)} (in ${duration(nbf - now)}): is this machine's or the issuer's clock off?`,
-    );
+    const message = `not valid before ${isoTime(nbf)} (in ${duration(nbf - now)}): is this machine's or the issuer's clock off?`;
+    add(t, 'error', 'not-yet-valid', message);
   }
   if (iat !== undefined && iat > now && !(nbf !== undefined && nbf > now)) {
-    add('warning', 'iat-in-future', `issued ${duration(iat - now)} in the future: the clocks disagree`);
+    add(t, 'warning', 'iat-in-future', `issued ${duration(iat - now)} in the future: the clocks disagree`);
   }
-  const start = iat ?? nbf;
-  if (start !== undefined && exp !== undefined) {
-    const lifetime = exp - start;
-    summary.lifetimeSeconds = lifetime;
-    if (lifetime < MIN_EXPIRATION_SECONDS) {
-      add(
-        'info',
-        'lifetime-short',
-        `lifetime ${duration(lifetime)} is under ${MIN_EXPIRATION_SECONDS}s, the TokenRequest minimum: ` +
-          'kube-apiserver would not issue it',
-      );
-    } else if (binding?.warnafter !== undefined) {
-      add(
-        'info',
-        'extended-expiration',
-        `lifetime ${duration(lifetime)} was extended by kube-apiserver (warnafter set): an API-audience token ` +
-          '(the default kube-api-access volume), refreshed hourly by kubelet',
-      );
-    } else if (lifetime > DEFAULT_TOKEN_EXPIRATION_SECONDS) {
-      add(
-        'info',
-        'lifetime-long',
-        `lifetime ${duration(lifetime)} is over ${DEFAULT_TOKEN_EXPIRATION_SECONDS}s, the pod-identity webhook maximum: ` +
-          'a leaked copy stays usable that long',
-      );
-    }
+}
+
+function lifetimeFindings(t: Inspecting): void {
+  const exp = dateOf(t.payload.exp);
+  const start = dateOf(t.payload.iat) ?? dateOf(t.payload.nbf);
+  if (start === undefined || exp === undefined) return;
+  const lifetime = exp - start;
+  t.summary.lifetimeSeconds = lifetime;
+  if (lifetime < MIN_EXPIRATION_SECONDS) {
+    add(
+      t,
+      'info',
+      'lifetime-short',
+      `lifetime ${duration(lifetime)} is under ${MIN_EXPIRATION_SECONDS}s, the TokenRequest minimum: ` +
+        'kube-apiserver would not issue it',
+    );
+  } else if (t.binding?.warnafter !== undefined) {
+    add(
+      t,
+      'info',
+      'extended-expiration',
+      `lifetime ${duration(lifetime)} was extended by kube-apiserver (warnafter set): an API-audience token ` +
+        '(the default kube-api-access volume), refreshed hourly by kubelet',
+    );
+  } else if (lifetime > DEFAULT_TOKEN_EXPIRATION_SECONDS) {
+    add(
+      t,
+      'info',
+      'lifetime-long',
+      `lifetime ${duration(lifetime)} is over ${DEFAULT_TOKEN_EXPIRATION_SECONDS}s, the pod-identity webhook maximum: ` +
+        'a leaked copy stays usable that long',
+    );
   }
-  return { summary, findings: sortFindings(findings) };
+}
+
+/** A timestamp the summary can show: a finite number within the calendar (fractions included, they are reported). */
+function dateOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_NUMERIC_DATE ? v : undefined;
 }
 
 function checkIssuer(iss: unknown, add: (s: Severity, id: FindingId, m: string) => void): void {
@@ -310,14 +420,15 @@ function checkIssuer(iss: unknown, add: (s: Severity, id: FindingId, m: string) 
     add(
       'error',
       'iss-not-https',
-      `iss ${printable(iss)} is not an https URL: STS rejects it, and IAM OIDC provider URLs must begin with https://`,
+      `iss ${quoted(iss)} is not an https URL: STS rejects it, and IAM OIDC provider URLs must begin with https://`,
     );
     return;
   }
   try {
     checkIssuerUrl(iss, 'iss');
   } catch (e) {
-    add('error', 'iss-invalid', (e as Error).message);
+    // The message quotes the issuer as given: escaped like every token value shown.
+    add('error', 'iss-invalid', terminalSafe(e instanceof IrsaError ? e.message : `iss ${iss} is not a valid URL`));
     return;
   }
   if (iss.endsWith('/')) {
@@ -335,7 +446,7 @@ function checkIssuer(iss: unknown, add: (s: Severity, id: FindingId, m: string) 
     add(
       'info',
       'iss-not-public',
-      `iss host ${url.hostname} ${hidden}: AWS STS fetches the discovery document from <iss>/.well-known/openid-configuration ` +
+      `iss host ${terminalSafe(url.hostname)} ${hidden}: AWS STS fetches the discovery document from <iss>/.well-known/openid-configuration ` +
         'over the internet, so it cannot reach this issuer (fine only for a local STS sandbox)',
     );
   }
@@ -346,7 +457,7 @@ function checkIssuer(iss: unknown, add: (s: Severity, id: FindingId, m: string) 
 
 /** Says what an audience other than sts.amazonaws.com most likely is. */
 function audienceExplanation(aud: string[], iss: string | undefined, extended: boolean): string {
-  const list = aud.map((a) => JSON.stringify(a)).join(', ');
+  const list = aud.map(quoted).join(', ');
   const apiAudience =
     extended ||
     (iss !== undefined && aud.includes(iss)) ||
@@ -387,7 +498,7 @@ function readBinding(
       const ref = objectRef(c[from]);
       if (ref) claim[to] = ref;
     }
-    return { claim, warnafter: num(c.warnafter) };
+    return { claim, warnafter: dateOf(c.warnafter) };
   }
   // Legacy tokens carry flat claims instead.
   const ns = payload[`${LEGACY_CLAIM_PREFIX}namespace`];
@@ -426,10 +537,6 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
 function time(unix: number, now: number): TimeClaim {
   return {
     unix,
@@ -462,10 +569,4 @@ export function duration(seconds: number): string {
     else if (parts.length === 1) break; // 1d0h -> 1d
   }
   return parts.length ? parts.join('') : '0s';
-}
-
-/** A claim value made safe for a terminal: control characters escaped, JSON-quoted when not a plain string. */
-export function printable(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return JSON.stringify(s ?? String(v));
 }

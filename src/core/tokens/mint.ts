@@ -72,8 +72,15 @@ export async function mintToken(req: MintRequest): Promise<{ token: string; clai
     sub: subjectFor(req.namespace, req.serviceAccount),
   };
   // goJson: Go's encoder escapes <, > and & (an issuer path may hold them), so the payload bytes match kube's.
-  const token = await new CompactSign(new TextEncoder().encode(goJson(claims)))
-    .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid })
-    .sign(signingKey.privateKey);
+  // The key's two halves were proven a pair when it was parsed (keys/pair.ts), so the token verifies against the
+  // published key; a key WebCrypto still cannot use gets one line here, not its "Invalid keyData".
+  let token: string;
+  try {
+    token = await new CompactSign(new TextEncoder().encode(goJson(claims)))
+      .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid })
+      .sign(signingKey.privateKey);
+  } catch {
+    throw new IrsaError(E.ERR_KEY_INVALID, `${signingKey.source}: the key cannot sign ${signingKey.alg} tokens`);
+  }
   return { token, claims };
 }

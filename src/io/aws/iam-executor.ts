@@ -35,7 +35,7 @@ import {
 } from '../../core/aws/operations.js';
 import { decodePolicyDocument } from '../../core/aws/trust-policy-builder.js';
 import { E, IrsaError } from '../../core/errors.js';
-import { sdkErrorCode, sdkErrorMessage } from './sdk-errors.js';
+import { formatSdkError, sdkErrorCode } from './sdk-errors.js';
 
 export interface IamExecutorOptions {
   /** Default: the SDK's own resolution (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, config). */
@@ -76,7 +76,7 @@ export class IamExecutor {
     try {
       return (await this.client.send(commandFor(op) as never)) as unknown as Record<string, unknown>;
     } catch (e) {
-      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${op.action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${op.action}: ${formatSdkError(e)}`, { cause: e });
     }
   }
 
@@ -113,7 +113,7 @@ export class IamExecutor {
       };
     } catch (e) {
       if (isNoSuchEntity(e)) return undefined;
-      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetOpenIDConnectProvider: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetOpenIDConnectProvider: ${formatSdkError(e)}`, {
         cause: e,
       });
     }
@@ -131,7 +131,7 @@ export class IamExecutor {
       role = (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role;
     } catch (e) {
       if (isNoSuchEntity(e)) return undefined;
-      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetRole ${name}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, {
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM GetRole ${name}: ${formatSdkError(e)}`, {
         cause: e,
       });
     }
@@ -187,7 +187,7 @@ export class IamExecutor {
     try {
       return await fn();
     } catch (e) {
-      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${action}: ${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`, { cause: e });
+      throw new IrsaError(E.ERR_AWS_IAM, `IAM ${action}: ${formatSdkError(e)}`, { cause: e });
     }
   }
 }

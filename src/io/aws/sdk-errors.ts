@@ -1,3 +1,5 @@
+import { systemCode, systemErrorWords } from '../system-errors.js';
+
 /**
  * AWS's own error code and text as the SDK v3 reports them. For query-protocol services (STS, IAM) the exception
  * carries the wire code in `Code` (`InvalidIdentityToken`), while `name` is the SDK's class name
@@ -18,9 +20,23 @@ export function sdkErrorMessage(e: unknown): string {
   return message.split('\n')[0];
 }
 
-/** `Code: message`, as the AWS CLI and the failure-mode catalogue print it. */
+/**
+ * `Code: message`, as the AWS CLI and the failure-mode catalogue print it; a failure before AWS answered (a Node
+ * system error: connection refused, a file the SDK could not read) in words, naming the address or file.
+ */
 export function formatSdkError(e: unknown): string {
-  return `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`;
+  const local = localFailureWords(e);
+  return local ?? `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`;
+}
+
+/** A Node system error the SDK passed on (no AWS code): its words and what it was about; else undefined. */
+export function localFailureWords(e: unknown): string | undefined {
+  const err = e as { Code?: unknown; address?: unknown; port?: unknown; path?: unknown } | undefined;
+  if (err?.Code !== undefined || !/^E[A-Z0-9_]+$/.test(systemCode(e))) return undefined;
+  const words = systemErrorWords(e);
+  if (typeof err?.path === 'string') return `${err.path}: ${words}`;
+  if (typeof err?.address === 'string') return `${words} (${err.address}${err.port ? `:${err.port}` : ''})`;
+  return words;
 }
 
 /** The HTTP status of a service error, when the SDK recorded one. */

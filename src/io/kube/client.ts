@@ -2,15 +2,21 @@
  * The Kubernetes connection, resolved as kubectl resolves it: --kubeconfig, else $KUBECONFIG (a list, merged with
  * the first file winning), else ~/.kube/config, else the in-cluster service account. @kubernetes/client-node costs
  * ~400 ms to load, so it is imported here, inside functions, and only by commands that talk to a cluster.
+ *
+ * Reads go through client-node's typed API where one fits (the webhook's watch and lookups); the raw GET below is
+ * for what it does not fit: the OIDC discovery documents (exact bytes, no typed model) and lists read item by item
+ * without the typed client's two parsed copies of every object (webhook/list-scan.ts). It sends through the one
+ * HTTP request of the project (io/http/request.ts) with client-node's own TLS options and credentials.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type RequestOptions, request } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { KubeConfig, Context as KubeContext } from '@kubernetes/client-node';
 import { E, IrsaError } from '../../core/errors.js';
-import { isTlsFailure, systemCode, systemErrorWords } from '../system-errors.js';
+import { httpRequest, type RequestFailure } from '../http/request.js';
+import { systemErrorWords } from '../system-errors.js';
 
 export interface KubeConnectionOptions {
   kubeconfig?: string;
@@ -37,37 +43,15 @@ const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = process.env): Promise<KubeConnection> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
+  const files = kubeconfigFiles(opts, env);
   let source: string;
-  let files: string[] = [];
-  if (opts.kubeconfig) {
-    files = [opts.kubeconfig];
-    assertReadable(opts.kubeconfig, '--kubeconfig');
-  } else if (env.KUBECONFIG) {
-    // kubectl skips list entries that do not exist, but an all-missing list is an error
-    const listed = env.KUBECONFIG.split(delimiter).filter(Boolean);
-    files = listed.filter((f) => existsSync(f));
-    if (files.length === 0) {
-      throw new IrsaError(E.ERR_KUBECONFIG_NOT_FOUND, `KUBECONFIG=${env.KUBECONFIG}: no such file`);
-    }
-    for (const f of files) assertReadable(f, 'KUBECONFIG');
-  } else {
-    const home = env.HOME ?? homedir();
-    const fallback = join(home, '.kube', 'config');
-    if (existsSync(fallback)) {
-      files = [fallback];
-      assertReadable(fallback, 'kubeconfig');
-    }
-  }
-
-  if (files.length > 0) {
-    source = files.join(delimiter);
-    const loaded = files.map((f) => {
+  if (files) {
+    // Its YAML parser and schema are loaded only when there are files to read (never in a webhook's pod).
+    const { loadKubeconfigFile } = await import('./kubeconfig-file.js');
+    source = files.list.join(delimiter);
+    const loaded = files.list.map((f) => {
       const one = new k8s.KubeConfig();
-      try {
-        one.loadFromFile(f);
-      } catch (e) {
-        throw new IrsaError(E.ERR_KUBECONFIG_INVALID, `${f}: not a valid kubeconfig (${firstLine(e)})`);
-      }
+      loadKubeconfigFile(one, f, files.what);
       return one;
     });
     mergeFirstWins(kc, loaded);
@@ -82,16 +66,38 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
       'no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a pod',
     );
   }
+  const context = selectContext(kc, opts.context, source);
+  return { ...kubeConnection(kc, source), context: context || 'in-cluster' };
+}
 
-  if (opts.context) {
-    if (!kc.getContextObject(opts.context)) {
+/** The kubeconfig files to read, as kubectl picks them; undefined when there are none (then in-cluster). */
+function kubeconfigFiles(
+  opts: KubeConnectionOptions,
+  env: NodeJS.ProcessEnv,
+): { list: string[]; what: string } | undefined {
+  if (opts.kubeconfig) return { list: [opts.kubeconfig], what: '--kubeconfig' };
+  if (env.KUBECONFIG) {
+    // kubectl skips list entries that do not exist, but an all-missing list is an error
+    const list = env.KUBECONFIG.split(delimiter).filter((f) => f && existsSync(f));
+    if (list.length === 0)
+      throw new IrsaError(E.ERR_KUBECONFIG_NOT_FOUND, `KUBECONFIG=${env.KUBECONFIG}: no such file`);
+    return { list, what: 'KUBECONFIG' };
+  }
+  const fallback = join(env.HOME ?? homedir(), '.kube', 'config');
+  return existsSync(fallback) ? { list: [fallback], what: 'kubeconfig' } : undefined;
+}
+
+/** Applies --context and checks that the context in use exists; returns its name ('' in-cluster). */
+function selectContext(kc: KubeConfig, wanted: string | undefined, source: string): string {
+  if (wanted) {
+    if (!kc.getContextObject(wanted)) {
       const known = kc.getContexts().map((c) => c.name);
       throw new IrsaError(
         E.ERR_KUBE_CONTEXT,
-        `context "${opts.context}" not found in ${source} (contexts: ${known.length ? known.join(', ') : 'none'})`,
+        `context "${wanted}" not found in ${source} (contexts: ${known.length ? known.join(', ') : 'none'})`,
       );
     }
-    kc.setCurrentContext(opts.context);
+    kc.setCurrentContext(wanted);
   }
   const context = kc.getCurrentContext();
   if (source !== 'in-cluster' && (!context || !kc.getContextObject(context))) {
@@ -102,19 +108,23 @@ export async function loadKubeConfig(opts: KubeConnectionOptions = {}, env = pro
         : `${source} has no current-context; pass --context`,
     );
   }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster?.server) {
-    throw new IrsaError(E.ERR_KUBECONFIG_INVALID, `${source}: context "${context}" names no cluster with a server URL`);
-  }
-  return { kubeConfig: kc, source, context: context || 'in-cluster', server: cluster.server.replace(/\/+$/, '') };
+  return context;
 }
 
-function assertReadable(file: string, what: string): void {
-  try {
-    readFileSync(file);
-  } catch (e) {
-    throw new IrsaError(E.ERR_KUBECONFIG_NOT_FOUND, `${file}: cannot read ${what} (${systemErrorWords(e)})`);
+/** A connection for a KubeConfig loaded elsewhere (the webhook's): its current context and cluster server. */
+export function kubeConnection(kc: KubeConfig, source = 'kubeconfig'): KubeConnection {
+  const context = kc.getCurrentContext();
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) {
+    throw new IrsaError(E.ERR_KUBECONFIG_INVALID, `${source}: context "${context}" names no cluster with a server URL`);
   }
+  if (!URL.canParse(server)) {
+    throw new IrsaError(
+      E.ERR_KUBECONFIG_INVALID,
+      `${source}: the server of context "${context}" is not a URL: ${server}`,
+    );
+  }
+  return { kubeConfig: kc, source, context, server: server.replace(/\/+$/, '') };
 }
 
 /** kubectl's merge: for each name the first file that defines it wins; the first current-context set wins. */
@@ -139,9 +149,14 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** Largest answer read (a cluster-wide pod list of a big cluster stays well under it). */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * A request through the connection's own TLS settings and credentials (token, client certificate, exec plugin), for
- * paths the typed API does not cover (the OIDC discovery documents) and for reading objects as plain JSON.
+ * A request through the connection's own TLS settings and credentials (token, client certificate, exec plugin,
+ * proxy), for paths the typed API does not cover (the OIDC discovery documents) and for reading objects as plain
+ * JSON or raw bytes.
  */
 export async function kubeRequest(
   conn: KubeConnection,
@@ -152,51 +167,49 @@ export async function kubeRequest(
   try {
     await conn.kubeConfig.applyToHTTPSOptions(httpsOptions as never);
   } catch (e) {
-    throw new IrsaError(E.ERR_KUBE_AUTH, `cannot load credentials for context "${conn.context}": ${firstLine(e)}`);
-  }
-  const url = `${conn.server}${path}`;
-  const headers = { ...(httpsOptions.headers ?? {}), accept: opts.accept ?? 'application/json' };
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { ...httpsOptions, headers, method: opts.method ?? 'GET', timeout: opts.timeoutMs ?? 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', (e) => reject(unreachable(conn, e)));
-      },
+    throw new IrsaError(
+      E.ERR_KUBE_AUTH,
+      `cannot load credentials for context "${conn.context}" (${systemErrorWords(e)})`,
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${(opts.timeoutMs ?? 30_000) / 1000}s`)));
-    req.on('error', (e) => reject(unreachable(conn, e)));
-    req.end();
-  });
+  }
+  const headers = { ...(httpsOptions.headers ?? {}), accept: opts.accept ?? 'application/json' };
+  const r = await httpRequest(
+    new URL(`${conn.server}${path}`),
+    { ...httpsOptions, headers, method: opts.method ?? 'GET' },
+    { connectTimeoutMs: CONNECT_TIMEOUT_MS, totalTimeoutMs: opts.timeoutMs ?? 30_000, maxBytes: MAX_ANSWER_BYTES },
+  );
+  if (!r.ok) throw unreachable(conn, path, r);
+  return { status: r.status, headers: r.headers, body: r.body };
 }
 
-function unreachable(conn: KubeConnection, e: Error): IrsaError {
-  const code = systemCode(e);
-  if (isTlsFailure(e)) {
-    return new IrsaError(E.ERR_KUBE_TLS, `${conn.server}: TLS verification failed (${code}: ${e.message})`, {
+function unreachable(conn: KubeConnection, path: string, f: RequestFailure): IrsaError {
+  if (f.reason === 'tls') {
+    return new IrsaError(E.ERR_KUBE_TLS, `${conn.server}: TLS verification failed (${f.detail})`, {
       hint: 'check certificate-authority(-data) for this cluster in the kubeconfig',
     });
   }
-  return new IrsaError(
-    E.ERR_KUBE_UNREACHABLE,
-    `cannot reach the Kubernetes API at ${conn.server} (${systemErrorWords(e)})`,
-  );
+  if (f.reason === 'too-large') {
+    return new IrsaError(E.ERR_KUBE_RESPONSE, `GET ${path}: the answer is too large (${f.detail})`);
+  }
+  return new IrsaError(E.ERR_KUBE_UNREACHABLE, `cannot reach the Kubernetes API at ${conn.server} (${f.detail})`);
+}
+
+/** GET returning the body as served; any status but 200 is a one-line IrsaError with the apiserver's message. */
+export async function kubeGetBytes(
+  conn: KubeConnection,
+  path: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<Buffer> {
+  const res = await kubeRequest(conn, path, opts);
+  if (res.status !== 200) throw statusError(conn, path, res);
+  return res.body;
 }
 
 /** GET returning parsed JSON; non-2xx answers become one-line IrsaErrors carrying the apiserver's Status message. */
 export async function kubeGetJson<T = unknown>(conn: KubeConnection, path: string): Promise<T> {
   const res = await kubeRequest(conn, path);
   if (res.status < 200 || res.status > 299) throw statusError(conn, path, res);
-  try {
-    return JSON.parse(res.body.toString('utf8')) as T;
-  } catch {
-    throw new IrsaError(E.ERR_KUBE_RESPONSE, `GET ${path}: the apiserver answered with something that is not JSON`);
-  }
+  return parseAnswer<T>(path, res);
 }
 
 /** Like kubeGetJson, but undefined for 404 (an object that does not exist). */
@@ -204,18 +217,20 @@ export async function kubeGetJsonOrUndefined<T = unknown>(conn: KubeConnection, 
   const res = await kubeRequest(conn, path);
   if (res.status === 404) return undefined;
   if (res.status < 200 || res.status > 299) throw statusError(conn, path, res);
-  return JSON.parse(res.body.toString('utf8')) as T;
+  return parseAnswer<T>(path, res);
+}
+
+function parseAnswer<T>(path: string, res: RawResponse): T {
+  try {
+    return JSON.parse(res.body.toString('utf8')) as T;
+  } catch {
+    throw new IrsaError(E.ERR_KUBE_RESPONSE, `GET ${path}: the apiserver answered with something that is not JSON`);
+  }
 }
 
 /** Turns a non-2xx answer into an IrsaError naming the path, the status and the apiserver's own message. */
 export function statusError(conn: KubeConnection, path: string, res: RawResponse): IrsaError {
-  let message = '';
-  try {
-    const s = JSON.parse(res.body.toString('utf8')) as { message?: string };
-    message = s.message ?? '';
-  } catch {
-    message = res.body.toString('utf8').slice(0, 200).split('\n')[0];
-  }
+  const message = statusMessage(res.body);
   const tail = message ? `: ${message}` : '';
   if (res.status === 401) {
     return new IrsaError(E.ERR_KUBE_UNAUTHORIZED, `GET ${path}: 401 Unauthorized${tail}`, {
@@ -229,6 +244,16 @@ export function statusError(conn: KubeConnection, path: string, res: RawResponse
   return new IrsaError(E.ERR_KUBE_STATUS, `GET ${path}: HTTP ${res.status}${tail}`);
 }
 
+/** The `message` of a Kubernetes Status body, else the first line of whatever was answered (at most 200 bytes). */
+function statusMessage(body: Buffer): string {
+  try {
+    const s = JSON.parse(body.toString('utf8')) as { message?: unknown };
+    return typeof s?.message === 'string' ? s.message.split('\n')[0] : '';
+  } catch {
+    return body.toString('utf8', 0, 200).split('\n')[0];
+  }
+}
+
 /** Host name (no port, no brackets) of the connection's apiserver, for comparisons. */
 export function serverHost(conn: Pick<KubeConnection, 'server'>): string {
   try {
@@ -236,8 +261,4 @@ export function serverHost(conn: Pick<KubeConnection, 'server'>): string {
   } catch {
     return conn.server;
   }
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

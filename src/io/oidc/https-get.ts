@@ -3,13 +3,15 @@
  * connect and a total timeout, a byte cap that stops reading early, and the TLS facts of the answering server
  * (chain trusted or not, thumbprint of the served chain). node:https directly, because fetch() hides the chain.
  */
-import type { IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { certificateThumbprint, topIntermediateThumbprint } from '../../core/aws/thumbprint.js';
+import { E, IrsaError } from '../../core/errors.js';
 import type { TlsObservation } from '../../core/sts/types.js';
-import { isConnectFailure, isTlsFailure } from '../system-errors.js';
+import { httpRequest, type RequestFailureReason } from '../http/request.js';
+import { systemErrorWords } from '../system-errors.js';
 
 export interface HttpsGetOptions {
   connectTimeoutMs: number;
@@ -23,15 +25,11 @@ export interface HttpsGetOptions {
 }
 
 export type FetchFailureReason =
+  | RequestFailureReason
   | 'not-https'
   | 'redirect-not-https'
   | 'too-many-redirects'
-  | 'connect'
-  | 'timeout'
-  | 'tls'
-  | 'network'
-  | 'http-status'
-  | 'too-large';
+  | 'http-status';
 
 export type HttpsGetResult =
   | {
@@ -40,7 +38,7 @@ export type HttpsGetResult =
       finalUrl: string;
       redirects: string[];
       status: number;
-      headers: IncomingMessage['headers'];
+      headers: IncomingHttpHeaders;
       body: Buffer;
       tls: TlsObservation;
       elapsedMs: number;
@@ -52,7 +50,7 @@ export async function httpsGet(url: string, options: HttpsGetOptions): Promise<H
   const redirects: string[] = [];
   let current = url;
   for (;;) {
-    if (!/^https:\/\//i.test(current)) {
+    if (!/^https:\/\//i.test(current) || !URL.canParse(current)) {
       return redirects.length
         ? { ok: false, reason: 'redirect-not-https', detail: `${redirects.at(-1)} redirects to ${current}`, url }
         : { ok: false, reason: 'not-https', detail: `${current} is not an https URL`, url };
@@ -72,7 +70,7 @@ export async function httpsGet(url: string, options: HttpsGetOptions): Promise<H
         };
       }
       redirects.push(current);
-      current = new URL(r.location, current).toString();
+      current = URL.canParse(r.location, current) ? new URL(r.location, current).toString() : r.location;
       continue;
     }
     return {
@@ -93,103 +91,53 @@ type OnceResult =
   | {
       ok: true;
       status: number;
-      headers: IncomingMessage['headers'];
+      headers: IncomingHttpHeaders;
       body: Buffer;
       tls: TlsObservation;
       location?: string;
     }
   | { ok: false; reason: FetchFailureReason; detail: string };
 
-function getOnce(url: string, o: HttpsGetOptions): Promise<OnceResult> {
-  return new Promise((resolve) => {
-    const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    let settled = false;
-    const finish = (r: OnceResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(totalTimer);
-      clearTimeout(connectTimer);
-      resolve(r);
-      req.destroy();
-    };
-    const req = https.request({
-      method: 'GET',
-      host,
-      port: u.port || 443,
-      path: `${u.pathname}${u.search}`,
-      servername: isIP(host) ? undefined : host,
-      // Verification is judged below (socket.authorized), as AWS falls back to thumbprints for untrusted chains.
-      rejectUnauthorized: false,
-      ca: o.ca,
-      agent: false,
-      headers: { accept: 'application/json', 'user-agent': 'irsa-anywhere' },
-    });
-    const totalTimer = setTimeout(
-      () =>
-        finish({ ok: false, reason: 'timeout', detail: `${url}: no complete answer within ${o.totalTimeoutMs} ms` }),
-      o.totalTimeoutMs,
-    );
-    const connectTimer = setTimeout(
-      () =>
-        finish({
-          ok: false,
-          reason: 'timeout',
-          detail: `${url}: TLS connection not established within ${o.connectTimeoutMs} ms`,
-        }),
-      Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
-    );
-    req.on('socket', (socket) => socket.once('secureConnect', () => clearTimeout(connectTimer)));
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      const code = e.code ?? '';
-      const reason: FetchFailureReason = isConnectFailure(e)
-        ? 'connect'
-        : isTlsFailure(e) || /ssl|tls/i.test(e.message)
-          ? 'tls'
-          : 'network';
-      finish({ ok: false, reason, detail: `${url}: ${e.message}${code ? ` (${code})` : ''}` });
-    });
-    req.on('response', (res) => {
-      const tls = observeTls(url, res.socket as TLSSocket, o.anchorThumbprints);
-      const status = res.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
-        finish({ ok: true, status, headers: res.headers, body: Buffer.alloc(0), tls, location: res.headers.location });
-        return;
-      }
-      if (status !== 200) {
-        finish({ ok: false, reason: 'http-status', detail: `${url}: HTTP ${status}` });
-        return;
-      }
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > o.maxBytes) {
-        finish({ ok: false, reason: 'too-large', detail: `${url}: ${declared} bytes declared, limit ${o.maxBytes}` });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > o.maxBytes) {
-          finish({ ok: false, reason: 'too-large', detail: `${url}: more than ${o.maxBytes} bytes` });
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => finish({ ok: true, status, headers: res.headers, body: Buffer.concat(chunks), tls }));
-      res.on('error', (e) => finish({ ok: false, reason: 'network', detail: `${url}: ${e.message}` }));
-    });
-    req.end();
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** One request, no redirect followed: a redirect comes back as its `location`, any status but 200 as a failure. */
+async function getOnce(url: string, o: HttpsGetOptions): Promise<OnceResult> {
+  const r = await httpRequest(new URL(url), requestOptions(url, o), o, {
+    observe: (res) => observeTls(url, res.socket as TLSSocket, o.anchorThumbprints),
+    // Only a 200's body is read: a redirect's or an error page's is never looked at.
+    wantsBody: (res) => res.statusCode === 200,
   });
+  if (!r.ok) return { ok: false, reason: r.reason, detail: `${url}: ${r.detail}` };
+  const { status, headers, body, observed: tls } = r;
+  if (REDIRECTS.has(status) && headers.location)
+    return { ok: true, status, headers, body, tls, location: headers.location };
+  if (status !== 200) return { ok: false, reason: 'http-status', detail: `${url}: HTTP ${status}` };
+  return { ok: true, status, headers, body, tls };
+}
+
+function requestOptions(url: string, o: HttpsGetOptions): RequestOptions {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return {
+    method: 'GET',
+    servername: isIP(host) ? undefined : host,
+    // Verification is judged from the socket (observeTls), as AWS falls back to thumbprints for untrusted chains.
+    rejectUnauthorized: false,
+    ca: o.ca,
+    agent: false,
+    headers: { accept: 'application/json', 'user-agent': 'irsa-anywhere' },
+  };
 }
 
 /**
  * Connects (TLS only, nothing sent) and reports the served chain: what IAM thumbprints when a provider is created
- * without a ThumbprintList, and what doctor shows. Same chain rules as the fetcher.
+ * without a ThumbprintList, and what doctor shows. Same chain rules as the fetcher. Rejects with
+ * ERR_ISSUER_UNREACHABLE when no TLS connection comes up.
  */
 export function probeTls(
   url: string,
   options: Pick<HttpsGetOptions, 'ca' | 'anchorThumbprints'> & { timeoutMs?: number },
 ): Promise<TlsObservation> {
+  if (!URL.canParse(url)) return Promise.reject(new IrsaError(E.ERR_ISSUER_UNREACHABLE, `${url} is not a URL`));
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -201,21 +149,19 @@ export function probeTls(
       rejectUnauthorized: false,
       ca: options.ca,
     });
-    const timer = setTimeout(() => {
+    const fail = (words: string) => {
+      clearTimeout(timer);
       socket.destroy();
-      reject(new Error(`${url}: TLS connection not established within ${timeoutMs} ms`));
-    }, timeoutMs);
+      reject(new IrsaError(E.ERR_ISSUER_UNREACHABLE, `${url}: ${words}`));
+    };
+    const timer = setTimeout(() => fail(`TLS connection not established within ${timeoutMs} ms`), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const observation = observeTls(url, socket, options.anchorThumbprints);
       socket.destroy();
       resolve(observation);
     });
-    socket.once('error', (e) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(e);
-    });
+    socket.once('error', (e) => fail(systemErrorWords(e)));
   });
 }
 

@@ -1,0 +1,49 @@
+/**
+ * A zod validation failure as one line of words naming the field (`"jwks_uri" is missing`, `"keys[2]" is a
+ * string, not an object`), for messages that already name the file: `${file}: ${schemaErrorWords(error)}`. Only
+ * the first issue is told, as a compiler tells the first error. Parse with `{ reportInput: true }` so the words
+ * can say what was found instead.
+ */
+import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
+
+export function schemaErrorWords(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'not valid';
+  const field = fieldName(issue.path);
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined && issue.path.length > 0
+        ? `${field} is missing`
+        : `${field} is ${kindOf(issue.input)}, not ${article(issue.expected)}`;
+    case 'too_small':
+      return issue.origin === 'string' && Number(issue.minimum) === 1
+        ? `${field} is empty`
+        : `${field} is too short (at least ${issue.minimum} ${issue.origin === 'array' ? 'items' : 'characters'})`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
+}
+
+/** `"issuer"`, `"keys[2]"`, `"users[0].name"`; the whole document when the path is empty. */
+function fieldName(path: Issue['path']): string {
+  if (path.length === 0) return 'the document';
+  const [head, ...rest] = path;
+  return `"${String(head)}${rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}"`;
+}
+
+/** What a JSON value is, in words: `a string`, `null`, `a list`, `an object`. */
+export function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (v === undefined) return 'nothing';
+  return article(typeof v);
+}
+
+function article(expected: string): string {
+  if (expected === 'array') return 'a list';
+  if (expected === 'null' || expected === 'undefined') return expected;
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
