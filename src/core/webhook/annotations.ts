@@ -27,7 +27,7 @@ export const MIN_TOKEN_EXPIRATION = 600;
  */
 export const MAX_TOKEN_EXPIRATION = 86400;
 
-const KNOWN_NAMES = new Set<string>(Object.values(ANNOTATIONS));
+const KNOWN_NAMES: ReadonlySet<string> = new Set<string>(Object.values(ANNOTATIONS));
 
 /**
  * Longest integer text parsed. An int64 has 19 digits; Go would also take thousands of leading zeros, but a pod's

@@ -50,8 +50,8 @@ export type MountDecision =
   | { kind: 'elsewhere'; path: string }
   | { kind: 'taken'; volume: string };
 
-const ADD: MountDecision = { kind: 'add' };
-const PRESENT: MountDecision = { kind: 'present' };
+const ADD: MountDecision = Object.freeze({ kind: 'add' });
+const PRESENT: MountDecision = Object.freeze({ kind: 'present' });
 
 export function mountDecision(mounts: unknown, volumeName: string, mountPath: string): MountDecision {
   if (!Array.isArray(mounts)) return ADD;
