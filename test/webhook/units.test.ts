@@ -163,6 +163,28 @@ describe('AdmissionReview encoding', () => {
   });
 });
 
+describe('AdmissionReview encoding: the remembered last patch', () => {
+  test('a frozen value is reused by identity; an unfrozen one changed in place is encoded again', () => {
+    const encode = reviewEncoder();
+    const r = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' };
+    const sent = (value: unknown) => {
+      const out = JSON.parse(encode(r, 'u', { allowed: true, patch: [{ op: 'add', path: '/a', value }] }));
+      return JSON.parse(Buffer.from(out.response.patch, 'base64').toString('utf8'))[0].value;
+    };
+    const shared = Object.freeze({ name: 'AWS_REGION', value: 'eu-west-1' });
+    assert.deepEqual(sent(shared), shared);
+    assert.deepEqual(sent(shared), shared);
+    const fresh: Record<string, string> = { name: 'A', value: '1' };
+    assert.deepEqual(sent(fresh), { name: 'A', value: '1' });
+    fresh.value = '2';
+    assert.deepEqual(sent(fresh), { name: 'A', value: '2' }, 'the same unfrozen object, changed: not reused');
+    const list = [shared];
+    assert.deepEqual(sent(list), [shared]);
+    list.push(Object.freeze({ name: 'B', value: '3' }));
+    assert.deepEqual(sent(list), [shared, { name: 'B', value: '3' }], 'an array changed after encoding');
+  });
+});
+
 describe('certificates', () => {
   test('CA: CA flag, self-signed; serving: SANs, serverAuth, signed by the CA, capped at the CA expiry', async () => {
     const ca = await issueCa({ days: 30 });
