@@ -178,7 +178,7 @@ describe('AdmissionReview encoding: the remembered last patch', () => {
     assert.deepEqual(sent(fresh), { name: 'A', value: '1' });
     fresh.value = '2';
     assert.deepEqual(sent(fresh), { name: 'A', value: '2' }, 'the same unfrozen object, changed: not reused');
-    const list = [shared];
+    const list: Array<Readonly<Record<string, string>>> = [shared];
     assert.deepEqual(sent(list), [shared]);
     list.push(Object.freeze({ name: 'B', value: '3' }));
     assert.deepEqual(sent(list), [shared, { name: 'B', value: '3' }], 'an array changed after encoding');
