@@ -94,7 +94,11 @@ function fromPemBlock(label: string, der: Buffer, where: string): LoadedKey | un
 }
 
 /** ParsePKIXPublicKey, ParseCertificate and ParsePKCS1PrivateKey check for trailing data; PKCS#8 and SEC1 do not. */
-const GO_REFUSES_TRAILING_DATA = new Set<KeyEncoding>(['spki-public', 'x509-certificate', 'pkcs1-private']);
+const GO_REFUSES_TRAILING_DATA: ReadonlySet<KeyEncoding> = new Set<KeyEncoding>([
+  'spki-public',
+  'x509-certificate',
+  'pkcs1-private',
+]);
 
 function keyOfBlock(label: string, der: Buffer, where: string): LoadedKey | undefined {
   switch (label) {

@@ -331,7 +331,7 @@ const STRING_OPERATORS = [
   'StringNotLike',
 ];
 /** Every IAM condition operator (valid in a policy even where this evaluator does not evaluate it). */
-const IAM_OPERATORS = new Set([
+const IAM_OPERATORS: ReadonlySet<string> = new Set([
   ...STRING_OPERATORS,
   'NumericEquals',
   'NumericNotEquals',
@@ -355,8 +355,16 @@ const IAM_OPERATORS = new Set([
   'ArnNotLike',
   'Null',
 ]);
-const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Condition']);
-const PRINCIPAL_TYPES = new Set(['AWS', 'Federated', 'Service', 'CanonicalUser']);
+const STATEMENT_FIELDS: ReadonlySet<string> = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Condition',
+]);
+const PRINCIPAL_TYPES: ReadonlySet<string> = new Set(['AWS', 'Federated', 'Service', 'CanonicalUser']);
 const SYNTAX = 'Syntax errors in policy.';
 
 export type TrustPolicyValidation = { ok: true; policy: Record<string, unknown> } | { ok: false; error: AwsError };

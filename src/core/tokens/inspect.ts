@@ -113,7 +113,7 @@ export interface Inspection {
 /** `iss` of Secret-based tokens (pkg/serviceaccount/legacy.go LegacyIssuer). */
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
 
-const KNOWN_CLAIMS = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'kubernetes.io', 'nbf', 'sub']);
+const KNOWN_CLAIMS: ReadonlySet<string> = new Set(['aud', 'exp', 'iat', 'iss', 'jti', 'kubernetes.io', 'nbf', 'sub']);
 const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
 
 export function inspectToken(raw: string, now: number): Inspection {
