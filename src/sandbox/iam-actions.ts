@@ -3,8 +3,6 @@
  * response shapes. Each handler returns the `<Action>Result` content, or undefined for metadata-only responses.
  */
 import { parseArn } from '../core/aws/arn.js';
-import { IrsaError } from '../core/errors.js';
-import { systemErrorWords } from '../io/system-errors.js';
 import {
   checkClientIds,
   checkDescription,
@@ -22,6 +20,8 @@ import {
   removeTags,
   type Tag,
 } from '../core/aws/iam-validation.js';
+import { IrsaError } from '../core/errors.js';
+import { systemErrorWords } from '../io/system-errors.js';
 import { AwsFault, ensure, fault } from './fault.js';
 import type { IamStore, StoredProvider, StoredRole } from './iam-store.js';
 import type { Params } from './params.js';

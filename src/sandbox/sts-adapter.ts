@@ -2,9 +2,10 @@
  * The one seam between the sandbox and the STS validation core (src/core/sts, src/io/oidc, src/core/aws/thumbprint):
  * the sandbox reaches the core only through these functions.
  */
+
+import type { AwsError } from '../core/sts/aws-errors.js';
 import { decideAssumeRoleWithWebIdentity } from '../core/sts/decide.js';
 import { validateTrustPolicy } from '../core/sts/trust-policy.js';
-import type { AwsError } from '../core/sts/aws-errors.js';
 import type { IssuerKeySource } from '../core/sts/types.js';
 import { type OidcFetcherOptions, OidcKeyFetcher } from '../io/oidc/fetcher.js';
 

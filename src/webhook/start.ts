@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { certificateInfo } from '../core/certs/info.js';
 import { E, IrsaError } from '../core/errors.js';
 import type { WebhookSettings } from '../core/webhook/types.js';
+import { systemErrorWords } from '../io/system-errors.js';
 import { WebhookMetrics } from './metrics.js';
 import type { ServiceAccountSource } from './sa-source.js';
-import { systemErrorWords } from '../io/system-errors.js';
 import { type MutateFn, WebhookServer, type WebhookServerOptions } from './server.js';
 import type { TlsCredentials } from './tls-reloader.js';
 

@@ -5,6 +5,7 @@ import { partitionForRegion } from '../../core/aws/arn.js';
 import { checkRegion } from '../../core/aws/region.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
 import { parseGoBool } from '../../core/webhook/annotations.js';
+import { readContainerCredentialsConfig } from '../../core/webhook/container-credentials.js';
 import {
   type ContainerCredentialsSettings,
   DEFAULT_WEBHOOK_SETTINGS,
@@ -284,27 +285,21 @@ async function loadKube(kubeconfig: string | undefined, context: string | undefi
  * start (an unreadable file is an error) and re-read when it changes (a bad version is logged, the last kept).
  */
 function readContainerCredentials(file: string, opts: ServeOptions): ContainerCredentialsSettings {
-  let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    const why = e instanceof SyntaxError ? 'not JSON' : systemErrorWords(e);
-    throw new IrsaError(E.ERR_CC_CONFIG, `${file}: cannot read container-credentials config (${why})`);
+    throw new IrsaError(E.ERR_CC_CONFIG, `${file}: cannot read container-credentials config (${systemErrorWords(e)})`);
   }
-  const ids = (doc as { identities?: unknown })?.identities;
-  if (
-    !Array.isArray(ids) ||
-    !ids.every((i) => typeof i?.namespace === 'string' && typeof i?.serviceAccount === 'string')
-  ) {
-    throw new IrsaError(E.ERR_CC_CONFIG, `${file}: expected {"identities":[{"namespace":..,"serviceAccount":..}]}`);
-  }
+  const read = readContainerCredentialsConfig(text, file);
+  if (!read.ok) throw new IrsaError(E.ERR_CC_CONFIG, read.message);
   return {
     fullUri: opts.containerCredentialsFullUri,
     audience: opts.containerCredentialsAudience,
     mountPath: opts.containerCredentialsTokenMountPath,
     volumeName: opts.containerCredentialsTokenVolumeName,
     tokenPath: opts.containerCredentialsTokenPath,
-    identities: ids.map((i) => ({ namespace: i.namespace, serviceAccount: i.serviceAccount })),
+    identities: read.value,
   };
 }
 

@@ -5,8 +5,7 @@
  * wrong in one line that names the document and the field.
  */
 import { z } from 'zod';
-import { isObject } from '../json/is-object.js';
-import { kindOf, schemaErrorWords } from '../json/schema-words.js';
+import { type DocumentRead, readJsonDocument } from '../json/read-document.js';
 
 const discoverySchema = z.looseObject({
   issuer: z.string().min(1),
@@ -21,25 +20,11 @@ const jwksSchema = z.looseObject({ keys: z.array(z.unknown()) });
 export type DiscoveryFields = z.infer<typeof discoverySchema>;
 export type JwksFields = z.infer<typeof jwksSchema>;
 
-export type DocumentRead<T> = { ok: true; value: T } | { ok: false; message: string };
-
 /** `source` names the document in the message (a file, a URL, `apiserver discovery`). */
 export function readDiscovery(text: string, source: string): DocumentRead<DiscoveryFields> {
-  return readDocument(text, source, discoverySchema);
+  return readJsonDocument(text, source, discoverySchema);
 }
 
 export function readJwks(text: string, source: string): DocumentRead<JwksFields> {
-  return readDocument(text, source, jwksSchema);
-}
-
-function readDocument<T>(text: string, source: string, schema: z.ZodType<T>): DocumentRead<T> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return { ok: false, message: `${source}: not JSON` };
-  }
-  if (!isObject(doc)) return { ok: false, message: `${source}: not a JSON object (${kindOf(doc)})` };
-  const r = schema.safeParse(doc, { reportInput: true });
-  return r.success ? { ok: true, value: r.data } : { ok: false, message: `${source}: ${schemaErrorWords(r.error)}` };
+  return readJsonDocument(text, source, jwksSchema);
 }

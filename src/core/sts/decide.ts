@@ -6,12 +6,12 @@
  */
 import { assumedRoleArn as assumedRoleArnOf } from '../aws/arn.js';
 import { CLOCK_SKEW_LEEWAY_SECONDS, DEFAULT_MAX_TOKEN_AGE_SECONDS } from './aws-errors.js';
-import { fetchKeys, discoveryIssuer, keyId, provider, tlsTrust } from './checks/issuer.js';
+import { discoveryIssuer, fetchKeys, keyId, provider, tlsTrust } from './checks/issuer.js';
 import { parameters, roleArn } from './checks/request.js';
 import { duration, role, trustPolicy } from './checks/role.js';
 import { signature } from './checks/signature.js';
 import { algorithm, audience, issuer, subject, time, tokenShape } from './checks/token.js';
-import type { Decision, DecideOptions, DecisionCheck, Failure } from './decision.js';
+import type { DecideOptions, Decision, DecisionCheck, Failure } from './decision.js';
 import type { AssumeRoleDecision, AssumeRoleWithWebIdentityRequest } from './types.js';
 
 export type { DecideOptions } from './decision.js';

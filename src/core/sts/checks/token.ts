@@ -3,8 +3,9 @@
  * Trace messages quote the token's values as JSON; where they are shown (doctor's renderTrace) each line is made
  * terminal-safe, so the hot path builds no escaped text nobody reads.
  */
-import { isNumericDate, timestampProblem } from '../../tokens/claims.js';
+
 import { STS_ALGORITHMS } from '../../tokens/algorithms.js';
+import { isNumericDate, timestampProblem } from '../../tokens/claims.js';
 import { readToken } from '../../tokens/decode.js';
 import {
   expiredToken,
