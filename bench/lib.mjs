@@ -16,6 +16,28 @@ process.on('exit', () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * Stops every started process with SIGTERM and waits for it to exit (at most `ms`), so a server run with
+ * `--cpu-prof` (BENCH_NODE_ARGS) writes its profile; the exit handler's SIGKILL is for anything left.
+ */
+export async function stopProcesses(ms = 5000) {
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map(
+        (c) =>
+          new Promise((done) => {
+            const timer = setTimeout(done, ms);
+            c.once('exit', () => {
+              clearTimeout(timer);
+              done();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+  );
+}
+
 /** Exits with a message unless dist/cli.js exists (the benchmarks measure the built CLI). */
 export function requireBuild() {
   if (!existsSync(CLI)) {

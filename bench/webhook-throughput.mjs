@@ -22,6 +22,7 @@ import {
   requireBuild,
   scratchDir,
   startProcess,
+  stopProcesses,
   webhookListening,
   webhookServeArgv,
 } from './lib.mjs';
@@ -77,6 +78,7 @@ const s = createServer({ cert: readFileSync(process.env.CERT), key: readFileSync
     res.end(answer);
   });
 });
+process.on('SIGTERM', () => process.exit(0));
 s.listen(0, '127.0.0.1', () => console.error(JSON.stringify({ msg: 'webhook listening', port: s.address().port })));
 `;
 
@@ -282,4 +284,5 @@ if (JSON_OUT) {
       (verdict.cpuRatio ? `, CPU per request bare/webhook ${verdict.cpuRatio}` : ''),
   );
 }
+await stopProcesses();
 process.exit(verdict.ratioOk && verdict.p99Ok ? 0 : 1);
