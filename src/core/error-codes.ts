@@ -272,6 +272,19 @@ export const ERROR_CODES = {
     meaning: 'STS refused or failed a request.',
     action: 'Read AWS’s code in the message; `irsa doctor` names the broken link.',
   },
+  ERR_AWS_S3: {
+    family: aws,
+    meaning: 'S3 or S3 Control refused or failed a request (publishing the issuer documents to a bucket).',
+    action:
+      'Read AWS’s code in the message: AccessDenied needs the s3 permission it names; a bucket of another account cannot be used.',
+  },
+  ERR_APPLY_INCOMPLETE: {
+    family: aws,
+    meaning:
+      'Some changes of an apply or destroy failed, or were skipped because a change they depend on failed; the others were made.',
+    action:
+      'Fix what the listed failures say and run the same command again: it reads the state and does only what is left.',
+  },
 
   ERR_TLS_NO_CHAIN: {
     family: tls,

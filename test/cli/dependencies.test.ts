@@ -8,8 +8,8 @@ import { ROOT } from '../support/cli.js';
 
 /** Bundled into dist/cli.js by scripts/build.mjs, so not needed at run time. */
 const BUNDLED = new Set(['commander']);
-/** Declared but not imported, each with its reason. S3 and S3 Control: provisioning (issue 10) is being built on them. */
-const NOT_IMPORTED = new Set<string>(['@aws-sdk/client-s3', '@aws-sdk/client-s3-control']);
+/** Declared but not imported, each with its reason (none today). */
+const NOT_IMPORTED = new Set<string>([]);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

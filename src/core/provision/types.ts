@@ -96,6 +96,33 @@ export interface CurrentState {
   roleReadMode: 'account-details' | 'per-role';
   /** Number of AWS calls the reads made (a no-op plan's figure). */
   awsCalls: number;
+  /**
+   * The account the credentials belong to (STS GetCallerIdentity): the provider ARN a trust policy names is
+   * `arn:<partition>:iam::<id>:oidc-provider/<host/path>` even before the provider exists. Undefined when nothing
+   * AWS was read (directory publishing only, no IAM in the config).
+   */
+  account?: { id: string; partition: string; arn: string };
+  /** What the reads could not do and the plan should say (a list the readers were refused, …). */
+  warnings: string[];
+}
+
+/**
+ * What the readers are asked for (derived from irsa.yaml): everything a plan or a destroy compares against. The
+ * readers never fail for something absent; they fill what they find.
+ */
+export interface StateQuery {
+  /** The issuers of the config's clusters, exactly as the provider URLs must be. */
+  providerUrls: string[];
+  /** Every role name the config names. */
+  roleNames: string[];
+  /** The config's cluster names: roles tagged as ours for one of them are read too (removed from the config). */
+  clusters: string[];
+  /** Buckets the config publishes to, with the object keys to read under each. */
+  buckets: { name: string; keys: string[] }[];
+  /** Files of directory publishing to read. */
+  files: string[];
+  /** Read the account's Block Public Access (S3 Control): when documents are published to S3. */
+  accountPublicAccessBlock: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -131,6 +131,14 @@ export class OidcKeyFetcher implements IssuerKeySource {
     });
   }
 
+  /**
+   * One document as served, bytes and headers, uncached and unparsed, with this fetcher's limits and trust: what
+   * provisioning reads back after publishing to compare with what it wrote.
+   */
+  fetchRaw(url: string): Promise<HttpsGetResult> {
+    return httpsGet(url, this.#http);
+  }
+
   /** Forget everything cached (tests, sandbox state resets). */
   clear(): void {
     this.#cache.clear();
