@@ -12,7 +12,7 @@ import { E, IrsaError } from '../../core/errors.js';
 import type { Operation, Tags } from '../../core/provision/types.js';
 import { deleteDocumentFile, writeDocumentFile } from '../publish/directory.js';
 import { type AwsCaller, awsFailure } from './aws-call.js';
-import { tagRecord } from './iam-shapes.js';
+import { providerUrlOfArn, tagRecord } from './iam-shapes.js';
 import { sdkErrorCode } from './sdk-errors.js';
 
 export interface OperationDeps {
@@ -112,28 +112,9 @@ async function alreadyCreated(
   deps: OperationDeps,
   cause: unknown,
 ): Promise<OperationResult> {
-  const caller = callerOf(deps);
   const wanted = tagRecord(op.input.Tags as iamSdk.Tag[] | undefined);
-  let found: Tags | undefined;
-  if (op.action === 'CreateRole') {
-    const name = op.input.RoleName as string;
-    const res = await caller.send<iamSdk.GetRoleCommandOutput>(
-      'iam',
-      'GetRole',
-      new iamSdk.GetRoleCommand({ RoleName: name }),
-    );
-    found = tagRecord(res.Role?.Tags);
-  } else if (deps.account) {
-    const arn = oidcProviderArn(deps.account.partition, deps.account.id, op.input.Url as string);
-    const res = await caller.send<iamSdk.GetOpenIDConnectProviderCommandOutput>(
-      'iam',
-      'GetOpenIDConnectProvider',
-      new iamSdk.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
-    );
-    found = tagRecord(res.Tags);
-  }
-  const ours =
-    found !== undefined && Object.keys(wanted).length > 0 && Object.entries(wanted).every(([k, v]) => found[k] === v);
+  const found = await existingTags(op, deps);
+  const ours = Object.keys(wanted).length > 0 && Object.entries(wanted).every(([k, v]) => found[k] === v);
   if (ours) return { note: 'already existed with our tags (an earlier run was interrupted): kept' };
   throw awsFailure(
     'iam',
@@ -142,6 +123,44 @@ async function alreadyCreated(
     cause,
     'it exists and is not tagged as managed by irsa-anywhere for this cluster: left untouched (plan again; --adopt takes it over)',
   );
+}
+
+/** The tags of the role or provider a create found in its way. */
+async function existingTags(op: Extract<Operation, { service: 'iam' }>, deps: OperationDeps): Promise<Tags> {
+  const caller = callerOf(deps);
+  const action = op.action === 'CreateRole' ? 'GetRole' : 'GetOpenIDConnectProvider';
+  try {
+    if (op.action === 'CreateRole') {
+      const RoleName = op.input.RoleName as string;
+      const res = await caller.send<iamSdk.GetRoleCommandOutput>(
+        'iam',
+        action,
+        new iamSdk.GetRoleCommand({ RoleName }),
+      );
+      return tagRecord(res.Role?.Tags);
+    }
+    const arn = await providerArnFor(caller, op.input.Url as string, deps.account);
+    const res = await caller.send<iamSdk.GetOpenIDConnectProviderCommandOutput>(
+      'iam',
+      action,
+      new iamSdk.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+    );
+    return tagRecord(res.Tags);
+  } catch (e) {
+    throw awsFailure('iam', action, subjectOf(op.input), e);
+  }
+}
+
+/** The ARN of the provider for `url`: built from the account when known, else found in the account's list. */
+async function providerArnFor(caller: AwsCaller, url: string, account: OperationDeps['account']): Promise<string> {
+  if (account) return oidcProviderArn(account.partition, account.id, url);
+  const res = await caller.send<iamSdk.ListOpenIDConnectProvidersCommandOutput>(
+    'iam',
+    'ListOpenIDConnectProviders',
+    new iamSdk.ListOpenIDConnectProvidersCommand({}),
+  );
+  const arns = (res.OpenIDConnectProviderList ?? []).map((p) => p.Arn ?? '');
+  return arns.find((arn) => providerUrlOfArn(arn) === url) ?? url;
 }
 
 async function runS3(op: Extract<Operation, { service: 's3' }>, deps: OperationDeps): Promise<OperationResult> {
