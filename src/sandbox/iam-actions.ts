@@ -55,8 +55,16 @@ function roleXml(r: StoredRole, withTags: boolean): XmlValue {
     AssumeRolePolicyDocument: encodeURIComponent(r.assumeRolePolicyDocument),
     Description: r.description,
     MaxSessionDuration: r.maxSessionDuration,
+    PermissionsBoundary: withTags ? boundaryXml(r) : undefined,
     Tags: withTags && r.tags.length ? tagsXml(r.tags) : undefined,
   };
+}
+
+/** GetRole and GetAccountAuthorizationDetails carry the boundary; ListRoles does not (as AWS). */
+function boundaryXml(r: StoredRole): XmlValue {
+  return r.permissionsBoundary
+    ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: r.permissionsBoundary }
+    : undefined;
 }
 
 /** Marker/MaxItems paging as IAM does it (the marker is opaque to clients; here an index). */
@@ -71,6 +79,38 @@ function page<T>(items: T[], params: Params): { items: T[]; IsTruncated: boolean
   const slice = items.slice(start, start + max);
   const more = start + max < items.length;
   return { items: slice, IsTruncated: more, Marker: more ? String(start + max) : undefined };
+}
+
+const ENTITY_FILTERS: ReadonlySet<string> = new Set([
+  'User',
+  'Role',
+  'Group',
+  'LocalManagedPolicy',
+  'AWSManagedPolicy',
+]);
+
+/** A role as GetAccountAuthorizationDetails describes it: trust, inline and attached policies, boundary, tags. */
+function roleDetailXml(r: StoredRole): XmlValue {
+  return {
+    Path: r.path,
+    RoleName: r.name,
+    RoleId: r.roleId,
+    Arn: r.arn,
+    CreateDate: r.createDate,
+    AssumeRolePolicyDocument: encodeURIComponent(r.assumeRolePolicyDocument),
+    InstanceProfileList: [],
+    RolePolicyList: Object.keys(r.inlinePolicies)
+      .sort()
+      .map((name) => ({ PolicyName: name, PolicyDocument: encodeURIComponent(r.inlinePolicies[name]) })),
+    AttachedManagedPolicies: r.attachedPolicies.map(attachedXml),
+    PermissionsBoundary: boundaryXml(r),
+    Tags: tagsXml(r.tags),
+    RoleLastUsed: {},
+  };
+}
+
+function attachedXml(arn: string): XmlValue {
+  return { PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn };
 }
 
 function trustPolicy(c: IamContext, name: string): string {
@@ -214,7 +254,17 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     ensure(checkMaxSessionDuration(maxSessionDuration));
     const tags = c.params.tags();
     ensure(checkTags(tags));
-    const r = c.store.createRole({ name, path, assumeRolePolicyDocument: doc, description, maxSessionDuration, tags });
+    const permissionsBoundary = c.params.get('PermissionsBoundary');
+    if (permissionsBoundary !== undefined) checkPolicyArn(c, permissionsBoundary);
+    const r = c.store.createRole({
+      name,
+      path,
+      assumeRolePolicyDocument: doc,
+      description,
+      maxSessionDuration,
+      permissionsBoundary,
+      tags,
+    });
     return { Role: roleXml(r, true) };
   },
   GetRole(c) {
@@ -339,6 +389,41 @@ export const IAM_ACTIONS: Record<string, Handler> = {
       delete x.inlinePolicies[name];
     });
     return undefined;
+  },
+  PutRolePermissionsBoundary(c) {
+    const r = roleParam(c);
+    const arn = c.params.required('PermissionsBoundary');
+    checkPolicyArn(c, arn);
+    c.store.updateRole(r.name, (x) => {
+      x.permissionsBoundary = arn;
+    });
+    return undefined;
+  },
+  DeleteRolePermissionsBoundary(c) {
+    const r = roleParam(c);
+    c.store.updateRole(r.name, (x) => {
+      delete x.permissionsBoundary;
+    });
+    return undefined;
+  },
+  GetAccountAuthorizationDetails(c) {
+    const filter = c.params.list('Filter') ?? [];
+    for (const f of filter) {
+      if (!ENTITY_FILTERS.has(f)) {
+        ensure(constraintError('filter', f, `Member must satisfy enum value set: [${[...ENTITY_FILTERS].join(', ')}]`));
+      }
+    }
+    // The sandbox has roles only: no users or groups, and managed policies are named, never stored.
+    const roles = filter.length === 0 || filter.includes('Role') ? c.store.listRoles() : [];
+    const pg = page(roles, c.params);
+    return {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: pg.items.map(roleDetailXml),
+      Policies: [],
+      IsTruncated: pg.IsTruncated,
+      Marker: pg.Marker,
+    };
   },
   ListRolePolicies(c) {
     const r = roleParam(c);
