@@ -92,8 +92,12 @@ export class OidcKeyFetcher implements IssuerKeySource {
     // replaces that store, so then it has to list all three.
     const ca = trustCa.length ? [...tls.rootCertificates, ...envCa, ...trustCa] : undefined;
     const anchors = new Set<string>();
+    const privateAnchors = new Set<string>();
     for (const pem of [...tls.rootCertificates, ...envCa, ...trustCa]) {
       for (const der of pemCertificatesToDer(pem)) anchors.add(certificateThumbprint(der));
+    }
+    for (const pem of [...envCa, ...trustCa]) {
+      for (const der of pemCertificatesToDer(pem)) privateAnchors.add(certificateThumbprint(der));
     }
     this.#http = {
       connectTimeoutMs: this.#o.connectTimeoutMs,
@@ -102,6 +106,7 @@ export class OidcKeyFetcher implements IssuerKeySource {
       maxRedirects: this.#o.maxRedirects,
       ca,
       anchorThumbprints: anchors,
+      privateAnchorThumbprints: privateAnchors,
     };
   }
 
