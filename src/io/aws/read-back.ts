@@ -72,7 +72,7 @@ async function viaS3(
     return { document, location, via: 's3', ok: false, problems: [(e as Error).message] };
   }
   const problems = found
-    ? compare(expected, found.body, found.contentType, found.cacheControl)
+    ? compare(document, expected, found.body, found.contentType, found.cacheControl)
     : ['not found (NoSuchKey)'];
   return { document, location, via: 's3', ok: problems.length === 0, problems };
 }
@@ -89,12 +89,19 @@ async function viaHttps(
     const v = r.headers[name];
     return Array.isArray(v) ? v.join(', ') : v;
   };
-  const problems = compare(expected, r.body.toString('utf8'), header('content-type'), header('cache-control'));
+  const problems = compare(
+    document,
+    expected,
+    r.body.toString('utf8'),
+    header('content-type'),
+    header('cache-control'),
+  );
   return { document, location: url, via: 'https', ok: problems.length === 0, problems };
 }
 
-/** What differs from what was written, in words. */
+/** What differs from what was written, in words. A JWKS may also be `application/jwk-set+json`, as kube-apiserver serves it. */
 export function compare(
+  document: ReadBackCheck['document'],
   expected: string,
   body: string,
   contentType: string | undefined,
@@ -103,7 +110,8 @@ export function compare(
   const problems: string[] = [];
   if (body !== expected)
     problems.push(`the body differs from what was published (${body.length} bytes, expected ${expected.length})`);
-  if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) {
+  const types = document === 'jwks' ? /^application\/(jwk-set\+)?json\s*(;|$)/i : /^application\/json\s*(;|$)/i;
+  if (!types.test(contentType ?? '')) {
     problems.push(`Content-Type is ${contentType ?? 'missing'}, not application/json`);
   }
   const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl ?? '');
