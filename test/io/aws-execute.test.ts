@@ -262,8 +262,10 @@ test('moto lacks AddClientIDToOpenIDConnectProvider: the failure says so instead
       },
     ],
   };
+  const before = caller.calls;
   const result = await executePlan({ changes: [add] }, { caller }, { direction: 'apply' });
   assert.equal(result.outcomes[0].status, 'failed');
+  assert.equal(caller.calls - before, 1, 'an answer that is not AWS’s is not retried');
   assert.match(
     result.outcomes[0].error?.message ?? '',
     /^IAM AddClientIDToOpenIDConnectProvider arn:aws:iam::123456789012:oidc-provider\/oidc\.example\.com\/prod: HTTP 500 with an answer that is not AWS's \(this endpoint may not implement AddClientIDToOpenIDConnectProvider\)$/,

@@ -52,9 +52,14 @@ const THROTTLING_CODES: ReadonlySet<string> = new Set([
 /** Failures on the way (no AWS answer) that a second attempt may well get through. */
 const TRANSIENT_NETWORK: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'TimeoutError']);
 
-/** Throttling, a 5xx, or a dropped connection: worth another attempt after a wait. */
+/**
+ * Throttling, a 5xx, or a dropped connection: worth another attempt after a wait. A 500 whose answer is not AWS's
+ * (moto's HTML page for an action it does not implement) is not: it would only come again, after every wait.
+ */
 export function isRetryable(e: unknown): boolean {
   const status = sdkErrorStatus(e);
+  const awsAnswer = (e as { $fault?: unknown } | undefined)?.$fault !== undefined;
+  if (status === 500 && !awsAnswer) return false;
   if (status !== undefined && (status === 429 || status >= 500)) return true;
   if (THROTTLING_CODES.has(sdkErrorCode(e))) return true;
   return TRANSIENT_NETWORK.has(systemCode(e)) || TRANSIENT_NETWORK.has(sdkErrorCode(e));
