@@ -4,6 +4,7 @@
  * where no public HTTPS URL serves them — through the S3 API. Each must be byte for byte what was written, served
  * as `application/json`, with a Cache-Control max-age of at most an hour.
  */
+import { E, IrsaError } from '../../core/errors.js';
 import type { CurrentDocument } from '../../core/provision/types.js';
 import { discoveryUrl, type OidcKeyFetcher } from '../oidc/fetcher.js';
 import type { AwsCaller } from './aws-call.js';
@@ -49,7 +50,8 @@ export async function readBackDocuments(target: ReadBackTarget, deps: ReadBackDe
       viaS3(caller, 'jwks', s3.bucket, s3.jwksKey, target.expected.jwks),
     ]);
   }
-  if (!deps.fetcher) throw new TypeError('readBackDocuments needs a fetcher or an S3 caller');
+  if (!deps.fetcher)
+    throw new IrsaError(E.ERR_INTERNAL, 'reading the documents back needs an HTTPS fetcher or S3 clients');
   const fetcher = deps.fetcher;
   return Promise.all([
     viaHttps(fetcher, 'discovery', discoveryUrl(target.issuer), target.expected.discovery),
