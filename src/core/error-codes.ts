@@ -22,6 +22,7 @@ const issuer = 'Issuer and published documents';
 const tokens = 'Tokens';
 const manifests = 'Manifests and values';
 const aws = 'AWS and IAM';
+const provisioning = 'Provisioning (irsa.yaml)';
 const tls = 'TLS and certificates';
 const kube = 'Kubernetes API';
 const webhook = 'Webhook';
@@ -271,6 +272,13 @@ export const ERROR_CODES = {
     family: aws,
     meaning: 'STS refused or failed a request.',
     action: 'Read AWS’s code in the message; `irsa doctor` names the broken link.',
+  },
+
+  ERR_CONFIG_INVALID: {
+    family: provisioning,
+    meaning:
+      'irsa.yaml cannot be used: not YAML, a field missing, misspelt or of the wrong type, or a value AWS, S3 or Kubernetes would refuse.',
+    action: 'Fix the field at the line the message names (`docs/provisioning.md` describes every field).',
   },
 
   ERR_TLS_NO_CHAIN: {

@@ -189,8 +189,8 @@ export function checkMaxSessionDuration(value: number): IamRuleError | undefined
 
 /** A managed policy ARN: `arn:<partition>:iam::<account|aws>:policy/[path/]name` (existence is IAM's to say). */
 export function checkManagedPolicyArn(arn: string, field = 'policyArn'): IamRuleError | undefined {
-  const len = lengthError(field, arn, 20, 2048);
-  if (len) return len;
+  if (arn.length > 2048)
+    return constraintError(field, arn, CONSTRAINT.maxLength(2048), 'is longer than 2048 characters');
   const parsed = parseArn(arn);
   const ok =
     parsed?.service === 'iam' &&
