@@ -1,7 +1,7 @@
 /**
  * Policy documents compared by meaning, as IAM and S3 read them: key order and white space do not count, a
- * one-element list is its single value (`["x"]` is `"x"`), lists of values are sets (order and repeats do not
- * count), condition keys ignore case. What the planner compares so that a second plan on the state an apply
+ * one-element list is its single value (`["x"]` is `"x"`; `Statement` is always a list, as people read it), lists
+ * of values are sets (order and repeats do not count), condition keys ignore case. What the planner compares so that a second plan on the state an apply
  * produced is empty, and the one stable pretty-printed form that plan diffs line by line.
  */
 
@@ -44,10 +44,11 @@ function normalize(value: unknown, level: Level): unknown {
     return list.length === 1 ? list[0] : list;
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]): [string, unknown] => [
-      level === 'operator' ? k.toLowerCase() : k,
-      normalize(v, childLevel(k, level)),
-    ]);
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]): [string, unknown] => {
+      const normal = normalize(v, childLevel(k, level));
+      const statements = level === 'any' && k === 'Statement' && !Array.isArray(normal) ? [normal] : normal;
+      return [level === 'operator' ? k.toLowerCase() : k, statements];
+    });
     entries.sort(([a], [b]) => compareKeys(a, b));
     return Object.fromEntries(entries);
   }
