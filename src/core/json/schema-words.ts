@@ -29,6 +29,7 @@ export function issueWords(issue: Issue): string {
       // Named at the unknown field itself: a misspelt key is the usual cause.
       return `${fieldName([...issue.path, issue.keys[0]])} is not a known field${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).join(', ')})` : ''}`;
     case 'invalid_value':
+      if (issue.input === undefined && issue.path.length > 0) return `${field} is missing`;
       return `${field} must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}${
         'input' in issue && issue.input !== undefined ? `, got ${shown(issue.input)}` : ''
       }`;
