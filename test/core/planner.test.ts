@@ -28,6 +28,9 @@ import {
 } from '../support/provision-fixtures.js';
 import { ACCOUNT, applyPlan, emptyState, IAM_OWN_THUMBPRINT } from '../support/provision-sim.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: operation inputs (SDK shapes) are read freely in tests
+type Loose = any;
+
 const ISSUER = 'https://my-oidc-bucket.s3.ap-southeast-2.amazonaws.com/prod';
 const HOST = 'my-oidc-bucket.s3.ap-southeast-2.amazonaws.com/prod';
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT.id}:oidc-provider/${HOST}`;
@@ -75,7 +78,7 @@ test('apply from nothing: bucket, objects, provider and role, in plane order, wi
     'PutPublicAccessBlock',
     'PutBucketPolicy',
   ]);
-  const [create, tagging, block, policy] = ops(p, 's3://my-oidc-bucket').map((o) => o.input as Record<string, any>);
+  const [create, tagging, block, policy] = ops(p, 's3://my-oidc-bucket').map((o) => o.input as Record<string, Loose>);
   assert.deepEqual(create.CreateBucketConfiguration, { LocationConstraint: 'ap-southeast-2' });
   assert.deepEqual(tagging.Tagging.TagSet, [
     { Key: CLUSTER_TAG, Value: 'prod' },
@@ -140,7 +143,7 @@ test('the role trusts exactly system:serviceaccount:NS:SA and the audience, Stri
   const p = plan(config(S3_CONFIG), emptyState());
   const [create, attach] = ops(p, `role ${ROLE}`);
   assert.equal(create.action, 'CreateRole');
-  const input = create.input as Record<string, any>;
+  const input = create.input as Record<string, Loose>;
   assert.deepEqual(JSON.parse(input.AssumeRolePolicyDocument), {
     Version: '2012-10-17',
     Statement: [
@@ -159,7 +162,7 @@ test('the role trusts exactly system:serviceaccount:NS:SA and the audience, Stri
   });
   assert.equal(input.Path, '/');
   assert.equal(input.MaxSessionDuration, 3600);
-  assert.ok(input.Tags.some((t: any) => t.Key === MANAGED_BY_TAG));
+  assert.ok(input.Tags.some((t: Loose) => t.Key === MANAGED_BY_TAG));
   assert.deepEqual(attach, {
     service: 'iam',
     action: 'AttachRolePolicy',
@@ -267,7 +270,7 @@ test('a foreign provider is a conflict; roles still trust it by its own ARN; ado
     [`provider ${ISSUER}`],
   );
   assert.match(p.conflicts[0].message, /roles still trust it/);
-  const trust = JSON.parse((ops(p, `role ${ROLE}`)[0].input as any).AssumeRolePolicyDocument);
+  const trust = JSON.parse((ops(p, `role ${ROLE}`)[0].input as Loose).AssumeRolePolicyDocument);
   assert.equal(trust.Statement[0].Principal.Federated, arn);
   const adopted = plan(cfg, state, { adopt: true });
   assert.deepEqual(actions(adopted, `provider ${ISSUER}`), ['TagOpenIDConnectProvider']);
@@ -325,15 +328,15 @@ test('one role trusted by two clusters: one statement each, tagged with the firs
   const p = plan(cfg, emptyState());
   const creates = ops(p).filter((o) => o.action === 'CreateRole');
   assert.equal(creates.length, 1);
-  const trust = JSON.parse((creates[0].input as any).AssumeRolePolicyDocument);
+  const trust = JSON.parse((creates[0].input as Loose).AssumeRolePolicyDocument);
   assert.deepEqual(
-    trust.Statement.map((s: any) => [s.Principal.Federated, Object.values(s.Condition.StringEquals)[0]]),
+    trust.Statement.map((s: Loose) => [s.Principal.Federated, Object.values(s.Condition.StringEquals)[0]]),
     [
       [PROVIDER_ARN, 'system:serviceaccount:default:test-pod-sa'],
       [`arn:aws:iam::${ACCOUNT.id}:oidc-provider/oidc.example.com/staging`, 'system:serviceaccount:apps:worker'],
     ],
   );
-  assert.ok((creates[0].input as any).Tags.some((t: any) => t.Key === CLUSTER_TAG && t.Value === 'prod'));
+  assert.ok((creates[0].input as Loose).Tags.some((t: Loose) => t.Key === CLUSTER_TAG && t.Value === 'prod'));
   assert.deepEqual(plan(cfg, applyPlan(emptyState(), p)).changes, []);
 });
 
@@ -359,7 +362,7 @@ test('the trust-policy quota is checked before apply: over 2,048 a conflict, fin
 test('a "*" name trusts the namespace through StringLike, and plan warns', () => {
   const text = S3_CONFIG.replace('name: test-pod-sa\n', 'name: "*"\n        role: whole-namespace\n');
   const p = plan(config(text), emptyState());
-  const trust = JSON.parse((ops(p, 'role whole-namespace')[0].input as any).AssumeRolePolicyDocument);
+  const trust = JSON.parse((ops(p, 'role whole-namespace')[0].input as Loose).AssumeRolePolicyDocument);
   assert.deepEqual(trust.Statement[0].Condition, {
     StringEquals: { [`${HOST}:aud`]: 'sts.amazonaws.com' },
     StringLike: { [`${HOST}:sub`]: 'system:serviceaccount:default:*' },
@@ -455,9 +458,9 @@ test('an existing bucket: other statements kept in place, block rewritten, forei
     bucket.operations.map((o) => o.action),
     ['PutPublicAccessBlock', 'PutBucketPolicy'],
   );
-  const policy = JSON.parse((bucket.operations[1].input as any).Policy);
+  const policy = JSON.parse((bucket.operations[1].input as Loose).Policy);
   assert.deepEqual(
-    policy.Statement.map((s: any) => s.Sid),
+    policy.Statement.map((s: Loose) => s.Sid),
     ['TheirOwn', 'IrsaAnywhereProd'],
   );
   assert.ok(bucket.details.includes('    ~ BlockPublicPolicy: true → false'));
@@ -530,11 +533,11 @@ test('directory publishing: two files at the issuer root, no bucket, a no-op aft
   const p = plan(cfg, emptyState());
   const writes = ops(p).filter((o) => o.service === 'file');
   assert.deepEqual(
-    writes.map((o) => (o.input as any).path),
+    writes.map((o) => (o.input as Loose).path),
     ['/work/cfg/sandbox/issuer/.well-known/openid-configuration', '/work/cfg/sandbox/issuer/openid/v1/jwks'],
   );
   assert.equal(
-    (writes[0].input as any).body,
+    (writes[0].input as Loose).body,
     serializeDiscovery(JSON.parse(desiredDocuments(cfg.clusters[0], JWKS).discovery)),
   );
   assert.ok(!ops(p).some((o) => o.service === 's3'));
@@ -561,7 +564,7 @@ test('annotate: after the role is created; a missing ServiceAccount is a warning
   assert.deepEqual(plan(cfg, after).changes, []);
   const destroy = planDestroy(cfg, after);
   const removal = change(destroy, 'serviceaccount prod/default/test-pod-sa');
-  assert.deepEqual((removal.operations[0].input as any).annotations, { 'eks.amazonaws.com/role-arn': null });
+  assert.deepEqual((removal.operations[0].input as Loose).annotations, { 'eks.amazonaws.com/role-arn': null });
   assert.deepEqual(applyPlan(after, destroy).serviceAccounts.get('prod/default/test-pod-sa'), {
     annotations: { other: 'x' },
   });

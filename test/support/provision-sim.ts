@@ -13,6 +13,9 @@ import type {
   Tags,
 } from '../../src/core/provision/types.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: operation inputs (SDK shapes) are read freely here
+type Loose = any;
+
 export const ACCOUNT = { id: '111122223333', partition: 'aws' };
 /** What IAM stores when CreateOpenIDConnectProvider is given no thumbprints (its own, of the host's chain). */
 export const IAM_OWN_THUMBPRINT = '0123456789ABCDEF0123456789ABCDEF01234567';
@@ -58,7 +61,7 @@ export function applyPlan(state: CurrentState, plan: Plan, options: SimOptions =
 }
 
 function run(s: CurrentState, op: Operation, options: SimOptions): void {
-  const i = op.input as Record<string, any>;
+  const i = op.input as Record<string, Loose>;
   if (op.service === 'iam') iamOp(s, op.action, i, options);
   else if (op.service === 's3') s3Op(s, op.action, i, options);
   else if (op.service === 'file') {
@@ -113,7 +116,7 @@ function role(s: CurrentState, name: string): CurrentRole {
   return r;
 }
 
-function iamOp(s: CurrentState, action: string, i: Record<string, any>, options: SimOptions): void {
+function iamOp(s: CurrentState, action: string, i: Record<string, Loose>, options: SimOptions): void {
   if (action.includes('OpenIDConnectProvider')) return providerOp(s, action, i);
   if (action === 'CreateRole') {
     if (s.roles.has(i.RoleName)) throw new Error(`EntityAlreadyExists: role ${i.RoleName}`);
@@ -135,7 +138,7 @@ function iamOp(s: CurrentState, action: string, i: Record<string, any>, options:
   roleOp(s, r, action, i, options);
 }
 
-function roleOp(s: CurrentState, r: CurrentRole, action: string, i: Record<string, any>, options: SimOptions): void {
+function roleOp(s: CurrentState, r: CurrentRole, action: string, i: Record<string, Loose>, options: SimOptions): void {
   switch (action) {
     case 'UpdateAssumeRolePolicy':
       r.trustPolicy = storedPolicy(i.PolicyDocument, options);
@@ -179,7 +182,7 @@ function roleOp(s: CurrentState, r: CurrentRole, action: string, i: Record<strin
   }
 }
 
-function providerOp(s: CurrentState, action: string, i: Record<string, any>): void {
+function providerOp(s: CurrentState, action: string, i: Record<string, Loose>): void {
   if (action === 'CreateOpenIDConnectProvider') {
     if (s.providers.has(i.Url)) throw new Error(`EntityAlreadyExists: provider ${i.Url}`);
     s.providers.set(i.Url, {
@@ -203,7 +206,7 @@ function providerOp(s: CurrentState, action: string, i: Record<string, any>): vo
   if (action === 'DeleteOpenIDConnectProvider') s.providers.delete(p.url);
 }
 
-function s3Op(s: CurrentState, action: string, i: Record<string, any>, options: SimOptions): void {
+function s3Op(s: CurrentState, action: string, i: Record<string, Loose>, options: SimOptions): void {
   const bucket = () => {
     const b = s.buckets.get(i.Bucket);
     if (!b) throw new Error(`NoSuchBucket: ${i.Bucket}`);
