@@ -78,17 +78,32 @@ function yamlOf(g: Generated): string {
 
 /** Hand-made drift of the kind people cause in the console. */
 function drift(state: CurrentState, which: number): void {
-  const roles = [...state.roles.values()];
-  const providers = [...state.providers.values()];
-  const docs = [...state.documents.keys()];
-  const steps = [
-    () => roles[0] && (roles[0].trustPolicy = { Version: '2012-10-17', Statement: [] }),
-    () => roles[0] && (roles[0].attachedPolicies = ['arn:aws:iam::aws:policy/AdministratorAccess']),
-    () => roles[0] && delete roles[0].tags[CLUSTER_TAG],
-    () => roles[0] && (roles[0].maxSessionDuration = 43200),
-    () => providers[0] && (providers[0].clientIds = ['stale']),
-    () => docs[0] && state.documents.delete(docs[0]),
-    () => state.buckets.get('oidc-bucket') && delete state.buckets.get('oidc-bucket')!.policy,
+  const role = [...state.roles.values()][0];
+  const provider = [...state.providers.values()][0];
+  const doc = [...state.documents.keys()][0];
+  const bucket = state.buckets.get('oidc-bucket');
+  const steps: (() => void)[] = [
+    () => {
+      if (role) role.trustPolicy = { Version: '2012-10-17', Statement: [] };
+    },
+    () => {
+      if (role) role.attachedPolicies = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+    },
+    () => {
+      if (role) delete role.tags[CLUSTER_TAG];
+    },
+    () => {
+      if (role) role.maxSessionDuration = 43200;
+    },
+    () => {
+      if (provider) provider.clientIds = ['stale'];
+    },
+    () => {
+      if (doc) state.documents.delete(doc);
+    },
+    () => {
+      if (bucket) delete bucket.policy;
+    },
   ];
   steps[which % steps.length]();
 }

@@ -117,7 +117,10 @@ function role(s: CurrentState, name: string): CurrentRole {
 }
 
 function iamOp(s: CurrentState, action: string, i: Record<string, Loose>, options: SimOptions): void {
-  if (action.includes('OpenIDConnectProvider')) return providerOp(s, action, i);
+  if (action.includes('OpenIDConnectProvider')) {
+    providerOp(s, action, i);
+    return;
+  }
   if (action === 'CreateRole') {
     if (s.roles.has(i.RoleName)) throw new Error(`EntityAlreadyExists: role ${i.RoleName}`);
     s.roles.set(i.RoleName, {
