@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerDoctorCommands } from './groups/doctor.js';
+import { registerIamCommands } from './groups/iam.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
 import { registerManifestsCommands } from './groups/manifests.js';
@@ -25,6 +26,7 @@ registerKeysCommands(program);
 registerIssuerCommands(program);
 registerTokenCommands(program);
 registerManifestsCommands(program);
+registerIamCommands(program);
 registerSandboxCommands(program);
 registerDoctorCommands(program);
 registerWebhookCommands(program);

@@ -22,6 +22,7 @@ const issuer = 'Issuer and published documents';
 const tokens = 'Tokens';
 const manifests = 'Manifests and values';
 const aws = 'AWS and IAM';
+const provisioning = 'Provisioning (irsa.yaml)';
 const tls = 'TLS and certificates';
 const kube = 'Kubernetes API';
 const webhook = 'Webhook';
@@ -284,6 +285,13 @@ export const ERROR_CODES = {
       'Some changes of an apply or destroy failed, or were skipped because a change they depend on failed; the others were made.',
     action:
       'Fix what the listed failures say and run the same command again: it reads the state and does only what is left.',
+  },
+
+  ERR_CONFIG_INVALID: {
+    family: provisioning,
+    meaning:
+      'irsa.yaml cannot be used: not YAML, a field missing, misspelt or of the wrong type, or a value AWS, S3 or Kubernetes would refuse.',
+    action: 'Fix the field at the line the message names (`docs/provisioning.md` describes every field).',
   },
 
   ERR_TLS_NO_CHAIN: {

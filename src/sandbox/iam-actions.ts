@@ -4,9 +4,11 @@
  */
 import { parseArn } from '../core/aws/arn.js';
 import {
+  checkAttachedPolicyCount,
   checkClientIds,
   checkDescription,
   checkIdentityPolicyDocument,
+  checkManagedPolicyArn,
   checkMaxSessionDuration,
   checkPath,
   checkPolicyName,
@@ -15,6 +17,7 @@ import {
   checkTagKeys,
   checkTags,
   checkThumbprints,
+  checkTrustPolicyDocument,
   constraintError,
   mergeTags,
   removeTags,
@@ -25,7 +28,6 @@ import { systemErrorWords } from '../io/system-errors.js';
 import { AwsFault, ensure, fault } from './fault.js';
 import type { IamStore, StoredProvider, StoredRole } from './iam-store.js';
 import type { Params } from './params.js';
-import { checkTrustPolicy } from './sts-adapter.js';
 import type { XmlValue } from './xml.js';
 
 export interface IamContext {
@@ -36,9 +38,6 @@ export interface IamContext {
 }
 
 type Handler = (c: IamContext) => XmlValue | Promise<XmlValue>;
-
-/** AWS limits a role to 10 attached managed policies by default. */
-const MAX_ATTACHED_POLICIES = 10;
 
 function tagsXml(tags: Tag[]): XmlValue {
   return tags.map((t) => ({ Key: t.Key, Value: t.Value }));
@@ -115,7 +114,7 @@ function attachedXml(arn: string): XmlValue {
 
 function trustPolicy(c: IamContext, name: string): string {
   const doc = c.params.required(name);
-  ensure(checkTrustPolicy(doc));
+  ensure(checkTrustPolicyDocument(doc));
   return doc;
 }
 
@@ -143,12 +142,10 @@ async function computeThumbprint(c: IamContext, url: string): Promise<string> {
 
 /** Managed policy ARNs: AWS-managed ones and this account's are accepted (never evaluated); others are refused. */
 function checkPolicyArn(c: IamContext, arn: string): void {
+  ensure(checkManagedPolicyArn(arn));
   const parsed = parseArn(arn);
-  if (parsed?.service !== 'iam' || !parsed.resource.startsWith('policy/')) {
-    throw fault('InvalidInput', `ARN ${arn} is not valid.`);
-  }
   const ok =
-    parsed.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
+    parsed?.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
   if (!ok) throw fault('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
 }
 
@@ -329,9 +326,7 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     const arn = c.params.required('PolicyArn');
     checkPolicyArn(c, arn);
     if (r.attachedPolicies.includes(arn)) return undefined;
-    if (r.attachedPolicies.length >= MAX_ATTACHED_POLICIES) {
-      throw fault('LimitExceeded', `Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED_POLICIES}`, 409);
-    }
+    ensure(checkAttachedPolicyCount(r.attachedPolicies.length + 1));
     c.store.updateRole(r.name, (x) => {
       x.attachedPolicies.push(arn);
     });

@@ -14,6 +14,7 @@
  * target, as core/aws/operations.ts does); the executor runs them plane by plane, with bounded concurrency and
  * retries. Nothing here does I/O.
  */
+import type { Jwks } from '../issuer/jwks.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Ownership
@@ -63,8 +64,10 @@ export interface PublicAccessBlock {
 
 export interface CurrentBucket {
   name: string;
-  /** Where the bucket lives (GetBucketLocation); undefined when it does not exist. */
+  /** Where the bucket lives (GetBucketLocation; `us-east-1` for its null); undefined when it could not be read. */
   region?: string;
+  /** The bucket exists but this account may not read it (another account's, or no permission): never touched. */
+  accessDenied?: boolean;
   tags: Tags;
   /** The bucket policy, parsed; undefined when it has none. */
   policy?: unknown;
@@ -81,7 +84,19 @@ export interface CurrentDocument {
   cacheControl?: string;
 }
 
+/** A ServiceAccount of a cluster, as far as annotating it goes. */
+export interface CurrentServiceAccount {
+  annotations: Record<string, string>;
+}
+
+/** Key of CurrentState.serviceAccounts: `<cluster>/<namespace>/<name>`. */
+export function serviceAccountKey(cluster: string, namespace: string, name: string): string {
+  return `${cluster}/${namespace}/${name}`;
+}
+
 export interface CurrentState {
+  /** Who is calling (STS GetCallerIdentity): the account and partition every ARN is built with. */
+  account: { id: string; partition: string };
   /** Every OIDC provider in the account whose URL a cluster of the config names (by URL). */
   providers: Map<string, CurrentProvider>;
   /** Every role the config names, and every role tagged as ours for a cluster of the config (by name). */
@@ -90,6 +105,11 @@ export interface CurrentState {
   buckets: Map<string, CurrentBucket>;
   /** Published documents found (by S3 `bucket/key` or file path). */
   documents: Map<string, CurrentDocument>;
+  /**
+   * The ServiceAccounts the config annotates (`annotate: true`), by serviceAccountKey(); absent = not found (plan
+   * warns and does not annotate). Empty when nothing is annotated.
+   */
+  serviceAccounts: Map<string, CurrentServiceAccount>;
   /** The account's Block Public Access, or why it could not be read (then plan warns instead of refusing). */
   accountPublicAccessBlock: { readable: true; block?: PublicAccessBlock } | { readable: false; why: string };
   /** How the roles were read: one GetAccountAuthorizationDetails walk, or per role (its AccessDenied, say). */
@@ -193,6 +213,12 @@ export interface Change {
   details: string[];
   /** Run in order, after every change of the previous plane succeeded. */
   operations: Operation[];
+  /**
+   * Resources (of this plan's changes) that must have succeeded before this change starts: within a plane, the
+   * executor runs changes concurrently otherwise (a new bucket before its objects; objects before an emptied
+   * bucket is deleted; a new role before its ServiceAccount is annotated). When one failed, this one is skipped.
+   */
+  dependsOn?: string[];
 }
 
 /** Something the config asks for that cannot be done (a resource of the same name not tagged as ours, …). */
@@ -206,7 +232,30 @@ export interface Conflict {
 }
 
 export interface Plan {
+  /** apply: planes documents → provider → roles; destroy: roles → provider → documents. */
+  mode: 'apply' | 'destroy';
+  /** In the order the planes run. */
   changes: Change[];
   conflicts: Conflict[];
   warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the shells gather before planning an apply (beside CurrentState)
+
+export interface ClusterMaterial {
+  /** The key set to publish: from the `keys` files, or the cluster's own /openid/v1/jwks (`fromCluster`). */
+  jwks: Jwks;
+  /**
+   * `thumbprints: auto`: those of the chain the JWKS host serves (and the discovery host's when it differs), or
+   * why they could not be had (then left unmanaged, with a warning). Absent when the config lists them or `[]`.
+   */
+  autoThumbprints?: { ok: true; thumbprints: string[] } | { ok: false; why: string };
+}
+
+export interface ApplyOptions {
+  /** Per cluster name (every cluster of the config). */
+  material: ReadonlyMap<string, ClusterMaterial>;
+  /** Take over what exists under the same name or URL but is not tagged as ours (`--adopt`): tag it, manage it. */
+  adopt?: boolean;
 }
