@@ -5,8 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildTrustPolicy } from '../../src/core/aws/trust-policy-builder.js';
-import { runCli } from '../support/cli.js';
 import { aws, awsEnv, mint, publishIssuer, rsaKey, sandboxFor, tmp } from '../sandbox/helpers.js';
+import { runCli } from '../support/cli.js';
 
 const ISSUER = 'https://oidc.example.com/c1';
 const ARGS = ['iam', 'trust-policy', '--issuer', ISSUER, '--namespace', 'default', '--service-account', 'app'];

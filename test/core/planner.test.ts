@@ -7,8 +7,8 @@ import { desiredDocuments } from '../../src/core/provision/documents.js';
 import { planDestroy, planOutcome, planSummary } from '../../src/core/provision/plan.js';
 import { renderPlan } from '../../src/core/provision/render.js';
 import {
-  CLUSTER_TAG,
   type Change,
+  CLUSTER_TAG,
   type CurrentState,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configuredEndpoint, configuredRegion } from '../../src/io/aws/clients.js';
+import { sandboxFor } from '../sandbox/helpers.js';
 import { ROOT, runProcess, tempDir } from '../support/cli.js';
 import { startMoto } from '../support/moto-server.js';
-import { sandboxFor } from '../sandbox/helpers.js';
 
 test('endpoints and region as the SDK resolves them', () => {
   const env = {

@@ -11,9 +11,9 @@ import { readBackDocuments } from '../../src/io/aws/read-back.js';
 import { readCurrentState } from '../../src/io/aws/read-state.js';
 import { OidcKeyFetcher } from '../../src/io/oidc/fetcher.js';
 import { documentFiles } from '../../src/io/publish/directory.js';
+import { sandboxFor } from '../sandbox/helpers.js';
 import { runProcess, tempDir } from '../support/cli.js';
 import { startMoto } from '../support/moto-server.js';
-import { sandboxFor } from '../sandbox/helpers.js';
 import { ourTags, testAws } from './aws-support.js';
 
 const DISCOVERY = (issuer: string) =>

@@ -31,6 +31,7 @@ export function emptyState(overrides: Partial<CurrentState> = {}): CurrentState 
     accountPublicAccessBlock: { readable: true },
     roleReadMode: 'account-details',
     awsCalls: 0,
+    warnings: [],
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 /** Deleting a role as IAM requires: its managed policies detached and inline policies deleted first. */
 import { iam } from './calls.js';
-import { CLUSTER_TAG, type Change, type CurrentRole } from './types.js';
+import { type Change, CLUSTER_TAG, type CurrentRole } from './types.js';
 
 export function roleResource(name: string): string {
   return `role ${name}`;

@@ -12,13 +12,13 @@ import { samePolicyDocument } from '../aws/policy-normalize.js';
 import { buildTrustPolicy, isWildcardTrust, serializePolicy } from '../aws/trust-policy-builder.js';
 import type { ClusterConfig, RoleConfig } from '../config/types.js';
 import { formatDuration } from '../duration.js';
+import { planAnnotations } from './annotations.js';
 import { addChange, addConflict, iam, type Planning } from './calls.js';
 import { policyDiff, valueChange } from './diff.js';
 import { managedTags, ownership, ownershipWords, tagChanges, tagList } from './ownership.js';
 import { providerArnOf } from './provider.js';
-import { planRoleSettings } from './role-settings.js';
 import { deleteRoleChange, roleResource } from './role-delete.js';
-import { planAnnotations } from './annotations.js';
+import { planRoleSettings } from './role-settings.js';
 import type { Change, CurrentRole } from './types.js';
 
 export interface DesiredRole {

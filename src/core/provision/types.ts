@@ -95,8 +95,11 @@ export function serviceAccountKey(cluster: string, namespace: string, name: stri
 }
 
 export interface CurrentState {
-  /** Who is calling (STS GetCallerIdentity): the account and partition every ARN is built with. */
-  account: { id: string; partition: string };
+  /**
+   * Who is calling (STS GetCallerIdentity): the account and partition every ARN is built with, so a trust policy can
+   * name `arn:<partition>:iam::<id>:oidc-provider/<host/path>` before the provider exists.
+   */
+  account: { id: string; partition: string; arn?: string };
   /** Every OIDC provider in the account whose URL a cluster of the config names (by URL). */
   providers: Map<string, CurrentProvider>;
   /** Every role the config names, and every role tagged as ours for a cluster of the config (by name). */
@@ -116,12 +119,6 @@ export interface CurrentState {
   roleReadMode: 'account-details' | 'per-role';
   /** Number of AWS calls the reads made (a no-op plan's figure). */
   awsCalls: number;
-  /**
-   * The account the credentials belong to (STS GetCallerIdentity): the provider ARN a trust policy names is
-   * `arn:<partition>:iam::<id>:oidc-provider/<host/path>` even before the provider exists. Undefined when nothing
-   * AWS was read (directory publishing only, no IAM in the config).
-   */
-  account?: { id: string; partition: string; arn: string };
   /** What the reads could not do and the plan should say (a list the readers were refused, …). */
   warnings: string[];
 }

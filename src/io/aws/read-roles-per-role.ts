@@ -21,7 +21,6 @@ import {
 } from '@aws-sdk/client-iam';
 import type { CurrentRole } from '../../core/provision/types.js';
 import { type AwsCaller, awsFailure } from './aws-call.js';
-import { mapLimit } from './limit.js';
 import {
   isAccessDenied,
   isOurs,
@@ -31,6 +30,7 @@ import {
   type RoleReadResult,
   tagRecord,
 } from './iam-shapes.js';
+import { mapLimit } from './limit.js';
 import { sdkErrorCode } from './sdk-errors.js';
 
 export async function readRolesPerRole(

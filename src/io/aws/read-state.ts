@@ -18,7 +18,7 @@ export interface ReadStateOptions {
 }
 
 /** The account of the credentials (STS GetCallerIdentity), and its partition from the caller's ARN. */
-export async function readAccount(caller: AwsCaller): Promise<NonNullable<CurrentState['account']>> {
+export async function readAccount(caller: AwsCaller): Promise<CurrentState['account']> {
   let res: GetCallerIdentityCommandOutput;
   try {
     res = await caller.send('sts', 'GetCallerIdentity', new GetCallerIdentityCommand({}));
@@ -29,10 +29,6 @@ export async function readAccount(caller: AwsCaller): Promise<NonNullable<Curren
   return { id: res.Account ?? '', partition: parseArn(arn)?.partition ?? 'aws', arn };
 }
 
-function needsAws(q: StateQuery): boolean {
-  return q.providerUrls.length > 0 || q.roleNames.length > 0 || q.buckets.length > 0;
-}
-
 export async function readCurrentState(
   query: StateQuery,
   caller: AwsCaller,
@@ -40,18 +36,17 @@ export async function readCurrentState(
 ): Promise<CurrentState> {
   const concurrency = options.concurrency ?? 8;
   const before = caller.calls;
-  const aws = needsAws(query);
+  // Every config has a provider and roles, so the account is always read: ARNs are built with it.
   const [account, providers, roleRead, s3, files] = await Promise.all([
-    aws ? readAccount(caller) : undefined,
+    readAccount(caller),
     readProviders(caller, query.providerUrls, concurrency),
-    readRoles(caller, { roleNames: query.roleNames, clusters: aws ? query.clusters : [] }, concurrency),
+    readRoles(caller, { roleNames: query.roleNames, clusters: query.clusters }, concurrency),
     readBuckets(caller, query.buckets, concurrency),
     readDocumentFiles(query.files),
   ]);
-  const accountPublicAccessBlock: CurrentState['accountPublicAccessBlock'] =
-    query.accountPublicAccessBlock && account
-      ? await readAccountPublicAccessBlock(caller, account.id)
-      : { readable: false, why: 'not read: nothing is published to S3' };
+  const accountPublicAccessBlock: CurrentState['accountPublicAccessBlock'] = query.accountPublicAccessBlock
+    ? await readAccountPublicAccessBlock(caller, account.id)
+    : { readable: false, why: 'not read: nothing is published to S3' };
   const documents = new Map([...s3.documents, ...files]);
   return {
     providers,
@@ -61,7 +56,9 @@ export async function readCurrentState(
     accountPublicAccessBlock,
     roleReadMode: roleRead.mode,
     awsCalls: caller.calls - before,
-    ...(account ? { account } : {}),
+    account,
+    // ServiceAccounts live in the cluster, not in AWS: the command reads those it annotates and fills this.
+    serviceAccounts: new Map(),
     warnings: roleRead.warnings,
   };
 }
