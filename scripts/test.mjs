@@ -20,6 +20,5 @@ if (files.length === 0) {
 await ensureTestTools();
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
 });
 process.exit(r.status ?? 1);
