@@ -1,6 +1,8 @@
 // Runs every test/**/*.test.ts with node's own test runner (its summary is what CI reads), after making sure the
 // tools the tests drive are there (scripts/test-tools.mjs: installs them with apt as root, or stops with one line).
-// Node 20's --test does not expand globs, so the files are listed here.
+// Node 20's --test does not expand globs, so the files are listed here; and 20 and 22 print TAP into a pipe where
+// 24+ print spec, so spec is asked for: .ci/run reads the same summary from each Node it runs this on. Nothing in the
+// environment is set for the tests: they see what a user sees (the Node 20 notice: test/support/cli.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

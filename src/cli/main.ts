@@ -52,10 +52,10 @@ function noticeNodeEndOfLife(): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const major = Number(process.versions.node.split('.')[0]);
   const off = ['off', '0', 'false'].includes(env.IRSA_NODE_EOL_NOTICE ?? '') || env.NODE_NO_WARNINGS === '1';
-  if (major > 20 || off) return;
+  if (major !== 20 || off) return;
   process.stderr.write(
-    `irsa: Node.js ${process.version} reached its end of life on 2026-04-30 and gets no security fixes; ` +
-      'irsa supports Node 22, 24 and 26 and will soon need one of them (set IRSA_NODE_EOL_NOTICE=off to hide this)\n',
+    `irsa: Node.js ${process.version} reached its end of life on 2026-04-30 (no more security fixes); use Node 22, ` +
+      '24 or 26, which irsa will need from its AWS SDK update of January 2027 (IRSA_NODE_EOL_NOTICE=off hides this)\n',
   );
   env.IRSA_NODE_EOL_NOTICE = 'off';
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { VERSION } from '../../src/cli/version.js';
 import { CLI, EOL_NOTICE, runProcess, tempDir } from '../support/cli.js';
 
-const ON_NODE_20 = Number(process.versions.node.split('.')[0]) <= 20;
+const ON_NODE_20 = Number(process.versions.node.split('.')[0]) === 20;
 
 /** The environment of a user who set nothing about notices (the test runner's own settings removed). */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -62,7 +62,7 @@ export const EOL_NOTICE = /^irsa: Node\.js v20\.\S+ reached its end of life on 2
 /** Whether the CLI, run with `env` on this Node, prints the notice: on Node 20 unless silenced. */
 export function eolNoticeExpected(env: NodeJS.ProcessEnv): boolean {
   const silenced = ['off', '0', 'false'].includes(env.IRSA_NODE_EOL_NOTICE ?? '') || env.NODE_NO_WARNINGS === '1';
-  return Number(process.versions.node.split('.')[0]) <= 20 && !silenced;
+  return Number(process.versions.node.split('.')[0]) === 20 && !silenced;
 }
 
 /** A temporary directory removed when the test ends. */
