@@ -52,7 +52,9 @@ export async function runCli(
   const r = await runProcess(process.execPath, [CLI, ...args], { ...options, env });
   const expected = eolNoticeExpected(env) ? 1 : 0;
   const found = r.stderr.match(new RegExp(EOL_NOTICE.source, 'gm'))?.length ?? 0;
-  assert.equal(found, expected, `the Node ${process.versions.node} end-of-life notice, on irsa ${args.join(' ')}`);
+  const what = `the Node ${process.versions.node} end-of-life notice, on irsa ${args.join(' ')}`;
+  assert.equal(found, expected, what);
+  if (expected) assert.match(r.stderr, EOL_NOTICE, `${what}: the first line`);
   return { ...r, stderr: r.stderr.replace(EOL_NOTICE, '') };
 }
 
