@@ -35,6 +35,9 @@ export function runProcess(
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
+    // A program may exit before it reads its input (a refused command line does): the write then fails with EPIPE,
+    // which is no failure of the run; its exit code and output say what happened.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => e.code !== 'EPIPE' && reject(e));
     child.stdin.end(options.input ?? '');
   });
 }
