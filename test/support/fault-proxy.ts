@@ -44,7 +44,12 @@ export interface FaultProxy {
    */
   killAt(k: number, options?: { reached?: boolean }): void;
   revive(): void;
-  /** Forgets the rules and the call log. */
+  /**
+   * Called with each request as it arrives, before it is answered or dropped (a test kills the client process at
+   * call #K from here: the signal comes from the call itself, not from a timer). `undefined` stops it.
+   */
+  onCall(listener: ((call: ProxiedCall) => void) | undefined): void;
+  /** Forgets the rules, the listener and the call log. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -87,6 +92,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rules: Rule[] = [];
   let kill: { at: number; reached: boolean } | undefined;
   let dead = false;
+  let listener: ((call: ProxiedCall) => void) | undefined;
   const state = {
     decide(call: ProxiedCall): 'forward' | 'drop-before' | 'drop-after' | CannedAnswer {
       if (dead) return 'drop-before';
@@ -107,6 +113,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = Buffer.concat(chunks);
       const call = describe(req, body.toString('utf8'), calls.length + 1);
       calls.push(call);
+      listener?.(call);
       const decision = state.decide(call);
       if (decision === 'drop-before') return res.socket?.destroy();
       if (typeof decision === 'object') return answer(res, decision);
@@ -138,7 +145,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       kill = undefined;
       dead = false;
     },
+    onCall(fn) {
+      listener = fn;
+    },
     reset() {
+      listener = undefined;
       rules = [];
       calls.length = 0;
       kill = undefined;

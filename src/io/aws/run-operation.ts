@@ -21,7 +21,12 @@ export interface OperationDeps {
   /** The account (from the readers): a provider's ARN for the ownership check after EntityAlreadyExists. */
   account?: { id: string; partition: string };
   /** Merges annotations into a ServiceAccount (the CLI hands in its cluster connection). */
-  annotate?: (input: { namespace: string; name: string; annotations: Record<string, string | null> }) => Promise<void>;
+  annotate?: (input: {
+    cluster: string;
+    namespace: string;
+    name: string;
+    annotations: Record<string, string | null>;
+  }) => Promise<void>;
   /** Publishing directories: folders a deleted document leaves empty are removed up to (not including) these. */
   publishRoots?: readonly string[];
 }
