@@ -29,6 +29,7 @@ export function progressView(ctx: Context, stream: NodeJS.WriteStream = process.
 /** `+ role app@default: created`, `! role b@default: failed: IAM CreateRole …`. */
 export function changeLine(o: ChangeOutcome): string {
   const c = o.change;
+  if (o.status === 'done' && o.kept) return `  = ${c.resource}: kept (${o.notes.join('; ')})`;
   if (o.status === 'done') return `  ${MARK[c.kind]} ${c.resource}: ${DONE_WORD[c.kind]}`;
   return `  ! ${c.resource}: ${o.status}: ${o.error?.message ?? 'no reason given'}`;
 }

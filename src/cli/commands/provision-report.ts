@@ -111,7 +111,7 @@ export function finalLine(mode: Plan['mode'], s: RunSummary, failed: boolean): s
   const done =
     mode === 'apply'
       ? `${s.added} added, ${s.changed} changed, ${s.destroyed} destroyed`
-      : `${s.destroyed} destroyed, ${s.changed} changed`;
+      : `${s.destroyed} destroyed, ${s.changed} changed${s.kept ? `, ${s.kept} kept (not empty)` : ''}`;
   const verb = mode === 'apply' ? 'Apply' : 'Destroy';
   if (!failed) return `${verb} complete: ${done}.`;
   const conflicts = s.conflicts ? `, ${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}` : '';

@@ -25,6 +25,8 @@ export interface RunSummary {
   added: number;
   changed: number;
   destroyed: number;
+  /** Deletes done but whose resource was kept on purpose (a bucket still holding others' objects). */
+  kept: number;
   failed: number;
   skipped: number;
   conflicts: number;
@@ -88,9 +90,18 @@ const COUNTED: Readonly<Record<ChangeKind, 'added' | 'changed' | 'destroyed'>> =
 };
 
 export function runSummary(plan: Plan, result: ExecutionResult | undefined): RunSummary {
-  const s: RunSummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, conflicts: plan.conflicts.length };
+  const s: RunSummary = {
+    added: 0,
+    changed: 0,
+    destroyed: 0,
+    kept: 0,
+    failed: 0,
+    skipped: 0,
+    conflicts: plan.conflicts.length,
+  };
   for (const o of result?.outcomes ?? []) {
-    if (o.status === 'done') s[COUNTED[o.change.kind]]++;
+    if (o.status === 'done' && o.kept) s.kept++;
+    else if (o.status === 'done') s[COUNTED[o.change.kind]]++;
     else s[o.status]++;
   }
   return s;

@@ -37,6 +37,8 @@ export interface ChangeOutcome {
   error?: { code: string; message: string; hint?: string };
   /** What ran differently from the plan: a bucket kept because it is not empty, a create found done, … */
   notes: string[];
+  /** Done, but what it was to delete was kept on purpose (a bucket still holding others' objects: see notes). */
+  kept?: boolean;
 }
 
 export interface ExecutionResult {
@@ -154,10 +156,12 @@ export function dependenciesFirst(changes: readonly Change[]): Change[] {
 /** The operations of one Change, in order; the first failure ends it. */
 async function runChange(change: Change, deps: OperationDeps): Promise<ChangeOutcome> {
   const notes: string[] = [];
+  let kept = false;
   for (const op of change.operations) {
     try {
       const r = await runOperation(op, deps);
       if (r.note) notes.push(`${op.action}: ${r.note}`);
+      kept ||= Boolean(r.kept);
     } catch (e) {
       const err =
         e instanceof IrsaError ? e : new IrsaError(E.ERR_INTERNAL, `${op.action}: ${String(e)}`, { cause: e });
@@ -169,7 +173,7 @@ async function runChange(change: Change, deps: OperationDeps): Promise<ChangeOut
       };
     }
   }
-  return { change, status: 'done', notes };
+  return { change, status: 'done', notes, ...(kept ? { kept } : {}) };
 }
 
 function skipped(change: Change, blocker: Change): ChangeOutcome {
