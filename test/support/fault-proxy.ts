@@ -15,6 +15,8 @@ export interface ProxiedCall {
   service: string;
   /** The query-protocol Action, or `METHOD /path` for S3 and S3 Control. */
   action: string;
+  /** The URL's query (`?tagging`, `?policy`: which S3 subresource a `PUT /bucket` is), or ''. */
+  query: string;
   body: string;
 }
 
@@ -83,7 +85,7 @@ function describe(req: IncomingMessage, body: string, n: number): ProxiedCall {
   const queryAction = form.get('Action') ?? url.searchParams.get('Action');
   const action =
     (service === 'iam' || service === 'sts') && queryAction ? queryAction : `${req.method} ${url.pathname}`;
-  return { n, service, action, body };
+  return { n, service, action, query: url.search, body };
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
