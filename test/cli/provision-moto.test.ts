@@ -4,14 +4,14 @@
 // roles. moto cannot add or remove a provider's client IDs (no Add/RemoveClientIDToOpenIDConnectProvider): that
 // reconciliation is tested against the sandbox (provision-sandbox.test.ts).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
 import { CLI, runProcess } from '../support/cli.js';
 import { startKubeApiServer } from '../support/kube-apiserver.js';
-import { type MotoServer, startMoto } from '../support/moto-server.js';
+import { freePort, type MotoServer, startMoto } from '../support/moto-server.js';
 import {
   aws,
   awsEnv,
@@ -427,4 +427,51 @@ test('approval: refused without a terminal and with --output json unless --auto-
   const gone = await irsa(['destroy', '-f', ws.file, '--auto-approve'], e);
   assert.equal(lastLine(gone.stdout), 'Destroy complete: 5 destroyed, 0 changed.');
   await bucketAbsent();
+});
+
+test('thumbprints: auto with the issuer host unreachable is a warning and leaves them to IAM, never an error; a directory not served yet is a warning after apply', async (t) => {
+  const ws = workspace(t);
+  const e = env(t);
+  const u = unique();
+  // A port nothing listens on: connections are refused at once.
+  const issuer = `https://127.0.0.1:${await freePort()}/d${u}`;
+  ws.write(`apiVersion: irsa-anywhere/v1
+kind: Config
+region: us-east-1
+clusters:
+  - name: d${u}
+    issuer: ${issuer}
+    keys: [keys/sa.pub]
+    thumbprints: auto
+    publish: {directory: public}
+    serviceAccounts:
+      - {namespace: t${u}, name: app}
+`);
+  const plan = await irsaJson(['plan', '-f', ws.file], e);
+  assert.equal(plan.code, 2, JSON.stringify(plan.json));
+  assert.ok(
+    plan.json.warnings.some((w) =>
+      new RegExp(
+        `^cluster d${u}: thumbprints left as IAM has them \\(${issuer}/openid/v1/jwks could not be reached: `,
+      ).test(w),
+    ),
+    plan.json.warnings.join('\n'),
+  );
+  const provider = plan.json.data.changes.find((c: Loose) => c.plane === 'provider');
+  assert.ok(provider.details.includes('+ thumbprint (computed by IAM)'));
+  assert.ok(!('ThumbprintList' in provider.operations[0].input));
+
+  const applied = await irsa(['apply', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+  assert.match(
+    applied.stderr,
+    new RegExp(
+      `warning: cluster d${u}: the discovery document is written, but ${issuer}/\\.well-known/openid-configuration does not serve it`,
+    ),
+  );
+  assert.ok(existsSync(join(ws.dir, 'public/.well-known/openid-configuration')));
+  assert.ok(existsSync(join(ws.dir, 'public/openid/v1/jwks')));
+  assert.equal((await irsa(['plan', '-f', ws.file], e)).code, 0);
+  assert.equal((await irsa(['destroy', '-f', ws.file, '--auto-approve'], e)).code, 0);
+  assert.ok(!existsSync(join(ws.dir, 'public/openid')));
 });

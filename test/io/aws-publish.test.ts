@@ -54,7 +54,8 @@ test('directory publishing: atomic files in the issuer layout, served and read b
   );
   assert.deepEqual(state.documents.get(files.jwks), { key: files.jwks, body: JWKS });
   assert.equal(state.documents.size, 2);
-  assert.equal(state.awsCalls, 0);
+  // Files cost no AWS call; the account is always read (every ARN is built with it): STS GetCallerIdentity alone.
+  assert.equal(state.awsCalls, 1);
 
   const fetcher = new OidcKeyFetcher({ trustCa: [sb.caPem] });
   const expected = { discovery: DISCOVERY(issuer), jwks: JWKS };

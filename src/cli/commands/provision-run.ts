@@ -140,10 +140,13 @@ export function runError(p: Prepared, result: ExecutionResult | undefined, back:
 export function directoryReadBackWarnings(back: ReadBack[]): string[] {
   return back
     .filter((b) => b.publish === 'directory')
-    .flatMap((b) => b.checks.filter((c) => !c.ok))
-    .map(
-      (c) =>
-        `cluster documents written, but ${c.location} does not serve them as published (${c.problems.join('; ')}): ` +
-        'serve the publishing directory at the issuer URL',
+    .flatMap((b) =>
+      b.checks
+        .filter((c) => !c.ok)
+        .map(
+          (c) =>
+            `cluster ${b.cluster}: the ${c.document === 'jwks' ? 'JWKS' : 'discovery document'} is written, but ` +
+            `${c.location} does not serve it as published (${c.problems.join('; ')}): serve the publishing directory at the issuer URL`,
+        ),
     );
 }
