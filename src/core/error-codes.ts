@@ -293,6 +293,25 @@ export const ERROR_CODES = {
       'irsa.yaml cannot be used: not YAML, a field missing, misspelt or of the wrong type, or a value AWS, S3 or Kubernetes would refuse.',
     action: 'Fix the field at the line the message names (`docs/provisioning.md` describes every field).',
   },
+  ERR_PLAN_CONFLICT: {
+    family: provisioning,
+    meaning:
+      'irsa.yaml asks for something that cannot be done: a role or provider of the same name not tagged as irsa’s for a cluster of the file, a bucket of another region or account, a trust policy over IAM’s quota, or an account block that stops public reads. Plan exits 1; apply does everything else and exits 1.',
+    action:
+      'Read the conflict and its hint: `--adopt` takes over a same-name role or provider, or rename it in irsa.yaml; raise the quota or trust fewer service accounts per role; change the account setting named.',
+  },
+  ERR_NOT_APPROVED: {
+    family: provisioning,
+    meaning: 'apply or destroy was not approved at its prompt (only `yes` approves); nothing was changed.',
+    action: 'Run it again and answer `yes`, or pass `--auto-approve` once you have read `irsa plan`.',
+  },
+  ERR_READ_BACK: {
+    family: provisioning,
+    meaning:
+      'The documents read back after publishing to S3 are not what was written (body, Content-Type, Cache-Control max-age), or cannot be read anonymously.',
+    action:
+      'Check what serves the issuer URL: the bucket policy and Block Public Access (the account’s too), a CDN in front of the bucket and its cache.',
+  },
 
   ERR_TLS_NO_CHAIN: {
     family: tls,

@@ -87,6 +87,9 @@ test('paths are relative to the file: keys, kubeconfig, the publishing directory
   );
   const c = loadConfig(text, SOURCE).config.clusters[0];
   assert.deepEqual(c.keys, { from: 'cluster', kubeconfig: '/srv/kube/config', context: 'prod' });
+  // `~/` is the home directory, as kubectl reads it: kept for the shell to expand.
+  const home = loadConfig(withLine(7, '    fromCluster: {kubeconfig: ~/.kube/config}'), SOURCE).config.clusters[0];
+  assert.deepEqual(home.keys, { from: 'cluster', kubeconfig: '~/.kube/config' });
   assert.deepEqual(c.publish, {
     kind: 'directory',
     directory: '/var/www/oidc',

@@ -556,6 +556,7 @@ test('annotate: after the role is created; a missing ServiceAccount is a warning
   const annotate = change(p, 'serviceaccount prod/default/test-pod-sa');
   assert.deepEqual(annotate.dependsOn, [`role ${ROLE}`]);
   assert.deepEqual(annotate.operations[0].input, {
+    cluster: 'prod',
     namespace: 'default',
     name: 'test-pod-sa',
     annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT.id}:role/${ROLE}` },

@@ -371,3 +371,46 @@ async function readState(caller: AwsCaller, s: ClusterSpec, bucket: string, run:
   };
   return JSON.parse(JSON.stringify(found).replaceAll(`-${run}`, '-RUN'));
 }
+
+test('dependsOn within a plane: a change starts after the ones it names (even listed before them) and is skipped when one failed', async () => {
+  const log: string[] = [];
+  const annotate = async (input: { name: string }) => {
+    log.push(`${input.name} start`);
+    // Ends after every microtask queued so far: a change started without waiting would log before this.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (input.name === 'bad') throw new Error('refused');
+    log.push(`${input.name} end`);
+  };
+  const kube = (name: string, dependsOn?: string[]): Change => ({
+    plane: 'roles',
+    kind: 'update',
+    cluster: 'prod',
+    resource: `sa ${name}`,
+    details: [],
+    operations: [
+      {
+        service: 'kube',
+        action: 'AnnotateServiceAccount',
+        input: { cluster: 'prod', namespace: 'default', name, annotations: { a: 'b' } },
+      },
+    ],
+    ...(dependsOn ? { dependsOn } : {}),
+  });
+  const plan = {
+    changes: [kube('after', ['sa first']), kube('first'), kube('free'), kube('late', ['sa bad']), kube('bad')],
+  };
+  const result = await executePlan(plan, { annotate }, { direction: 'apply' });
+  assert.ok(log.indexOf('after start') > log.indexOf('first end'), log.join(', '));
+  assert.ok(log.indexOf('free start') < log.indexOf('first end'), 'changes without dependsOn run side by side');
+  const status = Object.fromEntries(result.outcomes.map((o) => [o.change.resource, o.status]));
+  assert.deepEqual(status, {
+    'sa first': 'done',
+    'sa after': 'done',
+    'sa free': 'done',
+    'sa bad': 'failed',
+    'sa late': 'skipped',
+  });
+  assert.ok(!log.includes('late start'));
+  const late = result.outcomes.find((o) => o.change.resource === 'sa late');
+  assert.match(late?.error?.message ?? '', /depends on sa bad, which did not succeed/);
+});

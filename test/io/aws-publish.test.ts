@@ -54,7 +54,7 @@ test('directory publishing: atomic files in the issuer layout, served and read b
   );
   assert.deepEqual(state.documents.get(files.jwks), { key: files.jwks, body: JWKS });
   assert.equal(state.documents.size, 2);
-  // Files are read from disk; the one AWS call is the account (every plan builds ARNs with it).
+  // Files cost no AWS call; the account is always read (every ARN is built with it): STS GetCallerIdentity alone.
   assert.equal(state.awsCalls, 1);
 
   const fetcher = new OidcKeyFetcher({ trustCa: [sb.caPem] });

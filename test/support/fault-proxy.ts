@@ -15,6 +15,8 @@ export interface ProxiedCall {
   service: string;
   /** The query-protocol Action, or `METHOD /path` for S3 and S3 Control. */
   action: string;
+  /** The URL's query (`?tagging`, `?policy`: which S3 subresource a `PUT /bucket` is), or ''. */
+  query: string;
   body: string;
 }
 
@@ -44,7 +46,12 @@ export interface FaultProxy {
    */
   killAt(k: number, options?: { reached?: boolean }): void;
   revive(): void;
-  /** Forgets the rules and the call log. */
+  /**
+   * Called with each request as it arrives, before it is answered or dropped (a test kills the client process at
+   * call #K from here: the signal comes from the call itself, not from a timer). `undefined` stops it.
+   */
+  onCall(listener: ((call: ProxiedCall) => void) | undefined): void;
+  /** Forgets the rules, the listener and the call log. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -78,7 +85,7 @@ function describe(req: IncomingMessage, body: string, n: number): ProxiedCall {
   const queryAction = form.get('Action') ?? url.searchParams.get('Action');
   const action =
     (service === 'iam' || service === 'sts') && queryAction ? queryAction : `${req.method} ${url.pathname}`;
-  return { n, service, action, body };
+  return { n, service, action, query: url.search, body };
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
@@ -87,6 +94,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rules: Rule[] = [];
   let kill: { at: number; reached: boolean } | undefined;
   let dead = false;
+  let listener: ((call: ProxiedCall) => void) | undefined;
   const state = {
     decide(call: ProxiedCall): 'forward' | 'drop-before' | 'drop-after' | CannedAnswer {
       if (dead) return 'drop-before';
@@ -107,6 +115,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = Buffer.concat(chunks);
       const call = describe(req, body.toString('utf8'), calls.length + 1);
       calls.push(call);
+      listener?.(call);
       const decision = state.decide(call);
       if (decision === 'drop-before') return res.socket?.destroy();
       if (typeof decision === 'object') return answer(res, decision);
@@ -138,7 +147,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       kill = undefined;
       dead = false;
     },
+    onCall(fn) {
+      listener = fn;
+    },
     reset() {
+      listener = undefined;
       rules = [];
       calls.length = 0;
       kill = undefined;

@@ -4,13 +4,14 @@
 // tools and AWS may hand them (keys in another order, single values wrapped in lists, condition keys in upper
 // case), which the planner must read as the same.
 import { oidcProviderArn, roleArn } from '../../src/core/aws/arn.js';
-import type {
-  CurrentRole,
-  CurrentState,
-  Operation,
-  Plan,
-  PublicAccessBlock,
-  Tags,
+import {
+  type CurrentRole,
+  type CurrentState,
+  type Operation,
+  type Plan,
+  type PublicAccessBlock,
+  serviceAccountKey,
+  type Tags,
 } from '../../src/core/provision/types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: operation inputs (SDK shapes) are read freely here
@@ -69,9 +70,9 @@ function run(s: CurrentState, op: Operation, options: SimOptions): void {
     if (op.action === 'WriteFile') s.documents.set(i.path, { key: i.path, body: i.body });
     else s.documents.delete(i.path);
   } else {
-    const key = [...s.serviceAccounts.keys()].find((k) => k.endsWith(`/${i.namespace}/${i.name}`));
-    if (!key) throw new Error(`no ServiceAccount ${i.namespace}/${i.name}`);
-    const sa = s.serviceAccounts.get(key)!;
+    const key = serviceAccountKey(i.cluster, i.namespace, i.name);
+    const sa = s.serviceAccounts.get(key);
+    if (!sa) throw new Error(`no ServiceAccount ${key}`);
     for (const [k, v] of Object.entries(i.annotations as Record<string, string | null>)) {
       if (v === null) delete sa.annotations[k];
       else sa.annotations[k] = v;

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { PARTITIONS } from '../../core/aws/trust-policy-request.js';
+import { PARTITIONS } from '../../core/aws/partitions.js';
 import { collect, lazy } from '../action.js';
 
 export function registerIamCommands(program: Command): void {

@@ -9,10 +9,11 @@ import { checkIssuerUrl } from '../issuer/issuer-url.js';
 import { checkDnsLabel, checkDnsSubdomain } from '../manifests/names.js';
 import { oidcProviderArn, type Partition, parseArn, partitionForRegion, stripScheme } from './arn.js';
 import { checkTrustPolicyDocument } from './iam-validation.js';
+import { PARTITIONS } from './partitions.js';
 import { checkRegion } from './region.js';
 import { buildTrustPolicy, serializePolicy, type TrustPolicyDocument } from './trust-policy-builder.js';
 
-export const PARTITIONS: readonly Partition[] = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-eusc'];
+export { PARTITIONS };
 
 export interface TrustPolicyRequest {
   issuer: string;

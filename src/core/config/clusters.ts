@@ -91,7 +91,8 @@ function keySource(raw: RawCluster, at: FieldPath, dir: string, findings: Findin
   if ((raw.keys === undefined) === (raw.fromCluster === undefined)) {
     findings.problem(at, 'must give exactly one of keys (key files) or fromCluster (the cluster serves its key set)');
   }
-  const resolve = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  // `~/…` is the user's home, as kubectl reads it: kept for the shell to expand (the core knows no HOME).
+  const resolve = (p: string) => (isAbsolute(p) || p.startsWith('~/') ? p : join(dir, p));
   if (raw.keys) return { from: 'files', paths: raw.keys.map(resolve) };
   const { kubeconfig, context } = raw.fromCluster ?? {};
   return {

@@ -12,11 +12,11 @@ import { type Operation, serviceAccountKey } from './types.js';
 
 export const ROLE_ARN_ANNOTATION = `${DEFAULT_ANNOTATION_PREFIX}/${ANNOTATIONS.roleArn}`;
 
-function annotateOp(namespace: string, name: string, value: string | null): Operation {
+function annotateOp(cluster: string, namespace: string, name: string, value: string | null): Operation {
   return {
     service: 'kube',
     action: 'AnnotateServiceAccount',
-    input: { namespace, name, annotations: { [ROLE_ARN_ANNOTATION]: value } },
+    input: { cluster, namespace, name, annotations: { [ROLE_ARN_ANNOTATION]: value } },
   };
 }
 
@@ -42,7 +42,7 @@ export function planAnnotations(p: Planning, arns: ReadonlyMap<string, { arn: st
         cluster: cluster.name,
         resource: `serviceaccount ${key}`,
         details: [valueChange(`annotation ${ROLE_ARN_ANNOTATION}`, have, role.arn)],
-        operations: [annotateOp(sa.namespace, sa.name, role.arn)],
+        operations: [annotateOp(cluster.name, sa.namespace, sa.name, role.arn)],
         ...(role.created ? { dependsOn: [roleResource(sa.role)] } : {}),
       });
     }
@@ -63,7 +63,7 @@ export function planAnnotationRemovals(p: Planning, deleted: ReadonlyMap<string,
         cluster: cluster.name,
         resource: `serviceaccount ${key}`,
         details: [valueChange(`annotation ${ROLE_ARN_ANNOTATION}`, have, undefined)],
-        operations: [annotateOp(sa.namespace, sa.name, null)],
+        operations: [annotateOp(cluster.name, sa.namespace, sa.name, null)],
       });
     }
   }

@@ -190,7 +190,8 @@ export type Operation =
   | {
       service: 'kube';
       action: 'AnnotateServiceAccount';
-      input: { namespace: string; name: string; annotations: Record<string, string | null> };
+      /** `cluster`: the irsa.yaml cluster whose API holds the ServiceAccount. */
+      input: { cluster: string; namespace: string; name: string; annotations: Record<string, string | null> };
     };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ export class AwsCaller {
   readonly clients: AwsClients;
   readonly retry: RetryPolicy;
   #calls = 0;
+  #retries = 0;
   readonly #byAction = new Map<string, number>();
 
   constructor(clients: AwsClients, retry: Partial<RetryPolicy> = {}) {
@@ -35,6 +36,11 @@ export class AwsCaller {
   /** Requests sent so far, retries included. */
   get calls(): number {
     return this.#calls;
+  }
+
+  /** Of those, requests sent again after throttling, a server error, a dropped connection or IAM's propagation. */
+  get retries(): number {
+    return this.#retries;
   }
 
   /** Requests per action (`iam:GetRole`), retries included. */
@@ -54,10 +60,12 @@ export class AwsCaller {
       } catch (e) {
         const { throttling, propagation, sleep, random } = this.retry;
         if (isRetryable(e) && ++throttled < throttling.attempts) {
+          this.#retries++;
           await sleep(backoffDelay(throttling, throttled, random));
           continue;
         }
         if (options.propagation && isPropagationDelay(e) && ++propagating < propagation.attempts) {
+          this.#retries++;
           await sleep(backoffDelay(propagation, propagating, random));
           continue;
         }

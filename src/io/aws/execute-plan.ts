@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   concurrency?: number;
   /** After each plane starts and after each Change ends: counts for a progress line. */
   onProgress?: (progress: PlaneProgress) => void;
+  /** After each Change ends (done, failed or skipped): what a progress log prints as a plain line. */
+  onChange?: (outcome: ChangeOutcome) => void;
 }
 
 export interface ChangeOutcome {
@@ -35,6 +37,8 @@ export interface ChangeOutcome {
   error?: { code: string; message: string; hint?: string };
   /** What ran differently from the plan: a bucket kept because it is not empty, a create found done, … */
   notes: string[];
+  /** Done, but what it was to delete was kept on purpose (a bucket still holding others' objects: see notes). */
+  kept?: boolean;
 }
 
 export interface ExecutionResult {
@@ -55,20 +59,12 @@ export async function executePlan(
   const before = deps.caller?.calls ?? 0;
   const order = options.direction === 'apply' ? APPLY_ORDER : [...APPLY_ORDER].reverse();
   const outcomes: ChangeOutcome[] = [];
-  const unsuccessful: Change[] = [];
+  const run: PlaneRun = { deps, options, unsuccessful: [], finished: new Map() };
   for (const plane of order) {
-    const changes = plan.changes.filter((c) => c.plane === plane);
+    const changes = dependenciesFirst(plan.changes.filter((c) => c.plane === plane));
     if (changes.length === 0) continue;
-    const progress: PlaneProgress = { plane, total: changes.length, done: 0, failed: 0, skipped: 0 };
-    options.onProgress?.({ ...progress });
-    const planeOutcomes = await mapLimit(changes, options.concurrency ?? 8, async (change) => {
-      const blocker = unsuccessful.find((u) => dependsOn(change, u));
-      const outcome = blocker ? skipped(change, blocker) : await runChange(change, deps);
-      progress[outcome.status]++;
-      options.onProgress?.({ ...progress });
-      return outcome;
-    });
-    for (const o of planeOutcomes) if (o.status !== 'done') unsuccessful.push(o.change);
+    const planeOutcomes = await runPlane(plane, changes, run);
+    for (const o of planeOutcomes) if (o.status !== 'done') run.unsuccessful.push(o.change);
     outcomes.push(...planeOutcomes);
   }
   return {
@@ -78,13 +74,94 @@ export async function executePlan(
   };
 }
 
+interface PlaneRun {
+  deps: OperationDeps;
+  options: ExecuteOptions;
+  /** Changes of earlier planes that did not succeed. */
+  unsuccessful: Change[];
+  /** Each Change's outcome by resource, settled when it ends (what `dependsOn` waits for). */
+  finished: Map<string, Promise<ChangeOutcome>>;
+}
+
+/**
+ * One plane's Changes side by side (bounded), each started only once the Changes its `dependsOn` names have ended,
+ * and skipped when one of them (or a Change of an earlier plane it depends on) did not succeed.
+ */
+async function runPlane(plane: Plane, changes: Change[], run: PlaneRun): Promise<ChangeOutcome[]> {
+  const { deps, options } = run;
+  const progress: PlaneProgress = { plane, total: changes.length, done: 0, failed: 0, skipped: 0 };
+  const settle = new Map<Change, (o: ChangeOutcome) => void>();
+  const earlier = new Set<string>();
+  const waitable = new Map<Change, Set<string>>();
+  for (const change of changes) {
+    // A Change waits only for Changes ordered before it: no two can wait for each other.
+    waitable.set(change, new Set(earlier));
+    earlier.add(change.resource);
+    if (!run.finished.has(change.resource)) {
+      run.finished.set(change.resource, new Promise((resolve) => settle.set(change, resolve)));
+    }
+  }
+  options.onProgress?.({ ...progress });
+  return mapLimit(changes, options.concurrency ?? 8, async (change) => {
+    const blocker =
+      run.unsuccessful.find((u) => dependsOn(change, u)) ??
+      (await failedDependency(change, run.finished, earlier, waitable.get(change) ?? new Set()));
+    const outcome = blocker ? skipped(change, blocker) : await runChange(change, deps);
+    settle.get(change)?.(outcome);
+    progress[outcome.status]++;
+    options.onChange?.(outcome);
+    options.onProgress?.({ ...progress });
+    return outcome;
+  });
+}
+
+/**
+ * The first Change named by `dependsOn` that ended without success. Changes of earlier planes have ended; of this
+ * plane, only those ordered before `change` are waited for (`waitable`), so no two Changes wait for each other.
+ */
+async function failedDependency(
+  change: Change,
+  finished: ReadonlyMap<string, Promise<ChangeOutcome>>,
+  thisPlane: ReadonlySet<string>,
+  waitable: ReadonlySet<string>,
+): Promise<Change | undefined> {
+  for (const resource of change.dependsOn ?? []) {
+    const outcome = finished.get(resource);
+    if (!outcome || (thisPlane.has(resource) && !waitable.has(resource))) continue;
+    const o = await outcome;
+    if (o.status !== 'done') return o.change;
+  }
+  return undefined;
+}
+
+/** The plane's Changes with every Change after the ones its `dependsOn` names (otherwise in plan order). */
+export function dependenciesFirst(changes: readonly Change[]): Change[] {
+  const byResource = new Map(changes.map((c) => [c.resource, c]));
+  const out: Change[] = [];
+  const placed = new Set<Change>();
+  const visit = (c: Change, path: Set<Change>) => {
+    if (placed.has(c) || path.has(c)) return; // placed already, or a cycle (then plan order decides)
+    path.add(c);
+    for (const r of c.dependsOn ?? []) {
+      const d = byResource.get(r);
+      if (d) visit(d, path);
+    }
+    placed.add(c);
+    out.push(c);
+  };
+  for (const c of changes) visit(c, new Set());
+  return out;
+}
+
 /** The operations of one Change, in order; the first failure ends it. */
 async function runChange(change: Change, deps: OperationDeps): Promise<ChangeOutcome> {
   const notes: string[] = [];
+  let kept = false;
   for (const op of change.operations) {
     try {
       const r = await runOperation(op, deps);
       if (r.note) notes.push(`${op.action}: ${r.note}`);
+      kept ||= Boolean(r.kept);
     } catch (e) {
       const err =
         e instanceof IrsaError ? e : new IrsaError(E.ERR_INTERNAL, `${op.action}: ${String(e)}`, { cause: e });
@@ -96,7 +173,7 @@ async function runChange(change: Change, deps: OperationDeps): Promise<ChangeOut
       };
     }
   }
-  return { change, status: 'done', notes };
+  return { change, status: 'done', notes, ...(kept ? { kept } : {}) };
 }
 
 function skipped(change: Change, blocker: Change): ChangeOutcome {

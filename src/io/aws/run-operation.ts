@@ -21,7 +21,12 @@ export interface OperationDeps {
   /** The account (from the readers): a provider's ARN for the ownership check after EntityAlreadyExists. */
   account?: { id: string; partition: string };
   /** Merges annotations into a ServiceAccount (the CLI hands in its cluster connection). */
-  annotate?: (input: { namespace: string; name: string; annotations: Record<string, string | null> }) => Promise<void>;
+  annotate?: (input: {
+    cluster: string;
+    namespace: string;
+    name: string;
+    annotations: Record<string, string | null>;
+  }) => Promise<void>;
   /** Publishing directories: folders a deleted document leaves empty are removed up to (not including) these. */
   publishRoots?: readonly string[];
 }
@@ -29,6 +34,8 @@ export interface OperationDeps {
 /** What one operation came to: a note when it did something other than asked (kept a bucket, found a create done). */
 export interface OperationResult {
   note?: string;
+  /** A delete that left its resource in place on purpose (a bucket that still holds others' objects). */
+  kept?: boolean;
 }
 
 /** IAM actions whose "does not exist" means the work is already done. */
@@ -168,7 +175,7 @@ async function runS3(op: Extract<Operation, { service: 's3' }>, deps: OperationD
   const bucket = op.input.Bucket as string;
   if (op.action === 'DeleteBucket') {
     const kept = await objectsLeft(caller, bucket);
-    if (kept) return { note: kept };
+    if (kept) return { note: kept, kept: true };
   }
   try {
     await caller.send('s3', op.action, command(s3Sdk, op.action, op.input));
