@@ -2,7 +2,13 @@
 // Figures go into bench/README.md by hand, with the date and the machine's load.
 import { spawnSync } from 'node:child_process';
 
-const benches = [['startup.mjs'], ['sts-throughput.mjs'], ['webhook-throughput.mjs'], ['webhook-memory.mjs']];
+const benches = [
+  ['startup.mjs'],
+  ['sts-throughput.mjs'],
+  ['webhook-throughput.mjs'],
+  ['webhook-memory.mjs'],
+  ['provisioning.mjs'],
+];
 let failed = 0;
 for (const [file, ...args] of benches) {
   console.log(`\n== bench/${file}`);

@@ -4,14 +4,18 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerDoctorCommands } from './groups/doctor.js';
+import { registerIamCommands } from './groups/iam.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
 import { registerManifestsCommands } from './groups/manifests.js';
+import { registerProvisionCommands } from './groups/provision.js';
 import { registerSandboxCommands } from './groups/sandbox.js';
 import { registerTokenCommands } from './groups/token.js';
 import { registerWebhookCommands } from './groups/webhook.js';
 import { exitCodeOf, reportUsageErrors } from './usage-errors.js';
 import { VERSION } from './version.js';
+
+noticeNodeEndOfLife();
 
 const program = new Command('irsa')
   .description(
@@ -25,6 +29,8 @@ registerKeysCommands(program);
 registerIssuerCommands(program);
 registerTokenCommands(program);
 registerManifestsCommands(program);
+registerIamCommands(program);
+registerProvisionCommands(program);
 registerSandboxCommands(program);
 registerDoctorCommands(program);
 registerWebhookCommands(program);
@@ -37,4 +43,23 @@ try {
   // Usage errors were reported where they happened (usage-errors.ts); help and version exit 0.
   if (!(e instanceof CommanderError)) throw e;
   process.exitCode = exitCodeOf(e);
+}
+
+/**
+ * Node 20 reached its end of life on 2026-04-30: irsa still runs on it (README, Requirements) but says so once, on
+ * stderr, unless IRSA_NODE_EOL_NOTICE=off (or Node's own NODE_NO_WARNINGS=1). "Once": irsa processes this one
+ * starts (the demo's pod) inherit the setting. The AWS SDK's own notice (several lines about its future releases,
+ * per command that loads it) is turned off in favour of this one, on every Node. No import: start-up stays cheap.
+ */
+function noticeNodeEndOfLife(): void {
+  const env = process.env;
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const major = Number(process.versions.node.split('.')[0]);
+  const off = ['off', '0', 'false'].includes(env.IRSA_NODE_EOL_NOTICE ?? '') || env.NODE_NO_WARNINGS === '1';
+  if (major !== 20 || off) return;
+  process.stderr.write(
+    `irsa: Node.js ${process.version} reached its end of life on 2026-04-30 (no more security fixes); use Node 22, ` +
+      '24 or 26, which irsa will need from its AWS SDK update of January 2027 (IRSA_NODE_EOL_NOTICE=off hides this)\n',
+  );
+  env.IRSA_NODE_EOL_NOTICE = 'off';
 }

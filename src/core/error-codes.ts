@@ -22,6 +22,7 @@ const issuer = 'Issuer and published documents';
 const tokens = 'Tokens';
 const manifests = 'Manifests and values';
 const aws = 'AWS and IAM';
+const provisioning = 'Provisioning (irsa.yaml)';
 const tls = 'TLS and certificates';
 const kube = 'Kubernetes API';
 const webhook = 'Webhook';
@@ -271,6 +272,45 @@ export const ERROR_CODES = {
     family: aws,
     meaning: 'STS refused or failed a request.',
     action: 'Read AWS’s code in the message; `irsa doctor` names the broken link.',
+  },
+  ERR_AWS_S3: {
+    family: aws,
+    meaning: 'S3 or S3 Control refused or failed a request (publishing the issuer documents to a bucket).',
+    action:
+      'Read AWS’s code in the message: AccessDenied needs the s3 permission it names; a bucket of another account cannot be used.',
+  },
+  ERR_APPLY_INCOMPLETE: {
+    family: aws,
+    meaning:
+      'Some changes of an apply or destroy failed, or were skipped because a change they depend on failed; the others were made.',
+    action:
+      'Fix what the listed failures say and run the same command again: it reads the state and does only what is left.',
+  },
+
+  ERR_CONFIG_INVALID: {
+    family: provisioning,
+    meaning:
+      'irsa.yaml cannot be used: not YAML, a field missing, misspelt or of the wrong type, or a value AWS, S3 or Kubernetes would refuse.',
+    action: 'Fix the field at the line the message names (`docs/provisioning.md` describes every field).',
+  },
+  ERR_PLAN_CONFLICT: {
+    family: provisioning,
+    meaning:
+      'irsa.yaml asks for something that cannot be done: a role or provider of the same name not tagged as irsa’s for a cluster of the file, a bucket of another region or account, a trust policy over IAM’s quota, or an account block that stops public reads. Plan exits 1; apply does everything else and exits 1.',
+    action:
+      'Read the conflict and its hint: `--adopt` takes over a same-name role or provider, or rename it in irsa.yaml; raise the quota or trust fewer service accounts per role; change the account setting named.',
+  },
+  ERR_NOT_APPROVED: {
+    family: provisioning,
+    meaning: 'apply or destroy was not approved at its prompt (only `yes` approves); nothing was changed.',
+    action: 'Run it again and answer `yes`, or pass `--auto-approve` once you have read `irsa plan`.',
+  },
+  ERR_READ_BACK: {
+    family: provisioning,
+    meaning:
+      'The documents read back after publishing to S3 are not what was written (body, Content-Type, Cache-Control max-age), or cannot be read anonymously.',
+    action:
+      'Check what serves the issuer URL: the bucket policy and Block Public Access (the account’s too), a CDN in front of the bucket and its cache.',
   },
 
   ERR_TLS_NO_CHAIN: {

@@ -4,9 +4,11 @@
  */
 import { parseArn } from '../core/aws/arn.js';
 import {
+  checkAttachedPolicyCount,
   checkClientIds,
   checkDescription,
   checkIdentityPolicyDocument,
+  checkManagedPolicyArn,
   checkMaxSessionDuration,
   checkPath,
   checkPolicyName,
@@ -15,6 +17,7 @@ import {
   checkTagKeys,
   checkTags,
   checkThumbprints,
+  checkTrustPolicyDocument,
   constraintError,
   mergeTags,
   removeTags,
@@ -25,7 +28,6 @@ import { systemErrorWords } from '../io/system-errors.js';
 import { AwsFault, ensure, fault } from './fault.js';
 import type { IamStore, StoredProvider, StoredRole } from './iam-store.js';
 import type { Params } from './params.js';
-import { checkTrustPolicy } from './sts-adapter.js';
 import type { XmlValue } from './xml.js';
 
 export interface IamContext {
@@ -36,9 +38,6 @@ export interface IamContext {
 }
 
 type Handler = (c: IamContext) => XmlValue | Promise<XmlValue>;
-
-/** AWS limits a role to 10 attached managed policies by default. */
-const MAX_ATTACHED_POLICIES = 10;
 
 function tagsXml(tags: Tag[]): XmlValue {
   return tags.map((t) => ({ Key: t.Key, Value: t.Value }));
@@ -55,8 +54,16 @@ function roleXml(r: StoredRole, withTags: boolean): XmlValue {
     AssumeRolePolicyDocument: encodeURIComponent(r.assumeRolePolicyDocument),
     Description: r.description,
     MaxSessionDuration: r.maxSessionDuration,
+    PermissionsBoundary: withTags ? boundaryXml(r) : undefined,
     Tags: withTags && r.tags.length ? tagsXml(r.tags) : undefined,
   };
+}
+
+/** GetRole and GetAccountAuthorizationDetails carry the boundary; ListRoles does not (as AWS). */
+function boundaryXml(r: StoredRole): XmlValue {
+  return r.permissionsBoundary
+    ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: r.permissionsBoundary }
+    : undefined;
 }
 
 /** Marker/MaxItems paging as IAM does it (the marker is opaque to clients; here an index). */
@@ -73,9 +80,41 @@ function page<T>(items: T[], params: Params): { items: T[]; IsTruncated: boolean
   return { items: slice, IsTruncated: more, Marker: more ? String(start + max) : undefined };
 }
 
+const ENTITY_FILTERS: ReadonlySet<string> = new Set([
+  'User',
+  'Role',
+  'Group',
+  'LocalManagedPolicy',
+  'AWSManagedPolicy',
+]);
+
+/** A role as GetAccountAuthorizationDetails describes it: trust, inline and attached policies, boundary, tags. */
+function roleDetailXml(r: StoredRole): XmlValue {
+  return {
+    Path: r.path,
+    RoleName: r.name,
+    RoleId: r.roleId,
+    Arn: r.arn,
+    CreateDate: r.createDate,
+    AssumeRolePolicyDocument: encodeURIComponent(r.assumeRolePolicyDocument),
+    InstanceProfileList: [],
+    RolePolicyList: Object.keys(r.inlinePolicies)
+      .sort()
+      .map((name) => ({ PolicyName: name, PolicyDocument: encodeURIComponent(r.inlinePolicies[name]) })),
+    AttachedManagedPolicies: r.attachedPolicies.map(attachedXml),
+    PermissionsBoundary: boundaryXml(r),
+    Tags: tagsXml(r.tags),
+    RoleLastUsed: {},
+  };
+}
+
+function attachedXml(arn: string): XmlValue {
+  return { PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn };
+}
+
 function trustPolicy(c: IamContext, name: string): string {
   const doc = c.params.required(name);
-  ensure(checkTrustPolicy(doc));
+  ensure(checkTrustPolicyDocument(doc));
   return doc;
 }
 
@@ -103,12 +142,10 @@ async function computeThumbprint(c: IamContext, url: string): Promise<string> {
 
 /** Managed policy ARNs: AWS-managed ones and this account's are accepted (never evaluated); others are refused. */
 function checkPolicyArn(c: IamContext, arn: string): void {
+  ensure(checkManagedPolicyArn(arn));
   const parsed = parseArn(arn);
-  if (parsed?.service !== 'iam' || !parsed.resource.startsWith('policy/')) {
-    throw fault('InvalidInput', `ARN ${arn} is not valid.`);
-  }
   const ok =
-    parsed.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
+    parsed?.partition === c.store.partition && (parsed.accountId === 'aws' || parsed.accountId === c.store.accountId);
   if (!ok) throw fault('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
 }
 
@@ -214,7 +251,17 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     ensure(checkMaxSessionDuration(maxSessionDuration));
     const tags = c.params.tags();
     ensure(checkTags(tags));
-    const r = c.store.createRole({ name, path, assumeRolePolicyDocument: doc, description, maxSessionDuration, tags });
+    const permissionsBoundary = c.params.get('PermissionsBoundary');
+    if (permissionsBoundary !== undefined) checkPolicyArn(c, permissionsBoundary);
+    const r = c.store.createRole({
+      name,
+      path,
+      assumeRolePolicyDocument: doc,
+      description,
+      maxSessionDuration,
+      permissionsBoundary,
+      tags,
+    });
     return { Role: roleXml(r, true) };
   },
   GetRole(c) {
@@ -279,9 +326,7 @@ export const IAM_ACTIONS: Record<string, Handler> = {
     const arn = c.params.required('PolicyArn');
     checkPolicyArn(c, arn);
     if (r.attachedPolicies.includes(arn)) return undefined;
-    if (r.attachedPolicies.length >= MAX_ATTACHED_POLICIES) {
-      throw fault('LimitExceeded', `Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED_POLICIES}`, 409);
-    }
+    ensure(checkAttachedPolicyCount(r.attachedPolicies.length + 1));
     c.store.updateRole(r.name, (x) => {
       x.attachedPolicies.push(arn);
     });
@@ -339,6 +384,41 @@ export const IAM_ACTIONS: Record<string, Handler> = {
       delete x.inlinePolicies[name];
     });
     return undefined;
+  },
+  PutRolePermissionsBoundary(c) {
+    const r = roleParam(c);
+    const arn = c.params.required('PermissionsBoundary');
+    checkPolicyArn(c, arn);
+    c.store.updateRole(r.name, (x) => {
+      x.permissionsBoundary = arn;
+    });
+    return undefined;
+  },
+  DeleteRolePermissionsBoundary(c) {
+    const r = roleParam(c);
+    c.store.updateRole(r.name, (x) => {
+      delete x.permissionsBoundary;
+    });
+    return undefined;
+  },
+  GetAccountAuthorizationDetails(c) {
+    const filter = c.params.list('Filter') ?? [];
+    for (const f of filter) {
+      if (!ENTITY_FILTERS.has(f)) {
+        ensure(constraintError('filter', f, `Member must satisfy enum value set: [${[...ENTITY_FILTERS].join(', ')}]`));
+      }
+    }
+    // The sandbox has roles only: no users or groups, and managed policies are named, never stored.
+    const roles = filter.length === 0 || filter.includes('Role') ? c.store.listRoles() : [];
+    const pg = page(roles, c.params);
+    return {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: pg.items.map(roleDetailXml),
+      Policies: [],
+      IsTruncated: pg.IsTruncated,
+      Marker: pg.Marker,
+    };
   },
   ListRolePolicies(c) {
     const r = roleParam(c);

@@ -33,6 +33,8 @@ export interface StoredRole {
   assumeRolePolicyDocument: string;
   description?: string;
   maxSessionDuration: number;
+  /** The managed policy ARN set as the role's permissions boundary (never evaluated). */
+  permissionsBoundary?: string;
   tags: Tag[];
   attachedPolicies: string[];
   inlinePolicies: Record<string, string>;
@@ -214,6 +216,7 @@ export class IamStore implements IamView {
     assumeRolePolicyDocument: string;
     description?: string;
     maxSessionDuration: number;
+    permissionsBoundary?: string;
     tags: Tag[];
   }): StoredRole {
     const clash = [...this.roles.keys()].find((n) => n.toLowerCase() === input.name.toLowerCase());
@@ -227,6 +230,7 @@ export class IamStore implements IamView {
       assumeRolePolicyDocument: input.assumeRolePolicyDocument,
       description: input.description,
       maxSessionDuration: input.maxSessionDuration,
+      ...(input.permissionsBoundary ? { permissionsBoundary: input.permissionsBoundary } : {}),
       tags: input.tags,
       attachedPolicies: [],
       inlinePolicies: {},

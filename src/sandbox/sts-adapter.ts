@@ -3,19 +3,11 @@
  * the sandbox reaches the core only through these functions.
  */
 
-import type { AwsError } from '../core/sts/aws-errors.js';
 import { decideAssumeRoleWithWebIdentity } from '../core/sts/decide.js';
-import { validateTrustPolicy } from '../core/sts/trust-policy.js';
 import type { IssuerKeySource } from '../core/sts/types.js';
 import { type OidcFetcherOptions, OidcKeyFetcher } from '../io/oidc/fetcher.js';
 
 export const decide = decideAssumeRoleWithWebIdentity;
-
-/** The trust-policy rules IAM applies at CreateRole/UpdateAssumeRolePolicy (MalformedPolicyDocument, LimitExceeded). */
-export function checkTrustPolicy(document: string): AwsError | undefined {
-  const v = validateTrustPolicy(document);
-  return v.ok ? undefined : v.error;
-}
 
 /**
  * HTTPS discovery/JWKS fetcher (`trustCa`: extra CAs beside Node's roots and NODE_EXTRA_CA_CERTS), and the

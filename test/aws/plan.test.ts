@@ -52,7 +52,7 @@ test('trailing slash of the provider URL is kept in the condition keys', () => {
 test('trust builder refuses partial wildcards and empty scopes', () => {
   for (const bad of [
     { namespace: '', serviceAccount: 's' },
-    { namespace: '*', serviceAccount: 's' },
+    { namespace: 'app*', serviceAccount: 's' },
     { namespace: 'n', serviceAccount: 'app-*' },
     { namespace: 'n', serviceAccount: 'a:b' },
   ]) {

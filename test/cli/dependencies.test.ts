@@ -9,7 +9,7 @@ import { ROOT } from '../support/cli.js';
 /** Bundled into dist/cli.js by scripts/build.mjs, so not needed at run time. */
 const BUNDLED = new Set(['commander']);
 /** Declared but not imported, each with its reason (none today). */
-const NOT_IMPORTED = new Set<string>();
+const NOT_IMPORTED = new Set<string>([]);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

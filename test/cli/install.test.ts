@@ -19,7 +19,6 @@ test('npm pack → npm install -g into an empty prefix → irsa --help and irsa 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     NODE_OPTIONS: '',
   };
 

@@ -326,11 +326,15 @@ test('webhook manifests --tls files --ca-bundle-file embeds the CA; garbage is r
   );
 });
 
-test('Dockerfile: multi-stage node:20 build, production deps only, non-root, irsa entrypoint', () => {
+test('Dockerfile: multi-stage build on one supported LTS, production deps only, non-root, irsa entrypoint', () => {
   const df = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const froms = [...df.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({ image: m[1], stage: m[2] }));
   assert.ok(froms.length >= 2, 'multi-stage');
-  for (const f of froms) assert.match(f.image, /^node:20-bookworm-slim$/);
+  // Every stage the same Node image, on an LTS line that .ci/run tests besides Node 20 (issue 14).
+  const tested = /CI_NODE_VERSIONS:-([\d ]+)\}/.exec(readFileSync(join(ROOT, '.ci/run'), 'utf8'))?.[1].split(' ') ?? [];
+  for (const f of froms) assert.equal(f.image, froms[0].image, `${f.stage}: one image for every stage`);
+  const major = /^node:(\d+)-(?:trixie|bookworm)-slim$/.exec(froms[0].image)?.[1] ?? '';
+  assert.ok(Number(major) % 2 === 0 && Number(major) > 20 && tested.includes(major), `${froms[0].image}: tested LTS`);
   assert.match(df, /RUN npm ci[^\n]*\n(?:.*\n)*?RUN npm run build/);
   assert.match(df, /npm ci --omit=dev/);
   const runtime = df.slice(df.lastIndexOf('FROM '));

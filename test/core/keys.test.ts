@@ -187,6 +187,34 @@ test('a JWK whose public and private halves come from different keys is refused 
   assert.ok(parseKeys(JSON.stringify(whole), 'whole')[0].privateKey);
 });
 
+test('a JWK with inconsistent private members gets the same code on every Node (issue 14)', () => {
+  // Node 24+ refuses such JWKs at import (ERR_CRYPTO_INVALID_JWK) where Node 20/22 import them: the parser compares
+  // the members first (keys/jwk-pair.ts), so .ci/run sees the same codes on 20, 22, 24 and 26.
+  const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = (curve: string) => generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ format: 'jwk' });
+  const [a, b, p256, p521a, p521b] = [rsa(), rsa(), ec('prime256v1'), ec('secp521r1'), ec('secp521r1')];
+  const cases: [string, object, string | undefined][] = [
+    ['RSA p of another key', { ...a, p: b.p }, 'ERR_KEY_MISMATCH'],
+    ['P-521 x/y of another key', { ...p521a, x: p521b.x, y: p521b.y }, 'ERR_KEY_MISMATCH'],
+    ['EC d = 0', { ...p256, d: 'AAAA' }, 'ERR_KEY_INVALID'],
+    ['EC d beyond the order', { ...p256, d: Buffer.alloc(32, 0xff).toString('base64url') }, 'ERR_KEY_INVALID'],
+    ['RSA d without p and q', { kty: 'RSA', n: a.n, e: a.e, d: a.d }, 'ERR_KEY_INVALID'],
+    // CRT members alone off: the import takes them on every version and signing still proves the pair.
+    ['RSA dp of another key', { ...a, dp: b.dp }, undefined],
+  ];
+  for (const [name, jwk, code] of cases) {
+    if (code === undefined) {
+      assert.ok(parseKeys(JSON.stringify(jwk), name)[0].privateKey, name);
+      continue;
+    }
+    assert.throws(
+      () => parseKeys(JSON.stringify(jwk), name),
+      (e: unknown) => e instanceof IrsaError && e.code === code && e.message.startsWith(`${name}: `),
+      `${name} on ${process.version}`,
+    );
+  }
+});
+
 test('a megabyte of "-----BEGIN A-----" lines is refused in linear time, by the key and certificate parsers', () => {
   // The reproduction: 60,000 such lines (1 MB) took 24 s to reject: a lazy-body regex rescanned the rest of the
   // text from every BEGIN without an END (quadratic), in keys/parse.ts and in thumbprint.ts.

@@ -544,7 +544,6 @@ test('irsa sandbox: prints the export lines, serves /health, exits 0 on SIGTERM'
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     },
   );
   t.after(() => child.kill('SIGKILL'));

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,17 +35,39 @@ export function runProcess(
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
+    // A program may exit before it reads its input (a refused command line does): the write then fails with EPIPE,
+    // which is no failure of the run; its exit code and output say what happened.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => e.code !== 'EPIPE' && reject(e));
     child.stdin.end(options.input ?? '');
   });
 }
 
-/** Runs the built CLI (`npm test` builds first) as a user would. */
-export function runCli(
+/**
+ * Runs the built CLI (`npm test` builds first) as a user would. On Node 20 the CLI's first stderr line is its
+ * end-of-life notice (src/cli/main.ts); every run checks that it comes exactly once there and never on Node 22+,
+ * then returns stderr without it, so the tests compare the same stderr on every Node.
+ */
+export async function runCli(
   args: string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env };
-  return runProcess(process.execPath, [CLI, ...args], { ...options, env });
+  const env = { ...process.env, ...options.env };
+  const r = await runProcess(process.execPath, [CLI, ...args], { ...options, env });
+  const expected = eolNoticeExpected(env) ? 1 : 0;
+  const found = r.stderr.match(new RegExp(EOL_NOTICE.source, 'gm'))?.length ?? 0;
+  const what = `the Node ${process.versions.node} end-of-life notice, on irsa ${args.join(' ')}`;
+  assert.equal(found, expected, what);
+  if (expected) assert.match(r.stderr, EOL_NOTICE, `${what}: the first line`);
+  return { ...r, stderr: r.stderr.replace(EOL_NOTICE, '') };
+}
+
+/** The CLI's Node 20 end-of-life notice, one line (src/cli/main.ts). */
+export const EOL_NOTICE = /^irsa: Node\.js v20\.\S+ reached its end of life on 2026-04-30 .*\n/;
+
+/** Whether the CLI, run with `env` on this Node, prints the notice: on Node 20 unless silenced. */
+export function eolNoticeExpected(env: NodeJS.ProcessEnv): boolean {
+  const silenced = ['off', '0', 'false'].includes(env.IRSA_NODE_EOL_NOTICE ?? '') || env.NODE_NO_WARNINGS === '1';
+  return Number(process.versions.node.split('.')[0]) === 20 && !silenced;
 }
 
 /** A temporary directory removed when the test ends. */

@@ -91,7 +91,6 @@ export async function startChain(
       AWS_CONFIG_FILE: empty,
       AWS_SHARED_CREDENTIALS_FILE: empty,
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: sb.region,
     };
   };

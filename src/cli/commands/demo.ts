@@ -83,8 +83,6 @@ export async function demo(opts: DemoOptions, ctx: Context): Promise<Report> {
   let sandbox: Sandbox | undefined;
   let failure: string | undefined;
   let sandboxReadyMs: number | undefined;
-  // The SDK's Node-version notice says nothing about the demo; keep the output to the story.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     sandbox = await startDemoSandbox(dir);
     sandboxReadyMs = story.elapsedMs();
@@ -373,7 +371,6 @@ function runWhoamiAsPod(podEnv: Record<string, string>, paths: { emptyFile: stri
     AWS_CONFIG_FILE: paths.emptyFile,
     AWS_SHARED_CREDENTIALS_FILE: paths.emptyFile,
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     HOME: paths.home,
   });
   const cli = process.argv[1];

@@ -66,7 +66,6 @@ export async function doctor(opts: DoctorOptions, ctx: Context): Promise<Report>
   const roleArn = opts.roleArn ?? process.env.AWS_ROLE_ARN;
   if (!tokenFile) throw new UsageError('--token-file is required (or set AWS_WEB_IDENTITY_TOKEN_FILE)');
   if (!roleArn) throw new UsageError('--role-arn is required (or set AWS_ROLE_ARN)');
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const now = Math.floor(Date.now() / 1000);
   const checks: DoctorCheck[] = [];

@@ -29,7 +29,6 @@ export async function whoami(opts: WhoamiOptions, _ctx: Context): Promise<Report
   // The JS SDK reads AWS_REGION only; pods (and the seed's ConfigMap) often set AWS_DEFAULT_REGION. STS answers
   // GetCallerIdentity in every region, so us-east-1 (the SDK's own STS default) is a safe last resort.
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [{ STSClient, GetCallerIdentityCommand }, { fromNodeProviderChain }] = await Promise.all([
     import('@aws-sdk/client-sts'),
     import('@aws-sdk/credential-providers'),

@@ -45,6 +45,7 @@ export function registerIssuerCommands(program: Command): void {
     .option('--force', 'replace documents in --out-dir that differ (the same bytes again are left as they are)')
     .addHelpText('after', '\nExample:\n  irsa issuer fetch --context prod --out-dir ./public')
     .action(lazy('issuer fetch', async () => (await import('../commands/issuer-fetch.js')).issuerFetch));
+  registerThumbprint(issuer);
   issuer
     .command('apiserver-flags')
     .description("the kube-apiserver configuration for a distribution's config format")
@@ -77,4 +78,24 @@ export function registerIssuerCommands(program: Command): void {
         async () => (await import('../commands/issuer-apiserver-flags.js')).apiserverFlags,
       ),
     );
+}
+
+function registerThumbprint(issuer: Command): void {
+  issuer
+    .command('thumbprint')
+    .description('the thumbprint(s) AWS would compute for an issuer: SHA-1 of the last certificate its hosts send')
+    .argument('<url>', 'the issuer URL (its discovery document names the jwks_uri host)')
+    .option('--jwks-uri <url>', 'the JWKS URL, when the discovery document is not published yet')
+    .option(
+      '--trust-ca <file...>',
+      'CA certificates to check the chain against (a private CA; never changes the thumbprint)',
+    )
+    .addOption(durationOption('--timeout <duration>', 'per connection', { unit: 'ms', default: 3000, max: 60_000 }))
+    .addHelpText(
+      'after',
+      "\nPrints the jwks_uri host's thumbprint, then the issuer host's when it is another host, one per line.\n" +
+        'AWS trusts public CAs through its own CA library; the thumbprint matters for a private CA.\n' +
+        '\nExample:\n  irsa issuer thumbprint https://oidc.example.com/cluster1',
+    )
+    .action(lazy('issuer thumbprint', async () => (await import('../commands/issuer-thumbprint.js')).issuerThumbprint));
 }

@@ -15,6 +15,15 @@ import type {
   UpdateRoleCommandInput,
 } from '@aws-sdk/client-iam';
 import { E, IrsaError } from '../errors.js';
+import {
+  checkClientIds,
+  checkMaxSessionDuration,
+  checkPath,
+  checkProviderUrl,
+  checkRoleName,
+  checkThumbprints,
+  ruleFailure,
+} from './iam-validation.js';
 import { decodePolicyDocument, samePolicy, serializePolicy, type TrustPolicyDocument } from './trust-policy-builder.js';
 
 export type IamOperation =
@@ -54,28 +63,17 @@ export interface ProviderPlanOptions {
   pruneClientIds?: boolean;
 }
 
-/** IAM's limits for a provider (botocore model): 1–5 thumbprints of 40 hex characters, up to 100 client IDs. */
+/** IAM's limits for a provider (core/aws/iam-validation.ts, the one set of IAM's rules). */
 export function validateDesiredProvider(desired: DesiredOidcProvider): void {
   if (!/^https:\/\//.test(desired.url)) {
     throw new IrsaError(E.ERR_PROVIDER_URL, `provider URL must begin with https://, got: ${desired.url}`);
   }
-  if (desired.url.length > 255) throw new IrsaError(E.ERR_PROVIDER_URL, 'provider URL is longer than 255 characters');
-  if (desired.thumbprints.length > 5) {
-    throw new IrsaError(E.ERR_PROVIDER_THUMBPRINT, 'an IAM OIDC provider holds at most 5 thumbprints');
-  }
-  for (const t of desired.thumbprints) {
-    if (!/^[0-9a-fA-F]{40}$/.test(t)) {
-      throw new IrsaError(E.ERR_PROVIDER_THUMBPRINT, `thumbprint ${t} is not 40 hex characters (SHA-1)`);
-    }
-  }
-  if (desired.clientIds.length > 100) {
-    throw new IrsaError(E.ERR_PROVIDER_CLIENT_ID, 'an IAM OIDC provider holds at most 100 client IDs');
-  }
-  for (const c of desired.clientIds) {
-    if (c.length < 1 || c.length > 255) {
-      throw new IrsaError(E.ERR_PROVIDER_CLIENT_ID, `client ID ${JSON.stringify(c)} must be 1 to 255 characters`);
-    }
-  }
+  const url = checkProviderUrl(desired.url);
+  if (url) throw ruleFailure(E.ERR_PROVIDER_URL, `provider URL ${desired.url}`, url);
+  const thumbprints = checkThumbprints(desired.thumbprints);
+  if (thumbprints) throw ruleFailure(E.ERR_PROVIDER_THUMBPRINT, 'the thumbprint list', thumbprints);
+  const clientIds = checkClientIds(desired.clientIds);
+  if (clientIds) throw ruleFailure(E.ERR_PROVIDER_CLIENT_ID, 'the client ID list', clientIds);
 }
 
 export function planOidcProvider(
@@ -170,17 +168,14 @@ export interface RolePlanOptions {
 }
 
 export function validateDesiredRole(desired: DesiredRole): void {
-  if (!/^[\w+=,.@-]{1,64}$/.test(desired.name)) {
-    throw new IrsaError(E.ERR_ROLE_NAME, `role name ${JSON.stringify(desired.name)} is not a valid IAM role name`);
-  }
+  const name = checkRoleName(desired.name);
+  if (name) throw ruleFailure(E.ERR_ROLE_NAME, `role name ${JSON.stringify(desired.name)}`, name);
   const d = desired.maxSessionDuration;
-  if (d !== undefined && (!Number.isInteger(d) || d < 3600 || d > 43200)) {
-    throw new IrsaError(E.ERR_ROLE_SESSION_DURATION, `maxSessionDuration must be 3600 to 43200 seconds, got: ${d}`);
-  }
+  const duration = d === undefined ? undefined : checkMaxSessionDuration(d);
+  if (duration) throw ruleFailure(E.ERR_ROLE_SESSION_DURATION, 'maxSessionDuration', duration);
   const path = desired.path ?? '/';
-  if (!/^\/([\x21-\x7e]*\/)?$/.test(path) || path.length > 512) {
-    throw new IrsaError(E.ERR_ROLE_PATH, `role path ${JSON.stringify(path)} must begin and end with /`);
-  }
+  const pathError = checkPath(path);
+  if (pathError) throw ruleFailure(E.ERR_ROLE_PATH, `role path ${JSON.stringify(path)}`, pathError);
 }
 
 export function planRole(

@@ -2,6 +2,7 @@ import { DEFAULT_AUDIENCE } from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
 import { SUBJECT_PREFIX } from '../tokens/claims.js';
 import { stripScheme } from './arn.js';
+import { samePolicyDocument } from './policy-normalize.js';
 
 /**
  * THE scoped IRSA trust policy: the provider as `Principal.Federated`, only `sts:AssumeRoleWithWebIdentity`, and
@@ -26,14 +27,15 @@ export interface ScopedTrust {
   providerArn: string;
   /** The provider URL exactly as registered (`https://host/path`); the condition keys are built from it. */
   providerUrl: string;
+  /** One namespace, or `'*'` for every namespace (then `StringLike` on `:sub`). */
   namespace: string;
   /**
    * One service account, or `'*'` for every service account of the namespace (then `StringLike` on `:sub`; `:aud`
    * stays `StringEquals`).
    */
   serviceAccount: string;
-  /** Default `sts.amazonaws.com`. */
-  audience?: string;
+  /** Default `sts.amazonaws.com`; several = any of them (one condition key, a list of values). */
+  audience?: string | readonly string[];
 }
 
 export const WEB_IDENTITY_ACTION = 'sts:AssumeRoleWithWebIdentity';
@@ -43,28 +45,38 @@ export function conditionKeyPrefix(providerUrl: string): string {
   return stripScheme(providerUrl);
 }
 
+/** Whether a trust needs `StringLike` on `:sub`: a `*` namespace or service account, written explicitly. */
+export function isWildcardTrust(trust: Pick<ScopedTrust, 'namespace' | 'serviceAccount'>): boolean {
+  return trust.namespace === '*' || trust.serviceAccount === '*';
+}
+
+function checkScopePart(value: string, what: string): void {
+  if (!value || value.includes(':')) {
+    throw new IrsaError(E.ERR_TRUST_SCOPE, `${what} ${JSON.stringify(value)} cannot scope a trust policy`);
+  }
+  if (value.includes('*') && value !== '*') {
+    throw new IrsaError(
+      E.ERR_TRUST_SCOPE,
+      `${what} ${value}: only "*" (every ${what}) is supported as a wildcard, written alone`,
+    );
+  }
+}
+
+function audiences(trust: ScopedTrust): string | string[] {
+  const list = trust.audience === undefined ? [DEFAULT_AUDIENCE] : [trust.audience].flat();
+  if (list.length === 0 || list.some((a) => !a)) {
+    throw new IrsaError(E.ERR_TRUST_SCOPE, 'a trust policy needs a non-empty audience');
+  }
+  return list.length === 1 ? list[0] : [...list];
+}
+
 export function scopedTrustStatement(trust: ScopedTrust): TrustPolicyStatement {
   const prefix = conditionKeyPrefix(trust.providerUrl);
-  const audience = trust.audience ?? DEFAULT_AUDIENCE;
-  if (!trust.namespace || trust.namespace.includes(':') || trust.namespace.includes('*')) {
-    throw new IrsaError(E.ERR_TRUST_SCOPE, `namespace ${JSON.stringify(trust.namespace)} cannot scope a trust policy`);
-  }
-  if (!trust.serviceAccount || trust.serviceAccount.includes(':')) {
-    throw new IrsaError(
-      E.ERR_TRUST_SCOPE,
-      `service account ${JSON.stringify(trust.serviceAccount)} cannot scope a trust policy`,
-    );
-  }
-  if (!audience) throw new IrsaError(E.ERR_TRUST_SCOPE, 'a trust policy needs a non-empty audience');
-  if (trust.serviceAccount.includes('*') && trust.serviceAccount !== '*') {
-    throw new IrsaError(
-      E.ERR_TRUST_SCOPE,
-      `service account ${trust.serviceAccount}: only "*" (the whole namespace) is supported as a wildcard`,
-    );
-  }
+  checkScopePart(trust.namespace, 'namespace');
+  checkScopePart(trust.serviceAccount, 'service account');
   const sub = `${SUBJECT_PREFIX}${trust.namespace}:${trust.serviceAccount}`;
-  const aud = { [`${prefix}:aud`]: audience };
-  const Condition: Record<string, Record<string, string>> = trust.serviceAccount === '*'
+  const aud = { [`${prefix}:aud`]: audiences(trust) };
+  const Condition: Record<string, Record<string, string | string[]>> = isWildcardTrust(trust)
     ? { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub } }
     : { StringEquals: { [`${prefix}:sub`]: sub, ...aud } };
   return {
@@ -89,16 +101,11 @@ export function serializePolicy(doc: unknown): string {
 
 /**
  * Whether two policy documents mean the same (IAM hands back what it was given, URL-encoded; other tools reformat):
- * key order, whitespace and a one-element list vs. its single value do not count.
+ * key order, whitespace, a one-element list vs. its single value, the order of a list of values and the case of
+ * condition keys do not count (core/aws/policy-normalize.ts).
  */
 export function samePolicy(a: string | object, b: string | object): boolean {
-  try {
-    return (
-      canonical(typeof a === 'string' ? JSON.parse(a) : a) === canonical(typeof b === 'string' ? JSON.parse(b) : b)
-    );
-  } catch {
-    return false;
-  }
+  return samePolicyDocument(a, b);
 }
 
 /** IAM's GetRole returns the trust policy URL-encoded; other sources return it plain. */
@@ -110,16 +117,4 @@ export function decodePolicyDocument(document: string): string {
   } catch {
     return document;
   }
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) {
-    if (value.length === 1) return canonical(value[0]);
-    return `[${value.map(canonical).join(',')}]`;
-  }
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -10,7 +10,11 @@ type Issue = z.core.$ZodIssue;
 
 export function schemaErrorWords(error: z.ZodError): string {
   const issue = error.issues[0];
-  if (!issue) return 'not valid';
+  return issue ? issueWords(issue) : 'not valid';
+}
+
+/** One issue in words, naming its field (the first issue of a ZodError is what schemaErrorWords tells). */
+export function issueWords(issue: Issue): string {
   const field = fieldName(issue.path);
   switch (issue.code) {
     case 'invalid_type':
@@ -21,13 +25,21 @@ export function schemaErrorWords(error: z.ZodError): string {
       return issue.origin === 'string' && Number(issue.minimum) === 1
         ? `${field} is empty`
         : `${field} is too short (at least ${issue.minimum} ${issue.origin === 'array' ? 'items' : 'characters'})`;
+    case 'unrecognized_keys':
+      // Named at the unknown field itself: a misspelt key is the usual cause.
+      return `${fieldName([...issue.path, issue.keys[0]])} is not a known field${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).join(', ')})` : ''}`;
+    case 'invalid_value':
+      if (issue.input === undefined && issue.path.length > 0) return `${field} is missing`;
+      return `${field} must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}${
+        'input' in issue && issue.input !== undefined ? `, got ${shown(issue.input)}` : ''
+      }`;
     default:
       return `${field}: ${issue.message}`;
   }
 }
 
 /** `"issuer"`, `"keys[2]"`, `"users[0].name"`; the whole document when the path is empty. */
-function fieldName(path: Issue['path']): string {
+export function fieldName(path: Issue['path']): string {
   if (path.length === 0) return 'the document';
   const [head, ...rest] = path;
   return `"${String(head)}${rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}"`;
@@ -46,4 +58,10 @@ function article(expected: string): string {
   if (expected === 'array') return 'a list';
   if (expected === 'null' || expected === 'undefined') return expected;
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** A found value in a message: JSON (control characters escaped), cut short. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }

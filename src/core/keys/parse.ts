@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } fr
 import { E, IrsaError } from '../errors.js';
 import { derTrailingBytes } from './der.js';
 import { keyId } from './kid.js';
+import { checkJwkPair } from './jwk-pair.js';
 import { checkKeyPair } from './pair.js';
 import { pemBlocks, pemBytes } from './pem.js';
 
@@ -151,16 +152,36 @@ function fromJwk(jwk: unknown, where: string): LoadedKey {
   if (j.kty !== 'RSA' && j.kty !== 'EC') throw unsupported(where, `JWK kty ${JSON.stringify(j.kty)} is not RSA or EC`);
   const pub = j.kty === 'RSA' ? { kty: 'RSA', n: j.n, e: j.e } : { kty: 'EC', crv: j.crv, x: j.x, y: j.y };
   let publicKey: KeyObject;
-  let privateKey: KeyObject | undefined;
   try {
     publicKey = createPublicKey({ key: pub as never, format: 'jwk' });
-    privateKey = typeof j.d === 'string' ? createPrivateKey({ key: j as never, format: 'jwk' }) : undefined;
   } catch {
-    throw new IrsaError(E.ERR_KEY_INVALID, `${where}: not a valid ${j.kty} JWK (a member is missing or malformed)`);
+    throw invalidJwk(where, j.kty);
   }
-  const key = describe(publicKey, privateKey, 'jwk', where);
-  if (privateKey) checkKeyPair(privateKey, publicKey, where);
-  return key;
+  const key = describe(publicKey, undefined, 'jwk', where);
+  return typeof j.d === 'string' ? { ...key, privateKey: jwkPrivateKey(j, publicKey, where) } : key;
+}
+
+/**
+ * The private half of a JWK that has one, proven to belong to its public half. The members are compared before the
+ * import because Node 24+ refuses mixed halves at import and Node 20/22 do not (jwk-pair.ts decides for every Node).
+ */
+function jwkPrivateKey(j: Record<string, unknown>, publicKey: KeyObject, where: string): KeyObject {
+  checkJwkPair(j, JWK_CURVES[String(j.crv)], where);
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: j as never, format: 'jwk' });
+  } catch {
+    throw invalidJwk(where, j.kty);
+  }
+  checkKeyPair(privateKey, publicKey, where);
+  return privateKey;
+}
+
+function invalidJwk(where: string, kty: unknown): IrsaError {
+  return new IrsaError(
+    E.ERR_KEY_INVALID,
+    `${where}: not a valid ${String(kty)} JWK (a member is missing or malformed)`,
+  );
 }
 
 function describe(

@@ -43,3 +43,18 @@ export function localFailureWords(e: unknown): string | undefined {
 export function sdkErrorStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
+
+/**
+ * A failure in words for a message: AWS's `Code: text`, a local failure in words, or — when the endpoint answered
+ * something that is not AWS's XML (moto answers an HTML 500 for actions it does not implement) — that fact, with
+ * the HTTP status, instead of the parser's complaint.
+ */
+export function describeAwsFailure(e: unknown, action: string): string {
+  const status = sdkErrorStatus(e);
+  const serviceError = (e as { $fault?: unknown } | undefined)?.$fault !== undefined;
+  if (status !== undefined && !serviceError && /parse|deserializ/i.test(sdkErrorMessage(e))) {
+    return `HTTP ${status} with an answer that is not AWS's (this endpoint may not implement ${action})`;
+  }
+  if (sdkErrorCode(e) === 'TimeoutError') return `no answer in time (${sdkErrorMessage(e)})`;
+  return formatSdkError(e);
+}

@@ -46,9 +46,12 @@ export interface RequestHooks<T> {
   wantsBody?(res: IncomingMessage): boolean;
 }
 
+/** node's request options, plus the body to send (a PATCH's); none: an empty body. */
+export type HttpRequestOptions = RequestOptions & { body?: Buffer | string };
+
 export function httpRequest<T = undefined>(
   url: URL,
-  options: RequestOptions,
+  requestOptions: HttpRequestOptions,
   limits: RequestLimits,
   hooks: RequestHooks<T> = {},
 ): Promise<HttpAnswer<T> | RequestFailure> {
@@ -65,6 +68,7 @@ export function httpRequest<T = undefined>(
       if (drop) req.destroy();
     };
     const fail = (reason: RequestFailureReason, detail: string) => finish({ ok: false, reason, detail }, true);
+    const { body: requestBody, ...options } = requestOptions;
     const req = send(url, options);
     const totalTimer = setTimeout(
       () => fail('timeout', `no complete answer within ${limits.totalTimeoutMs} ms`),
@@ -90,7 +94,7 @@ export function httpRequest<T = undefined>(
         else fail('too-large', tooLargeWords(res, limits.maxBytes));
       });
     });
-    req.end();
+    req.end(requestBody);
   });
 }
 

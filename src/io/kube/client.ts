@@ -161,7 +161,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export async function kubeRequest(
   conn: KubeConnection,
   path: string,
-  opts: { method?: string; accept?: string; timeoutMs?: number } = {},
+  opts: { method?: string; accept?: string; timeoutMs?: number; body?: { contentType: string; text: string } } = {},
 ): Promise<RawResponse> {
   const httpsOptions: RequestOptions = {};
   try {
@@ -172,10 +172,13 @@ export async function kubeRequest(
       `cannot load credentials for context "${conn.context}" (${systemErrorWords(e)})`,
     );
   }
-  const headers = { ...(httpsOptions.headers ?? {}), accept: opts.accept ?? 'application/json' };
+  const sent = opts.body
+    ? { 'content-type': opts.body.contentType, 'content-length': Buffer.byteLength(opts.body.text) }
+    : {};
+  const headers = { ...(httpsOptions.headers ?? {}), accept: opts.accept ?? 'application/json', ...sent };
   const r = await httpRequest(
     new URL(`${conn.server}${path}`),
-    { ...httpsOptions, headers, method: opts.method ?? 'GET' },
+    { ...httpsOptions, headers, method: opts.method ?? 'GET', ...(opts.body ? { body: opts.body.text } : {}) },
     { connectTimeoutMs: CONNECT_TIMEOUT_MS, totalTimeoutMs: opts.timeoutMs ?? 30_000, maxBytes: MAX_ANSWER_BYTES },
   );
   if (!r.ok) throw unreachable(conn, path, r);
@@ -229,19 +232,19 @@ function parseAnswer<T>(path: string, res: RawResponse): T {
 }
 
 /** Turns a non-2xx answer into an IrsaError naming the path, the status and the apiserver's own message. */
-export function statusError(conn: KubeConnection, path: string, res: RawResponse): IrsaError {
+export function statusError(conn: KubeConnection, path: string, res: RawResponse, method = 'GET'): IrsaError {
   const message = statusMessage(res.body);
   const tail = message ? `: ${message}` : '';
   if (res.status === 401) {
-    return new IrsaError(E.ERR_KUBE_UNAUTHORIZED, `GET ${path}: 401 Unauthorized${tail}`, {
+    return new IrsaError(E.ERR_KUBE_UNAUTHORIZED, `${method} ${path}: 401 Unauthorized${tail}`, {
       hint: `the credentials of context "${conn.context}" in ${conn.source} were rejected (expired token?)`,
     });
   }
   if (res.status === 403) {
-    return new IrsaError(E.ERR_KUBE_FORBIDDEN, `GET ${path}: 403 Forbidden${tail}`);
+    return new IrsaError(E.ERR_KUBE_FORBIDDEN, `${method} ${path}: 403 Forbidden${tail}`);
   }
-  if (res.status === 404) return new IrsaError(E.ERR_KUBE_NOT_FOUND, `GET ${path}: 404 Not Found${tail}`);
-  return new IrsaError(E.ERR_KUBE_STATUS, `GET ${path}: HTTP ${res.status}${tail}`);
+  if (res.status === 404) return new IrsaError(E.ERR_KUBE_NOT_FOUND, `${method} ${path}: 404 Not Found${tail}`);
+  return new IrsaError(E.ERR_KUBE_STATUS, `${method} ${path}: HTTP ${res.status}${tail}`);
 }
 
 /** The `message` of a Kubernetes Status body, else the first line of whatever was answered (at most 200 bytes). */

@@ -92,8 +92,12 @@ export class OidcKeyFetcher implements IssuerKeySource {
     // replaces that store, so then it has to list all three.
     const ca = trustCa.length ? [...tls.rootCertificates, ...envCa, ...trustCa] : undefined;
     const anchors = new Set<string>();
+    const privateAnchors = new Set<string>();
     for (const pem of [...tls.rootCertificates, ...envCa, ...trustCa]) {
       for (const der of pemCertificatesToDer(pem)) anchors.add(certificateThumbprint(der));
+    }
+    for (const pem of [...envCa, ...trustCa]) {
+      for (const der of pemCertificatesToDer(pem)) privateAnchors.add(certificateThumbprint(der));
     }
     this.#http = {
       connectTimeoutMs: this.#o.connectTimeoutMs,
@@ -102,6 +106,7 @@ export class OidcKeyFetcher implements IssuerKeySource {
       maxRedirects: this.#o.maxRedirects,
       ca,
       anchorThumbprints: anchors,
+      privateAnchorThumbprints: privateAnchors,
     };
   }
 
@@ -129,6 +134,14 @@ export class OidcKeyFetcher implements IssuerKeySource {
       anchorThumbprints: this.#http.anchorThumbprints,
       timeoutMs: this.#o.connectTimeoutMs,
     });
+  }
+
+  /**
+   * One document as served, bytes and headers, uncached and unparsed, with this fetcher's limits and trust: what
+   * provisioning reads back after publishing to compare with what it wrote.
+   */
+  fetchRaw(url: string): Promise<HttpsGetResult> {
+    return httpsGet(url, this.#http);
   }
 
   /** Forget everything cached (tests, sandbox state resets). */

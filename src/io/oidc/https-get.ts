@@ -22,6 +22,11 @@ export interface HttpsGetOptions {
   ca?: string[];
   /** SHA-1 (upper hex) of every trust anchor, so a root Node appended from its store is not taken as served. */
   anchorThumbprints: Set<string>;
+  /**
+   * The anchors that are not Node's public roots (--trust-ca, NODE_EXTRA_CA_CERTS): when one of them ends the chain
+   * Node reports, whether the server sent it cannot be told, so the served chain is read again (see servedChain).
+   */
+  privateAnchorThumbprints?: Set<string>;
 }
 
 export type FetchFailureReason =
@@ -108,7 +113,10 @@ async function getOnce(url: string, o: HttpsGetOptions): Promise<OnceResult> {
     wantsBody: (res) => res.statusCode === 200,
   });
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${url}: ${r.detail}` };
-  const { status, headers, body, observed: tls } = r;
+  const { status, headers, body } = r;
+  const privateAnchors = o.privateAnchorThumbprints ?? new Set<string>();
+  const ambiguous = r.observed.popped.some((t) => privateAnchors.has(t));
+  const tls = ambiguous ? await withServedChain(r.observed.observation, o.connectTimeoutMs) : r.observed.observation;
   if (REDIRECTS.has(status) && headers.location)
     return { ok: true, status, headers, body, tls, location: headers.location };
   if (status !== 200) return { ok: false, reason: 'http-status', detail: `${url}: HTTP ${status}` };
@@ -130,24 +138,33 @@ function requestOptions(url: string, o: HttpsGetOptions): RequestOptions {
 
 /**
  * Connects (TLS only, nothing sent) and reports the served chain: what IAM thumbprints when a provider is created
- * without a ThumbprintList, and what doctor shows. Same chain rules as the fetcher. Rejects with
- * ERR_ISSUER_UNREACHABLE when no TLS connection comes up.
+ * without a ThumbprintList, and what doctor shows. Same chain rules as the fetcher, except that the thumbprint is
+ * always of what the server sent (see servedChain). Rejects with ERR_ISSUER_UNREACHABLE when no TLS connection
+ * comes up.
  */
-export function probeTls(
+export async function probeTls(
   url: string,
   options: Pick<HttpsGetOptions, 'ca' | 'anchorThumbprints'> & { timeoutMs?: number },
 ): Promise<TlsObservation> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const socket = await connectTls(url, options.ca, timeoutMs);
+  const { observation, popped } = observeTls(url, socket, options.anchorThumbprints);
+  socket.destroy();
+  return popped.length ? withServedChain(observation, timeoutMs) : observation;
+}
+
+/** A TLS connection to `url`'s host (nothing sent); rejects with ERR_ISSUER_UNREACHABLE, never hangs. */
+function connectTls(url: string, ca: string[] | undefined, timeoutMs: number): Promise<TLSSocket> {
   if (!URL.canParse(url)) return Promise.reject(new IrsaError(E.ERR_ISSUER_UNREACHABLE, `${url} is not a URL`));
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host,
       port: Number(u.port || 443),
       servername: isIP(host) ? undefined : host,
       rejectUnauthorized: false,
-      ca: options.ca,
+      ca,
     });
     const fail = (words: string) => {
       clearTimeout(timer);
@@ -157,16 +174,37 @@ export function probeTls(
     const timer = setTimeout(() => fail(`TLS connection not established within ${timeoutMs} ms`), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
-      const observation = observeTls(url, socket, options.anchorThumbprints);
-      socket.destroy();
-      resolve(observation);
+      resolve(socket);
     });
     socket.once('error', (e) => fail(systemErrorWords(e)));
   });
 }
 
-/** The served chain (leaf first) and whether it verified against the trusted CAs, host name included. */
-function observeTls(url: string, socket: TLSSocket, anchors: Set<string>): TlsObservation {
+/**
+ * The observation with its thumbprint and subjects taken from the certificates the server actually sent. Node
+ * completes the chain it reports with issuers from its trust store, and a trusted root the server also sent looks
+ * the same as one Node appended; connecting again with an EMPTY trust store (`ca: []`) leaves Node nothing to
+ * append, so that chain is exactly what was sent. If that second connection fails, the first reading stays.
+ */
+async function withServedChain(observation: TlsObservation, timeoutMs: number): Promise<TlsObservation> {
+  let socket: TLSSocket;
+  try {
+    socket = await connectTls(observation.url, [], timeoutMs);
+  } catch {
+    return observation;
+  }
+  const chain = peerChain(socket);
+  socket.destroy();
+  if (chain.length === 0) return observation;
+  return {
+    ...observation,
+    thumbprint: topIntermediateThumbprint(chain.map((x) => x.raw)),
+    chainSubjects: chain.map((x) => subjectLine(x)),
+  };
+}
+
+/** The chain Node reports (leaf first), following issuer links until they repeat. */
+function peerChain(socket: TLSSocket): DetailedPeerCertificate[] {
   const chain: DetailedPeerCertificate[] = [];
   const seen = new Set<string>();
   let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
@@ -175,8 +213,24 @@ function observeTls(url: string, socket: TLSSocket, anchors: Set<string>): TlsOb
     seen.add(c.fingerprint256);
     c = c.issuerCertificate;
   }
+  return chain;
+}
+
+/**
+ * The served chain (leaf first) and whether it verified against the trusted CAs, host name included; `popped`
+ * names (SHA-1) the trust anchors taken off its end as appended by Node rather than sent.
+ */
+function observeTls(
+  url: string,
+  socket: TLSSocket,
+  anchors: Set<string>,
+): { observation: TlsObservation; popped: string[] } {
+  const chain = peerChain(socket);
+  const popped: string[] = [];
   // Node completes the chain with a root from its own store; that root was not served (s_client would not show it).
-  while (chain.length > 1 && anchors.has(certificateThumbprint(chain[chain.length - 1].raw))) chain.pop();
+  while (chain.length > 1 && anchors.has(certificateThumbprint(chain[chain.length - 1].raw))) {
+    popped.push(certificateThumbprint((chain.pop() as DetailedPeerCertificate).raw));
+  }
   const observation: TlsObservation = {
     url,
     trusted: socket.authorized === true,
@@ -185,7 +239,7 @@ function observeTls(url: string, socket: TLSSocket, anchors: Set<string>): TlsOb
   };
   if (!socket.authorized && socket.authorizationError)
     observation.authorizationError = String(socket.authorizationError);
-  return observation;
+  return { observation, popped };
 }
 
 function subjectLine(c: DetailedPeerCertificate): string {
