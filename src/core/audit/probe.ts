@@ -1,7 +1,7 @@
 /**
  * What a trust statement admits, found by asking the sandbox STS evaluator (core/sts/trust-policy.ts) about made-up
  * tokens rather than by reading patterns: subjects in two namespaces nobody has (`irsa-audit-probe-1/-2`), each
- * `:sub` pattern of the statement with its wildcards filled in two different ways, and an audience nobody uses.
+ * `:sub` pattern of the role's statements with its wildcards filled in two different ways, and an audience nobody uses.
  * The whole trust policy is evaluated, so a Deny statement that narrows an Allow counts; the statement "admits" a
  * token when the policy allows it and this statement is one that applies.
  */
@@ -36,7 +36,9 @@ export function probeStatement(st: TrustStatement, clientIds: readonly string[])
   const audiences = [...new Set([...clientIds, ...st.audValues.map((v) => fill(v, 0)), DEFAULT_AUDIENCE])];
   const admits = (sub: string, aud: string) => admitted(st, sub, aud);
   const fixed = PROBE_NAMESPACES.map((ns) => `${SUBJECT_PREFIX}${ns}:${PROBE_NAME}`);
-  const fromPatterns = st.subValues.flatMap((v) => FILLINGS.map((_, i) => fill(v, i)));
+  const fromPatterns = [...new Set([...st.subValues, ...st.roleSubValues])].flatMap((v) =>
+    FILLINGS.map((_, i) => fill(v, i)),
+  );
   const candidates = [...new Set([...fixed, ...fromPatterns])];
   const admittedSubjects = candidates.filter((sub) => audiences.some((aud) => admits(sub, aud)));
   const parsed = admittedSubjects.map(subjectParts).filter((p) => p !== undefined);

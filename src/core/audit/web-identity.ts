@@ -18,6 +18,8 @@ export interface TrustStatement {
   providerUrl: string;
   /** Values of the statement's `<issuer>:sub` conditions, whatever the operator. */
   subValues: string[];
+  /** Values of the `<issuer>:sub` conditions of every statement of the role (a Deny may narrow this one). */
+  roleSubValues: string[];
   /** Values of its `<issuer>:aud` conditions. */
   audValues: string[];
   hasSubKey: boolean;
@@ -33,7 +35,10 @@ export function statementsOf(policy: unknown): unknown[] {
 
 export function webIdentityStatements(role: AuditRole): TrustStatement[] {
   const out: TrustStatement[] = [];
-  statementsOf(role.trustPolicy).forEach((s, index) => {
+  const all = statementsOf(role.trustPolicy);
+  const subsOfRole = (url: string) =>
+    all.flatMap((x) => (isObject(x) ? conditionValues(x.Condition, url, 'sub').values : []));
+  all.forEach((s, index) => {
     if (!isObject(s) || s.Effect !== 'Allow') return;
     for (const providerArn of oidcProviders(s.Principal)) {
       const providerUrl = providerUrlOfArn(providerArn) ?? '';
@@ -47,6 +52,7 @@ export function webIdentityStatements(role: AuditRole): TrustStatement[] {
         providerArn,
         providerUrl,
         subValues: sub.values,
+        roleSubValues: subsOfRole(providerUrl),
         audValues: aud.values,
         hasSubKey: sub.present,
         hasAudKey: aud.present,
