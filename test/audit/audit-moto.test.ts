@@ -182,6 +182,26 @@ test('--provider narrows the audit to one provider: no high finding there, exit 
   const bad = await irsa(['audit', '--provider', 'arn:aws:iam::123456789012:role/x'], env(t));
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--provider must be an OIDC provider ARN/);
+  // sarif is the audit's alone.
+  const other = await irsa(
+    [
+      'iam',
+      'trust-policy',
+      '--issuer',
+      P1,
+      '--namespace',
+      'a',
+      '--service-account',
+      'b',
+      '--account-id',
+      ACCOUNT,
+      '--output',
+      'sarif',
+    ],
+    env(t),
+  );
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /--output must be text or json for irsa iam trust-policy, got: sarif/);
 });
 
 test('--kubeconfig: a ServiceAccount naming a missing role, or a role that does not trust it, is medium', async (t) => {

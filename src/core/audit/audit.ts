@@ -9,8 +9,10 @@ import { noAudCondition } from './rules/no-aud-condition.js';
 import { noSubCondition } from './rules/no-sub-condition.js';
 import { providerMissing } from './rules/provider-missing.js';
 import { providerUnused } from './rules/provider-unused.js';
-import { serviceAccountRoles, unjudgedServiceAccounts } from './rules/service-account-roles.js';
+import { serviceAccountNotTrusted } from './rules/service-account-not-trusted.js';
+import { serviceAccountRoleMissing } from './rules/service-account-role-missing.js';
 import { subSpansNamespaces } from './rules/sub-spans-namespaces.js';
+import { unjudgedServiceAccounts } from './service-accounts.js';
 import type { AuditInput, AuditResult, Finding, Severity } from './types.js';
 import { statementsOf } from './web-identity.js';
 
@@ -19,7 +21,8 @@ export const AUDIT_RULES: readonly Rule[] = [
   subSpansNamespaces,
   noAudCondition,
   providerMissing,
-  serviceAccountRoles,
+  serviceAccountRoleMissing,
+  serviceAccountNotTrusted,
   providerUnused,
   clientIdUnused,
   namespaceWideSubject,

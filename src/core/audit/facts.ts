@@ -2,7 +2,7 @@
  * What every rule reads: the input, each web-identity trust statement with what the evaluator found it admits, and
  * the providers by ARN. Built once per audit (audit.ts); rules are functions of it.
  */
-import { type StatementProbe, probeStatement } from './probe.js';
+import { probeStatement, type StatementProbe } from './probe.js';
 import type { RuleInfo } from './rule-table.js';
 import type { AuditInput, AuditProvider, Finding, Fix } from './types.js';
 import { type TrustStatement, webIdentityStatements } from './web-identity.js';
