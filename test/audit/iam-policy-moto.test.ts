@@ -122,6 +122,28 @@ function allows(document: Loose, action: string, resource: string): false | { co
   return false;
 }
 
+/** The IAM action each API call needs, where the two names differ (sts:GetCallerIdentity needs none). */
+const IAM_ACTION: Record<string, string | null> = {
+  's3:HeadBucket': 's3:ListBucket',
+  's3:ListObjectsV2': 's3:ListBucket',
+  's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+  'sts:GetCallerIdentity': null,
+};
+
+/**
+ * Every call a run made (its callsByAction keys) is an action the document grants, by AWS's name for it; but the
+ * account-wide read, tried first and refused on purpose without --bulk-read (the readers then go per role).
+ */
+function coveredBy(document: Loose, calls: string[]): void {
+  const granted = new Set(document.Statement.flatMap((s: Loose) => s.Action));
+  for (const call of calls.filter((c) => c !== 'iam:GetAccountAuthorizationDetails')) {
+    const action = call in IAM_ACTION ? IAM_ACTION[call] : call;
+    if (action !== null) assert.ok(granted.has(action), `${call} (${action}) is not in the policy`);
+  }
+}
+
 const asUser = (t: T, keys: Keys) => ({ ...awsEnv(t, { AWS_ENDPOINT_URL: moto.endpoint }), ...keys });
 
 test('the generated policy names the config ARNs and nothing wider, except what IAM cannot scope (said plainly)', async (t) => {
@@ -202,6 +224,8 @@ test('apply, audit and destroy succeed under exactly the generated policy (check
   assert.equal(role.Role.Path, '/irsa/');
   const audited = await irsaJson(['audit'], user);
   assert.equal(audited.code, 0, audited.stderr);
+  coveredBy(doc, Object.keys(applied.json.data.awsCalls.byAction));
+  coveredBy(doc, Object.keys(audited.json.data.callsByAction));
   assert.deepEqual(audited.json.data.counts, { high: 0, medium: 0, low: 0 });
 
   await holdExactly(doc, 'iam:ListRoles');
@@ -215,8 +239,9 @@ test('apply, audit and destroy succeed under exactly the generated policy (check
   assert.match(`${noDelete.stdout}${noDelete.stderr}`, /DeleteRole/);
 
   await holdExactly(doc);
-  const destroyed = await irsa(['destroy', '-f', ws.file, '--auto-approve'], user);
+  const destroyed = await irsaJson(['destroy', '-f', ws.file, '--auto-approve'], user);
   assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
+  coveredBy(doc, Object.keys(destroyed.json.data.awsCalls.byAction));
 
   // --bulk-read: the account-wide read instead of per-role reads; nothing refused.
   const bulk = await irsaJson(['iam', 'policy', '-f', ws.file, '--bulk-read'], user);
@@ -224,6 +249,8 @@ test('apply, audit and destroy succeed under exactly the generated policy (check
   const bulkApplied = await irsaJson(['apply', '-f', ws.file, '--auto-approve'], user);
   assert.equal(bulkApplied.code, 0, bulkApplied.stderr);
   assert.deepEqual(bulkApplied.json.warnings, []);
+  assert.equal(bulkApplied.json.data.awsCalls.byAction['iam:GetRole'], undefined, 'no per-role read');
+  coveredBy(bulk.json.data.document, Object.keys(bulkApplied.json.data.awsCalls.byAction));
   const bulkDestroyed = await irsaJson(['destroy', '-f', ws.file, '--auto-approve'], user);
   assert.equal(bulkDestroyed.code, 0, bulkDestroyed.stderr);
   assert.deepEqual(bulkDestroyed.json.warnings, []);
