@@ -3,7 +3,14 @@ import { E, IrsaError, UsageError } from '../errors.js';
 import { SKIP_POD_LABEL } from '../webhook/types.js';
 import { checkDnsLabel, checkDnsSubdomain } from './names.js';
 import type { CommentedDoc } from './render.js';
-import { ACCOUNT_ID, FAILURE_POLICIES, FAILURE_POLICY, REPLICAS, TLS_MODE, TLS_MODES } from './webhook-schemas.js';
+import {
+  ACCOUNT_ID,
+  type FAILURE_POLICIES,
+  FAILURE_POLICY,
+  REPLICAS,
+  TLS_MODE,
+  type TLS_MODES,
+} from './webhook-schemas.js';
 
 /**
  * Everything `irsa webhook serve` needs on a cluster, least privilege. deploy/ holds the default rendering as a

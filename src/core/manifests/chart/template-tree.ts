@@ -29,7 +29,7 @@ export function isDirective(n: unknown): n is Directive {
 
 const pad = (n: number) => ' '.repeat(n);
 const scalar = (v: Node) => stringify(v, { lineWidth: 0 }).trimEnd();
-const KEY = /^[A-Za-z0-9_.\/-]+$/;
+const KEY = /^[A-Za-z0-9_./-]+$/;
 
 /** One document (a map) at indent 0; a switch at the root wraps the whole document. */
 export function emitTemplate(doc: Node): string[] {

@@ -37,13 +37,17 @@ const SUBSTITUTIONS: Array<[string, string]> = [
   [TOKENS.secretName, '{{ $.Values.tls.secretName }}'],
 ];
 
+/** The namespaceSelector expressions the renderer adds with failurePolicy Fail. */
+function failNamespaceExpressions(): Node[] {
+  const mwc = renderMode('self-managed', 'Fail').get('MutatingWebhookConfiguration/irsa-webhook');
+  const webhooks = mwc?.object.webhooks as Array<{ namespaceSelector: { matchExpressions: Node[] } }> | undefined;
+  if (!webhooks) throw new Error('the renderer made no MutatingWebhookConfiguration');
+  return webhooks[0].namespaceSelector.matchExpressions;
+}
+
 /** The templated documents in order, each with the comment all modes agree on. */
 export function templateDocuments(): Array<{ kind: string; doc: Node; comment?: string }> {
-  const failBuiltins = (
-    renderMode('self-managed', 'Fail').get('MutatingWebhookConfiguration/irsa-webhook')?.object.webhooks as Array<{
-      namespaceSelector: { matchExpressions: Node[] };
-    }>
-  )[0].namespaceSelector.matchExpressions;
+  const failBuiltins = failNamespaceExpressions();
   const out: Array<{ kind: string; doc: Node; comment?: string }> = [];
   for (const { key, object, comment } of mergedDocuments()) {
     const kind = key.split('/')[0];
