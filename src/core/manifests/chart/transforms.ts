@@ -97,7 +97,11 @@ export function deploymentTemplate(doc: Node): void {
   podMeta.annotations = toYaml(`${V}.podAnnotations`);
   const pod = at(spec, 'template', 'spec');
   pod.securityContext = toYaml(`${V}.podSecurityContext`);
-  pod.affinity = toYaml(`${V}.affinity`);
+  // Helm merges maps: an affinity of the user's own replaces the default instead of adding to it.
+  pod.affinity = {
+    $: 'switch',
+    cases: [{ cond: `${V}.affinity`, value: toYaml(`${V}.affinity`) }, { value: pod.affinity }],
+  };
   pod.imagePullSecrets = toYaml(`${V}.imagePullSecrets`);
   pod.nodeSelector = toYaml(`${V}.nodeSelector`);
   pod.tolerations = toYaml(`${V}.tolerations`);

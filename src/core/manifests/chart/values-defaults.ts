@@ -30,7 +30,7 @@ export function chartDefaults(): ChartValues {
     resources: container.resources,
     nodeSelector: {},
     tolerations: [],
-    affinity: pod.affinity,
+    affinity: {},
     topologySpreadConstraints: [],
     priorityClassName: '',
     podDisruptionBudget: { enabled: true, minAvailable: pdb.spec.minAvailable },

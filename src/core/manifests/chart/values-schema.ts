@@ -14,7 +14,7 @@ export const CHART_TLS_MODES = ['self-managed', 'cert-manager', 'secret'] as con
 const k8sObject = z.record(z.string(), z.unknown());
 const k8sList = z.array(k8sObject);
 const stringMap = z.record(z.string(), z.string());
-const d = (schema: z.ZodType, description: string) => schema.meta({ description });
+const d = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description }) as T;
 
 /** A label selector, added to the webhook's own (it never replaces them: the webhook's pods must stay excluded). */
 const selector = z.strictObject({
@@ -92,10 +92,13 @@ export const chartValuesSchema = z.strictObject({
   ),
   image: imageSchema,
   imagePullSecrets: d(z.array(z.strictObject({ name: z.string().min(1) })), 'Pull secrets for the image.'),
-  resources: d(k8sObject, 'Container resources.'),
+  resources: d(k8sObject, 'Container resources. Your keys are merged into the default (a key set to null drops it).'),
   nodeSelector: d(stringMap, 'Pod nodeSelector.'),
   tolerations: d(k8sList, 'Pod tolerations.'),
-  affinity: d(k8sObject, 'Pod affinity; the default spreads replicas over nodes.'),
+  affinity: d(
+    k8sObject,
+    "Pod affinity; empty: the renderer's, a preferred anti-affinity on kubernetes.io/hostname (replicas on different nodes). Replaces it, not merged.",
+  ),
   topologySpreadConstraints: d(k8sList, 'Pod topologySpreadConstraints.'),
   priorityClassName: d(z.string(), 'Pod priorityClassName (e.g. system-cluster-critical); empty: none.'),
   podDisruptionBudget: z.strictObject({
@@ -107,8 +110,14 @@ export const chartValuesSchema = z.strictObject({
   }),
   podAnnotations: d(stringMap, 'Annotations added to the pods.'),
   podLabels: d(stringMap, 'Labels added to the pods.'),
-  podSecurityContext: d(k8sObject, 'Pod securityContext (the default fits the restricted Pod Security profile).'),
-  securityContext: d(k8sObject, 'Container securityContext.'),
+  podSecurityContext: d(
+    k8sObject,
+    'Pod securityContext (the default fits the restricted Pod Security profile). Your keys are merged into the default (a key set to null drops it).',
+  ),
+  securityContext: d(
+    k8sObject,
+    'Container securityContext. Your keys are merged into the default (a key set to null drops it).',
+  ),
   webhook: webhookSchema,
   tls: tlsSchema,
   metrics: z.strictObject({
