@@ -304,6 +304,15 @@ helmTest('helm package: the packaged chart carries the schema and renders as the
   assert.deepEqual((await template(t, helm, values, 'p', tgz)).objects, (await template(t, helm, values, 'p')).objects);
   const refused = await template(t, helm, valuesWith({ tls: { mode: 'files' } }), 'p', tgz);
   assert.match(refused.stderr, /tls\/mode/, 'the packaged chart validates too');
+  // `helm install` (client-side dry run: no cluster here) prints the notes, and refuses a wrong value
+  const install = ['install', 'irsa-anywhere', tgz, '--namespace', 'irsa-webhook', '--dry-run=client'];
+  const installed = await run(helm, [...install, '--set', 'tls.mode=secret']);
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, /kubectl -n irsa-webhook rollout status deploy\/irsa-webhook/);
+  assert.match(installed.stdout, /tls.caBundle is empty/);
+  const wrong = await run(helm, [...install, '--set', 'tls.mode=files']);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /at '\/tls\/mode': value must be one of/);
   const shown = await run(helm, ['show', 'values', tgz]);
   assert.deepEqual(parse(shown.stdout), chartDefaults());
 });

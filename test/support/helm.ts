@@ -5,7 +5,8 @@
  * it ("helm chart tests: N ran with helm v4.1.4"), which .ci/run repeats in its summary.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext, test } from 'node:test';
 import { ROOT } from './cli.js';
@@ -49,10 +50,29 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs a command to its end (never throws on a non-zero exit). */
+/**
+ * Helm's and kubectl's state in a folder of this test file's own, and no cluster: nothing the tests run reads the
+ * user's kubeconfig or writes to their ~/.cache/helm, ~/.config/helm or ~/.kube.
+ */
+function isolatedEnv(): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'irsa-helm-home-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  return {
+    ...process.env,
+    HOME: home,
+    KUBECONFIG: join(home, 'no-kubeconfig'),
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
+}
+const ENV = isolatedEnv();
+
+/** Runs a command to its end (never throws on a non-zero exit), with the isolated environment above. */
 export function run(cmd: string, args: string[], input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+    const options = { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, env: ENV };
+    const child = execFile(cmd, args, options, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
