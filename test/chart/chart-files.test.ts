@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { staleChartFiles } from '../../scripts/chart.js';
 import { chartDefaults } from '../../src/core/manifests/chart/values-defaults.js';
 import { chartJsonSchema, chartValuesSchema } from '../../src/core/manifests/chart/values-schema.js';
+import { buildWebhookManifests, type WebhookManifestsInput } from '../../src/core/manifests/webhook.js';
 import { ROOT } from '../support/cli.js';
 
 const CHART = join(ROOT, 'charts', 'irsa-anywhere');
@@ -101,4 +102,31 @@ test('chart values schema: refuses wrong types, unknown fields and an unknown tl
     bad((v) => Object.assign(v.webhook.composeRoleArn, { accountId: '12345' })),
     false,
   );
+});
+
+test('renderer: the serve flags and TLS Secret the chart needs, each only when given', () => {
+  const deployment = (input: WebhookManifestsInput) => {
+    const dep = buildWebhookManifests(input).docs.find((d) => (d.object as { kind: string }).kind === 'Deployment');
+    // biome-ignore lint/suspicious/noExplicitAny: walked by known paths
+    return (dep?.object as any).spec.template.spec;
+  };
+  const plain = deployment({});
+  assert.ok(!plain.containers[0].args.some((a: string) => /annotation-prefix|token-/.test(a)));
+  const given = deployment({
+    tls: 'files',
+    tlsSecretName: 'own-tls',
+    annotationPrefix: 'x.example.com',
+    tokenAudience: 'aud',
+    tokenExpiration: '12h',
+  });
+  for (const flag of ['--annotation-prefix=x.example.com', '--token-audience=aud', '--token-expiration=12h']) {
+    assert.ok(given.containers[0].args.includes(flag), flag);
+  }
+  assert.deepEqual(given.volumes[1], { name: 'certs', secret: { secretName: 'own-tls' } });
+  // cert-manager always writes irsa-webhook-tls, whatever name is given
+  assert.equal(
+    deployment({ tls: 'cert-manager', tlsSecretName: 'own-tls' }).volumes[1].secret.secretName,
+    'irsa-webhook-tls',
+  );
+  assert.throws(() => buildWebhookManifests({ tls: 'files', tlsSecretName: 'Own_TLS' }), /DNS-1123 subdomain/);
 });
