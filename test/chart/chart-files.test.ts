@@ -106,9 +106,9 @@ test('chart values schema: refuses wrong types, unknown fields and an unknown tl
 
 test('renderer: the serve flags and TLS Secret the chart needs, each only when given', () => {
   const deployment = (input: WebhookManifestsInput) => {
-    const dep = buildWebhookManifests(input).docs.find((d) => (d.object as { kind: string }).kind === 'Deployment');
     // biome-ignore lint/suspicious/noExplicitAny: walked by known paths
-    return (dep?.object as any).spec.template.spec;
+    const objects = buildWebhookManifests(input).docs.map((d) => d.object as any);
+    return objects.find((o) => o.kind === 'Deployment').spec.template.spec;
   };
   const plain = deployment({});
   assert.ok(!plain.containers[0].args.some((a: string) => /annotation-prefix|token-/.test(a)));

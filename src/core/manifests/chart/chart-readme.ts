@@ -3,8 +3,7 @@
  * schema (type, default, what it does), so the table cannot drift from values.yaml or values.schema.json.
  */
 import { WEBHOOK_DEFAULTS, WEBHOOK_NAME, WEBHOOK_TLS_SECRET } from '../webhook.js';
-import type { SchemaNode } from './chart-files.js';
-import type { ChartValues } from './values-schema.js';
+import type { ChartValues, SchemaNode } from './values-schema.js';
 
 function typeOf(s: SchemaNode): string {
   if (s.enum) return s.enum.map((v) => `\`${v}\``).join(', ');

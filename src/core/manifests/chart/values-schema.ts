@@ -134,6 +134,16 @@ export const chartValuesSchema = z.strictObject({
 
 export type ChartValues = z.infer<typeof chartValuesSchema>;
 
+/** The parts of a JSON Schema node the values table and values.yaml's comments read. */
+export interface SchemaNode {
+  type?: string;
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  enum?: unknown[];
+  anyOf?: SchemaNode[];
+  const?: unknown;
+}
+
 /** values.schema.json: draft 2020-12, as Helm 3.18+ and 4 read it. */
 export function chartJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(chartValuesSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
