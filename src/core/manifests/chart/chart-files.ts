@@ -23,7 +23,6 @@ type: application
 version: ${version}
 appVersion: "${imageParts().tag}"
 keywords: [aws, iam, irsa, oidc, webhook, pod-identity]
-sources: [https://github.com/irsa-anywhere/irsa-anywhere]
 `;
 }
 
