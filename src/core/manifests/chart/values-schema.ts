@@ -97,7 +97,7 @@ export const chartValuesSchema = z.strictObject({
   tolerations: d(k8sList, 'Pod tolerations.'),
   affinity: d(
     k8sObject,
-    "Pod affinity; empty: the renderer's, a preferred anti-affinity on kubernetes.io/hostname (replicas on different nodes). Replaces it, not merged.",
+    'Pod affinity; empty: a preferred anti-affinity on kubernetes.io/hostname (replicas on different nodes), which an affinity of yours replaces.',
   ),
   topologySpreadConstraints: d(k8sList, 'Pod topologySpreadConstraints.'),
   priorityClassName: d(z.string(), 'Pod priorityClassName (e.g. system-cluster-critical); empty: none.'),
