@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerDoctorCommands } from './groups/doctor.js';
+import { registerExportCommands } from './groups/export.js';
 import { registerIamCommands } from './groups/iam.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
@@ -31,6 +32,7 @@ registerTokenCommands(program);
 registerManifestsCommands(program);
 registerIamCommands(program);
 registerProvisionCommands(program);
+registerExportCommands(program);
 registerSandboxCommands(program);
 registerDoctorCommands(program);
 registerWebhookCommands(program);
