@@ -66,7 +66,8 @@ export function escapeLiteral(text: string): string {
     else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
-  return out.replaceAll('${', '$${').replaceAll('%{', '%%{');
+  // Functions, not strings: in a replacement string `$$` means one `$`.
+  return out.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
 }
 
 /** A block label or resource name: letters, digits, `_` and `-`, not starting with a digit or `-`. */
