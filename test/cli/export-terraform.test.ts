@@ -17,7 +17,7 @@ const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const S3_READ_ONLY = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const THUMBPRINT = '9E99A48A9960B14926BB7F3B02E22DA2B0AB7280';
 // Every character HCL would otherwise read as syntax or escape: Terraform must hand IAM exactly these bytes back.
-const AWKWARD = 'costs $5 ${not.a.ref} %{if x} "quoted" \\ back $';
+const AWKWARD = `costs $5 \${not.a.ref} %{if x} "quoted" \\ back $`;
 
 /** The issue's small config: a created bucket, both documents, the provider, three roles with attachments. */
 function configText(u: string): string {

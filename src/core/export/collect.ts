@@ -125,9 +125,7 @@ function addOperation(model: ExportModel, labels: Labels, config: IrsaConfig, cl
   if (op.service === 's3') addS3(model, labels, config, cluster, op.action, op.input);
   else if (op.service === 'iam') addIam(model, labels, cluster, op.action, op.input);
   else if (op.service === 'file') {
-    model.notExported.push(
-      `file ${op.input.path} (publish.directory: write it with irsa apply or irsa issuer documents)`,
-    );
+    model.notExported.push(`file ${op.input.path} (publish.directory: irsa apply writes it)`);
   } else {
     const { namespace, name } = op.input;
     model.notExported.push(
