@@ -10,7 +10,7 @@
  */
 export type References = ReadonlyMap<string, string>;
 
-const NO_REFERENCES: References = new Map();
+const NO_REFERENCES: ReadonlyMap<string, string> = new Map();
 
 /**
  * `text` as one HCL quoted string whose value is exactly `text`, except that every occurrence of a key of `refs`
