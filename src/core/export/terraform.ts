@@ -80,7 +80,7 @@ export function exportTerraform(
 function header(source: string): string {
   return (
     `${EXPORT_HEADER} from ${oneLine(source)}: the export rewrites this file; change irsa.yaml, not this file.\n` +
-    '# The same resources, tags and bytes as `irsa apply`, so `irsa plan` and `terraform plan` both find nothing to do.\n'
+    '# The resources, tags and bytes of `irsa apply`: after terraform apply, `irsa plan` finds nothing to do.\n'
   );
 }
 
