@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAuditCommands } from './groups/audit.js';
 import { registerDoctorCommands } from './groups/doctor.js';
+import { registerExportCommands } from './groups/export.js';
 import { registerIamCommands } from './groups/iam.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
@@ -36,6 +37,7 @@ registerTokenCommands(program);
 registerManifestsCommands(program);
 registerIamCommands(program);
 registerProvisionCommands(program);
+registerExportCommands(program);
 registerSandboxCommands(program);
 registerDoctorCommands(program);
 registerAuditCommands(program);
