@@ -11,7 +11,10 @@ export type ResourceName =
   | 'deployments'
   | 'statefulsets'
   | 'daemonsets'
-  | 'leases';
+  | 'leases'
+  | 'endpoints'
+  | 'endpointslices'
+  | 'events';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON; tests index into them freely
 export type KubeObject = { apiVersion?: string; kind?: string; metadata?: KubeMeta; [key: string]: any };
@@ -40,7 +43,7 @@ export interface ResourceDef {
 
 const core = (name: ResourceName, kind: string, namespaced: boolean, shortNames?: string[]): ResourceDef => ({
   name,
-  singular: name.slice(0, -1),
+  singular: name === 'endpoints' ? 'endpoints' : name.slice(0, -1),
   kind,
   group: '',
   version: 'v1',
@@ -70,6 +73,9 @@ export const RESOURCES: ResourceDef[] = [
   grouped('statefulsets', 'StatefulSet', 'apps', ['sts']),
   grouped('daemonsets', 'DaemonSet', 'apps', ['ds']),
   grouped('leases', 'Lease', 'coordination.k8s.io'),
+  core('endpoints', 'Endpoints', true, ['ep']),
+  grouped('endpointslices', 'EndpointSlice', 'discovery.k8s.io'),
+  core('events', 'Event', true, ['ev']),
 ];
 const BY_NAME = new Map(RESOURCES.map((r) => [r.name, r]));
 
