@@ -15,6 +15,7 @@ type Checked = {
   code: number;
   stderr: string;
   status: (id: string) => string | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON output
   out: any;
   message: (id: string) => string;
 };

@@ -1,5 +1,5 @@
 /** `irsa issuer check` and `irsa issuer watch`: the issuer's three planes (apiservers, public copy, IAM) compared. */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { durationOption, lazy } from '../action.js';
 
 function targetOptions(cmd: Command): Command {
@@ -31,4 +31,24 @@ export function registerIssuerWatchCommands(issuer: Command): void {
         '  irsa issuer check -f irsa.yaml --cluster prod --canary-role arn:aws:iam::111122223333:role/irsa-canary',
     )
     .action(lazy('issuer check', async () => (await import('../commands/issuer-check.js')).issuerCheck));
+  const watch = targetOptions(issuer.command('watch'))
+    .description('run the checks of `issuer check` continuously: metrics, probes, Events; --publish adds missing keys')
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
+    .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900 }))
+    .option('--metrics-port <port>', 'plain HTTP port for /metrics, /healthz and /readyz', portNumber, 9090)
+    .option('--publish', "publish the union of the apiservers' keys to irsa.yaml's target (never removes a key)")
+    .addHelpText(
+      'after',
+      '\nRuns as its own one-replica Deployment (`irsa issuer watch manifests`), read-only unless --publish.\n' +
+        '\nExamples:\n  irsa issuer watch --issuer https://oidc.example.com/c1 --canary-role arn:aws:iam::111122223333:role/irsa-canary\n' +
+        '  irsa issuer watch -f irsa.yaml --cluster prod --publish',
+    )
+    .action(lazy('issuer watch', async () => (await import('../commands/issuer-watch.js')).issuerWatch));
+  void watch;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number, 0 to 65535');
+  return n;
 }

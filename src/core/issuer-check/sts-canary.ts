@@ -8,7 +8,7 @@ import type { CanaryFacts, IssuerCheck } from './types.js';
 const ID = 'sts-canary';
 const TITLE = 'STS canary';
 /** STS's answers about the token itself: the issuer plane is broken as STS sees it. */
-const TOKEN_REFUSED = new Set([
+const TOKEN_REFUSED: ReadonlySet<string> = new Set([
   'InvalidIdentityToken',
   'ExpiredTokenException',
   'IDPCommunicationError',

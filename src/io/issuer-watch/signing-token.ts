@@ -73,7 +73,7 @@ function tokenOf(body: Buffer): string {
 }
 
 /** The pod's own ServiceAccount, from the `sub` of its mounted token; undefined outside a pod. */
-function podServiceAccount(root: string): ServiceAccountRef | undefined {
+export function podServiceAccount(root = ''): ServiceAccountRef | undefined {
   let raw: string;
   try {
     raw = readFileSync(`${root}${IN_CLUSTER_TOKEN}`, 'utf8');
