@@ -43,11 +43,7 @@ const METRIC_NAMES = [
 
 type After = { after: (fn: () => unknown) => void };
 
-async function watcherFor(
-  t: After,
-  w: IssuerWorld,
-  o: { aws?: AwsClients; publish?: PublishTarget; caller?: AwsCaller } = {},
-) {
+async function watcherFor(w: IssuerWorld, o: { aws?: AwsClients; publish?: PublishTarget; caller?: AwsCaller } = {}) {
   let clock = Date.parse('2026-12-06T00:00:00Z');
   const conn = await loadKubeConfig({ kubeconfig: w.kubeconfig });
   const metrics = new IssuerWatchMetrics();
@@ -103,7 +99,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
     await w.publish([old]);
     w.hold(0, [old]);
     w.signWith(old);
-    const { watcher, value, events } = await watcherFor(t, w);
+    const { watcher, value, events } = await watcherFor(w);
     await watcher.tick();
     assert.equal(await value('irsa_issuer_signing_key_published'), 1);
     assert.equal(await value('irsa_issuer_check_success', { check: 'signing-key-published' }), 1);
@@ -140,7 +136,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
     w.hold(0, [old]);
     w.hold(1, [old, next]);
     w.signWith(old);
-    const { watcher, value, events } = await watcherFor(t, w);
+    const { watcher, value, events } = await watcherFor(w);
     await watcher.tick();
     const port = new URL(w.apiservers[0].url).port;
     assert.equal(await value('irsa_issuer_apiserver_keysets'), 2);
@@ -166,7 +162,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
     });
     t.after(() => iam.destroy());
     await iam.ensureOidcProvider({ url: w.issuer, clientIds: ['sts.amazonaws.com'], thumbprints: ['B'.repeat(40)] });
-    const { watcher, metrics, value, advance } = await watcherFor(t, w, { aws: await motoClients(t) });
+    const { watcher, metrics, value, advance } = await watcherFor(w, { aws: await motoClients(t) });
     await watcher.tick();
     assert.equal(watcher.iamReads, 1);
     assert.equal(await value('irsa_iam_oidc_provider_match', { field: 'url' }), 1);
@@ -202,7 +198,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
       discoveryPath: join(root, '.well-known', 'openid-configuration'),
       jwksPath,
     };
-    const { watcher, value } = await watcherFor(t, w, { publish: target });
+    const { watcher, value } = await watcherFor(w, { publish: target });
     const kids = () => (JSON.parse(readFileSync(jwksPath, 'utf8')).keys as { kid: string }[]).map((k) => k.kid);
     await watcher.tick();
     assert.deepEqual(kids(), [old.key.kid, next.key.kid]);
@@ -239,7 +235,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
       discoveryKey: 'c1/.well-known/openid-configuration',
       jwksKey: 'c1/openid/v1/jwks',
     };
-    const { watcher, value } = await watcherFor(t, w, { publish: target, caller });
+    const { watcher, value } = await watcherFor(w, { publish: target, caller });
     await watcher.tick();
     const got = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c1/openid/v1/jwks' }));
     const body = JSON.parse((await got.Body?.transformToString()) ?? '{}') as { keys: { kid: string }[] };
@@ -256,7 +252,7 @@ describe('irsa issuer watch', { concurrency: true }, () => {
     await w.publish([w.keys.old]);
     w.hold(0, [w.keys.old]);
     w.signWith(w.keys.old);
-    const { watcher, metrics } = await watcherFor(t, w);
+    const { watcher, metrics } = await watcherFor(w);
     const server = await startWatchServer(watcher, metrics, {
       port: 0,
       host: '127.0.0.1',
