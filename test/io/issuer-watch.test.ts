@@ -20,26 +20,8 @@ import { runEvery } from '../../src/io/issuer-watch/schedule.js';
 import { startWatchServer } from '../../src/io/issuer-watch/server.js';
 import { IssuerWatcher } from '../../src/io/issuer-watch/watcher.js';
 import { loadKubeConfig } from '../../src/io/kube/client.js';
-import { type IssuerWorld, startIssuerWorld, WATCH_NS, WATCH_SA } from '../support/issuer-world.js';
+import { type IssuerWorld, METRIC_NAMES, startIssuerWorld, WATCH_NS, WATCH_SA } from '../support/issuer-world.js';
 import { type MotoServer, startMoto } from '../support/moto-server.js';
-
-/** Every metric the watch exports; alerts and dashboards depend on these names. */
-const METRIC_NAMES = [
-  'irsa_iam_oidc_provider_match',
-  'irsa_issuer_apiserver_keysets',
-  'irsa_issuer_check_success',
-  'irsa_issuer_fetch_duration_seconds',
-  'irsa_issuer_keys',
-  'irsa_issuer_last_run_timestamp_seconds',
-  'irsa_issuer_last_success_timestamp_seconds',
-  'irsa_issuer_public_cache_age_seconds',
-  'irsa_issuer_publish_total',
-  'irsa_issuer_signing_key_published',
-  'irsa_issuer_stale_published_keys',
-  'irsa_issuer_tls_certificate_expiry_timestamp_seconds',
-  'irsa_issuer_unpublished_keys',
-  'irsa_sts_probe_success',
-];
 
 type After = { after: (fn: () => unknown) => void };
 

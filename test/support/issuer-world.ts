@@ -16,6 +16,24 @@ import { OidcKeyFetcher } from '../../src/io/oidc/fetcher.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { type FakeKube, startKubeApiServer } from './kube-apiserver.js';
 
+/** Every metric the watch exports, pinned: alerts and dashboards depend on these names. */
+export const METRIC_NAMES = [
+  'irsa_iam_oidc_provider_match',
+  'irsa_issuer_apiserver_keysets',
+  'irsa_issuer_check_success',
+  'irsa_issuer_fetch_duration_seconds',
+  'irsa_issuer_keys',
+  'irsa_issuer_last_run_timestamp_seconds',
+  'irsa_issuer_last_success_timestamp_seconds',
+  'irsa_issuer_public_cache_age_seconds',
+  'irsa_issuer_publish_total',
+  'irsa_issuer_signing_key_published',
+  'irsa_issuer_stale_published_keys',
+  'irsa_issuer_tls_certificate_expiry_timestamp_seconds',
+  'irsa_issuer_unpublished_keys',
+  'irsa_sts_probe_success',
+];
+
 export const WATCH_NS = 'irsa-system';
 export const WATCH_SA = 'irsa-issuer-watch';
 

@@ -26,7 +26,9 @@
  *
  * Resources (see resources.ts): core/v1 serviceaccounts, secrets, configmaps, pods, namespaces;
  * admissionregistration.k8s.io/v1 mutatingwebhookconfigurations; apps/v1 replicasets, deployments, statefulsets,
- * daemonsets; coordination.k8s.io/v1 leases; core/v1 endpoints and events, discovery.k8s.io/v1 endpointslices.
+ * daemonsets; coordination.k8s.io/v1 leases; core/v1 endpoints, events and services, discovery.k8s.io/v1
+ * endpointslices, rbac.authorization.k8s.io/v1 (cluster)roles and (cluster)rolebindings, monitoring.coreos.com/v1
+ * prometheusrules (enough for `kubectl create --dry-run=client` of the manifests we render).
  * Protocol, as kube-apiserver does it:
  * - LIST (cluster-wide `/api/v1/pods` or namespaced) -> `{kind: PodList, apiVersion, metadata: {resourceVersion},
  *   items}`; items carry no kind/apiVersion (as real lists), in key order (namespace/name); labelSelector and

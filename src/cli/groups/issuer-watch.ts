@@ -44,7 +44,25 @@ export function registerIssuerWatchCommands(issuer: Command): void {
         '  irsa issuer watch -f irsa.yaml --cluster prod --publish',
     )
     .action(lazy('issuer watch', async () => (await import('../commands/issuer-watch.js')).issuerWatch));
-  void watch;
+  watch
+    .command('manifests')
+    .description("the watch's Deployment, least-privilege RBAC and PrometheusRule (kubectl apply -f -)")
+    .option('--issuer <url>', 'the issuer URL the watch checks')
+    .option('--namespace <ns>', 'namespace (default irsa-system)')
+    .option('--image <ref>', 'container image')
+    .option('--canary-role <arn>', 'STS canary role (no permissions)')
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
+    .option('--aws-secret <name>', 'Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the IAM checks')
+    .addHelpText(
+      'after',
+      '\nExample:\n  irsa issuer watch manifests --issuer https://oidc.example.com/c1 | kubectl apply -f -',
+    )
+    .action(
+      lazy(
+        'issuer watch manifests',
+        async () => (await import('../commands/issuer-watch-manifests.js')).issuerWatchManifests,
+      ),
+    );
 }
 
 function portNumber(value: string): number {
