@@ -4,6 +4,7 @@
  * with --publish add missing apiserver keys. `tick()` is one pass: the CLI's scheduler calls it every --interval,
  * tests call it directly with their own clock, so nothing depends on timing.
  */
+import { summarizeChecks } from '../../core/checks.js';
 import { type StateChange, stateChanges } from '../../core/issuer-check/events.js';
 import { issuerChecks } from '../../core/issuer-check/run.js';
 import type { IamFacts, IssuerCheck, IssuerWatchFacts } from '../../core/issuer-check/types.js';
@@ -54,6 +55,7 @@ export class IssuerWatcher {
     if (deps.publish) await this.#publish(facts);
     this.lastChecks = checks;
     this.lastPassEndedAt = ended;
+    deps.log(`pass: ${summarizeChecks(checks)}`);
     return checks;
   }
 
