@@ -96,7 +96,9 @@ test('the PrometheusRule: the eight alerts, critical where an outage is certain,
     (o) => o.kind === 'PrometheusRule',
   );
   const alerts = (
-    rule?.spec as { groups: { rules: { alert: string; expr: string; for: string; labels: { severity: string } }[] }[] }
+    (rule as Obj).spec as {
+      groups: { rules: { alert: string; expr: string; for: string; labels: { severity: string } }[] }[];
+    }
   ).groups[0].rules;
   assert.deepEqual(
     alerts.map((a) => [a.alert, a.labels.severity, a.for]),
