@@ -2,16 +2,20 @@
 // timing. Local test apiservers (an HA pair), the sandbox's HTTPS issuer host, moto for IAM and S3. Each scenario:
 // the metric values, the Events posted to the apiserver, and what --publish writes (never removing a key).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { PublishTarget } from '../../src/core/config/types.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
+import { generateSigningKey } from '../../src/core/keys/generate.js';
+import { mintToken } from '../../src/core/tokens/mint.js';
 import { AwsCaller } from '../../src/io/aws/aws-call.js';
 import { type AwsClients, createAwsClients } from '../../src/io/aws/clients.js';
 import { IamExecutor } from '../../src/io/aws/iam-executor.js';
+import { credentialsDependOnIssuer } from '../../src/io/issuer-watch/credentials.js';
 import { kubeEventSink } from '../../src/io/issuer-watch/events.js';
 import { gatherIssuerFacts } from '../../src/io/issuer-watch/gather.js';
 import { IssuerWatchMetrics } from '../../src/io/issuer-watch/metrics.js';
@@ -299,5 +303,30 @@ describe('runEvery', () => {
     await stopped;
     assert.equal(most, 1);
     assert.equal(pending.length, 0, 'nothing is scheduled after stop');
+  });
+});
+
+describe('--publish credentials', () => {
+  test('web-identity credentials from a token of this very issuer are flagged; static keys or another issuer are not', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-creds-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const key = generateSigningKey({ type: 'ec' });
+    const tokenFile = (issuer: string) => {
+      const file = join(dir, `token-${issuer.length}`);
+      return mintToken({ signingKey: key.key, issuer, namespace: WATCH_NS, serviceAccount: WATCH_SA }).then((m) => {
+        writeFileSync(file, m.token);
+        return file;
+      });
+    };
+    const issuer = 'https://oidc.example.com/c1';
+    const env = {
+      AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/publisher',
+      AWS_WEB_IDENTITY_TOKEN_FILE: await tokenFile(issuer),
+    };
+    assert.equal(credentialsDependOnIssuer(issuer, env), true);
+    assert.equal(credentialsDependOnIssuer(issuer, { ...env, AWS_ACCESS_KEY_ID: 'AKIA' }), false);
+    const other = { ...env, AWS_WEB_IDENTITY_TOKEN_FILE: await tokenFile('https://other.example.com/cluster-2') };
+    assert.equal(credentialsDependOnIssuer(issuer, other), false);
+    assert.equal(credentialsDependOnIssuer(issuer, {}), false);
   });
 });

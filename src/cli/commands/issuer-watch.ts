@@ -4,6 +4,7 @@
  * published through the provisioning publisher. Runs until SIGTERM/SIGINT.
  */
 import { UsageError } from '../../core/errors.js';
+import { terminalSafe } from '../../core/text/terminal-safe.js';
 import type { AwsClients } from '../../io/aws/clients.js';
 import { credentialsDependOnIssuer } from '../../io/issuer-watch/credentials.js';
 import { kubeEventSink } from '../../io/issuer-watch/events.js';
@@ -99,6 +100,7 @@ async function makeWatcher(
     iamIntervalMs: (opts.iamInterval ?? 900) * 1000,
     ...('error' in kube || !own ? {} : { emit: kubeEventSink(kube, { kind: 'ServiceAccount', ...own }, Date.now) }),
     ...(publishTo ? { publish: (facts) => publishUnion(publishTo, facts, caller) } : {}),
-    log: (line) => ctx.err(line),
+    // Lines quote what servers answered: made terminal-safe.
+    log: (line) => ctx.err(terminalSafe(line)),
   });
 }

@@ -3,7 +3,7 @@
  * cluster connection, the public copy over HTTPS, IAM and the STS canary through the AWS SDK — side by side, each
  * bounded by its timeout, none able to fail the pass (what fails becomes a fact the checks turn into a warning).
  */
-import type { IssuerWatchFacts } from '../../core/issuer-check/types.js';
+import type { CanaryFacts, IamFacts, IssuerWatchFacts } from '../../core/issuer-check/types.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { KubeConnection } from '../kube/client.js';
 import { readApiserverKeys } from './apiservers.js';
@@ -37,24 +37,7 @@ export async function gatherIssuerFacts(o: GatherOptions): Promise<IssuerWatchFa
     clusterFacts(o),
     readPublicCopy(o.issuer, { trustCa: o.trustCa, timeoutMs: o.timeoutMs, nonce: String(started) }),
   ]);
-  const aws = o.aws;
-  const clients = aws && !('error' in aws) ? aws : undefined;
-  const [iam, canary] = await Promise.all([
-    !o.readIam || !aws
-      ? undefined
-      : clients
-        ? readIam(clients, o.issuer, o.audiences)
-        : { ok: false as const, error: (aws as { error: string }).error },
-    o.canaryRole
-      ? clients
-        ? stsCanary(clients, o.canaryRole, cluster.token?.token)
-        : {
-            ok: false as const,
-            roleArn: o.canaryRole,
-            message: (aws as { error: string } | undefined)?.error ?? 'no AWS clients',
-          }
-      : undefined,
-  ]);
+  const [iam, canary] = await Promise.all([iamFacts(o), canaryFacts(o, cluster.token?.token)]);
   return {
     issuer: o.issuer,
     now: Math.floor(started / 1000),
@@ -64,6 +47,22 @@ export async function gatherIssuerFacts(o: GatherOptions): Promise<IssuerWatchFa
     ...(iam ? { iam } : {}),
     ...(canary ? { canary } : {}),
   };
+}
+
+/** IAM this pass: not read (undefined), why it cannot be, or what it holds. */
+async function iamFacts(o: GatherOptions): Promise<IamFacts | undefined> {
+  if (!o.readIam || !o.aws) return undefined;
+  if ('error' in o.aws) return { ok: false, error: o.aws.error };
+  return readIam(o.aws, o.issuer, o.audiences);
+}
+
+/** The STS canary, when --canary-role names one. */
+async function canaryFacts(o: GatherOptions, token: string | undefined): Promise<CanaryFacts | undefined> {
+  if (!o.canaryRole) return undefined;
+  if (!o.aws || 'error' in o.aws) {
+    return { ok: false, roleArn: o.canaryRole, message: o.aws?.error ?? 'no AWS clients' };
+  }
+  return stsCanary(o.aws, o.canaryRole, token);
 }
 
 async function clusterFacts(
