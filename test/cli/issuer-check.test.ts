@@ -233,6 +233,26 @@ describe('irsa issuer check', { concurrency: true }, () => {
     assert.equal(r.code, 0, r.stderr);
   });
 
+  test('a cluster without the EndpointSlice: the apiservers are read from the Endpoints object', async (t) => {
+    const w = await startIssuerWorld(t, { apiservers: 2 });
+    const { old } = w.keys;
+    await w.publish([old]);
+    w.hold(0, [old]);
+    w.hold(1, [old]);
+    w.signWith(old);
+    const kube = w.apiservers[0];
+    kube.remove('endpointslices', 'default', 'kubernetes');
+    const port = Number(new URL(kube.url).port);
+    kube.put('endpoints', {
+      metadata: { name: 'kubernetes', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '127.0.0.1' }, { ip: '127.0.0.2' }], ports: [{ name: 'https', port }] }],
+    });
+    const r = await check(w, ['--issuer', w.issuer]);
+    assert.equal(r.status('apiserver-keysets'), 'pass');
+    assert.match(r.message('apiserver-keysets'), /^2 apiserver endpoint\(s\)/);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   test('STS canary through the sandbox: credentials while healthy, InvalidIdentityToken once the signing key is unpublished', async (t) => {
     const w = await startIssuerWorld(t);
     const { old, next } = w.keys;

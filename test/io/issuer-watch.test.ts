@@ -262,6 +262,13 @@ describe('irsa issuer watch', { concurrency: true }, () => {
     assert.equal((await get('/readyz')).status, 200);
     const m = await get('/metrics');
     assert.match(m.body, /^irsa_issuer_check_success\{check="signing-key-published"\} 1$/m);
+    assert.match(m.body, /^irsa_issuer_published_reachable 1$/m);
+    // The issuer host stops serving the documents: unreachable, and the published key count is gone, not stale.
+    rmSync(join(w.sb.issuerDir, 'c1'), { recursive: true, force: true });
+    await watcher.tick();
+    const gone = await get('/metrics');
+    assert.match(gone.body, /^irsa_issuer_published_reachable 0$/m);
+    assert.doesNotMatch(gone.body, /^irsa_issuer_keys\{source="published"/m);
   });
 });
 

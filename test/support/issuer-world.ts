@@ -27,6 +27,7 @@ export const METRIC_NAMES = [
   'irsa_issuer_last_success_timestamp_seconds',
   'irsa_issuer_public_cache_age_seconds',
   'irsa_issuer_publish_total',
+  'irsa_issuer_published_reachable',
   'irsa_issuer_signing_key_published',
   'irsa_issuer_stale_published_keys',
   'irsa_issuer_tls_certificate_expiry_timestamp_seconds',

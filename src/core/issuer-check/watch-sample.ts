@@ -15,6 +15,8 @@ export interface WatchSample {
   /** 1 when the check passed (or did not apply), 0 when it warned or failed. */
   checkSuccess: Record<string, 0 | 1>;
   keys: { source: 'apiserver' | 'published' | 'origin'; endpoint: string; count: number }[];
+  /** 1 when discovery and JWKS were fetched as STS fetches them. */
+  publishedReachable: 0 | 1;
   apiserverKeysets?: number;
   unpublishedKeys?: number;
   stalePublishedKeys?: number;
@@ -38,6 +40,7 @@ export function watchSample(facts: IssuerWatchFacts, checks: readonly IssuerChec
   const sample: WatchSample = {
     checkSuccess: Object.fromEntries(checks.map((c) => [c.id, bit(c.id)])),
     keys: keyCounts(facts, published?.keys),
+    publishedReachable: facts.published.fetched.ok ? 1 : 0,
     success: !checks.some((c) => c.status === 'fail'),
   };
   if (apiservers) sample.apiserverKeysets = distinctSets(apiservers.endpoints.flatMap((e) => (e.keys ? [e.keys] : [])));

@@ -269,7 +269,7 @@ export function issuerAlerts(intervalSeconds: number) {
     ),
     alert(
       'IrsaIssuerUnreachable',
-      'irsa_issuer_check_success{check=~"discovery|jwks"} == 0',
+      'irsa_issuer_published_reachable == 0',
       '10m',
       'warning',
       'The discovery document or JWKS cannot be fetched as STS fetches it',

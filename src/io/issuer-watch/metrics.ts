@@ -17,6 +17,7 @@ export class IssuerWatchMetrics {
   readonly #duration: Gauge<'target'>;
   readonly #keys: Gauge<'source' | 'endpoint'>;
   readonly #keysets: Gauge;
+  readonly #reachable: Gauge;
   readonly #unpublished: Gauge;
   readonly #stale: Gauge;
   readonly #signing: Gauge;
@@ -44,6 +45,10 @@ export class IssuerWatchMetrics {
       'source',
       'endpoint',
     ]);
+    this.#reachable = gauge(
+      'irsa_issuer_published_reachable',
+      'Whether discovery and JWKS were fetched as STS fetches them',
+    );
     this.#keysets = gauge('irsa_issuer_apiserver_keysets', 'Distinct key sets among the apiserver endpoints (want 1)');
     this.#unpublished = gauge('irsa_issuer_unpublished_keys', 'Apiserver keys missing from the published JWKS');
     this.#stale = gauge('irsa_issuer_stale_published_keys', 'Published keys no apiserver holds');
@@ -79,6 +84,7 @@ export class IssuerWatchMetrics {
     for (const [target, seconds] of Object.entries(durations)) this.#duration.labels(target).set(seconds);
     this.#keys.reset();
     for (const k of s.keys) this.#keys.labels(k.source, k.endpoint).set(k.count);
+    this.#reachable.set(s.publishedReachable);
     setOrReset(this.#keysets, s.apiserverKeysets);
     setOrReset(this.#unpublished, s.unpublishedKeys);
     setOrReset(this.#stale, s.stalePublishedKeys);
