@@ -37,6 +37,8 @@ export interface SandboxOptions {
   fetcher?: Omit<OidcFetcherOptions, 'trustCa'>;
   /** Clock in unix seconds (tests). */
   now?: () => number;
+  /** Days the issuer host's serving certificate is valid (default 30; tests of an expiring certificate shorten it). */
+  issuerCertDays?: number;
 }
 
 export interface Sandbox {
@@ -132,7 +134,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw new IrsaError(E.ERR_SANDBOX_STATE, `${stateDir}: cannot create (${systemErrorWords(e)})`);
   }
   const store = IamStore.open(join(stateDir, 'state.json'), accountId, partition);
-  const tls = await loadIssuerTls(stateDir);
+  const tls = await loadIssuerTls(stateDir, options.issuerCertDays);
   const admin = {
     accessKeyId: options.adminAccessKeyId ?? 'test',
     secretAccessKey: options.adminSecretAccessKey ?? 'test',

@@ -27,7 +27,7 @@ function readIfPresent(path: string): string | undefined {
   }
 }
 
-export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
+export async function loadIssuerTls(stateDir: string, days = 30): Promise<IssuerTls> {
   const caPath = join(stateDir, 'ca.pem');
   const caKeyPath = join(stateDir, 'ca-key.pem');
   let caPem = readIfPresent(caPath);
@@ -48,7 +48,7 @@ export async function loadIssuerTls(stateDir: string): Promise<IssuerTls> {
       ca: { certPem: caPem, keyPem: caKeyPem },
       dnsNames: ['localhost'],
       ipAddresses: ['127.0.0.1'],
-      days: 30,
+      days,
     });
   } catch (e) {
     const why = e instanceof IrsaError ? e.message : 'the CA certificate and key do not work together';

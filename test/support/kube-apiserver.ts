@@ -15,6 +15,7 @@
  *     annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/app' } } });   // ADDED/MODIFIED
  *   kube.get('serviceaccounts', 'default', 'app'); kube.list('pods'); kube.remove('pods', 'default', 'p1');
  *   kube.setDiscovery(discoveryJson, jwksJson);         // exact bytes served at the two OIDC paths
+ *   kube.onTokenRequest((ns, name, spec) => token);     // POST …/serviceaccounts/NAME/token answers this token
  *   kube.dropWatches();                                 // destroy every open watch socket (test reconnects)
  *   kube.failNext(/serviceaccounts\/app$/, 500);        // next matching request answers a Status 500
  *   const hold = kube.holdNext(/serviceaccounts$/);     // next matching request waits for hold.release()
@@ -25,7 +26,10 @@
  *
  * Resources (see resources.ts): core/v1 serviceaccounts, secrets, configmaps, pods, namespaces;
  * admissionregistration.k8s.io/v1 mutatingwebhookconfigurations; apps/v1 replicasets, deployments, statefulsets,
- * daemonsets; coordination.k8s.io/v1 leases. Protocol, as kube-apiserver does it:
+ * daemonsets; coordination.k8s.io/v1 leases; core/v1 endpoints, events and services, discovery.k8s.io/v1
+ * endpointslices, rbac.authorization.k8s.io/v1 (cluster)roles and (cluster)rolebindings, monitoring.coreos.com/v1
+ * prometheusrules (enough for `kubectl create --dry-run=client` of the manifests we render).
+ * Protocol, as kube-apiserver does it:
  * - LIST (cluster-wide `/api/v1/pods` or namespaced) -> `{kind: PodList, apiVersion, metadata: {resourceVersion},
  *   items}`; items carry no kind/apiVersion (as real lists), in key order (namespace/name); labelSelector and
  *   fieldSelector (=, ==, !=, in, notin, exists) honoured. `limit=N` -> at most N items, and when more remain

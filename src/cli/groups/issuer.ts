@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { APISERVER_DISTROS } from '../../core/issuer/distros.js';
 import { durationOption, lazy } from '../action.js';
+import { registerIssuerWatchCommands } from './issuer-watch.js';
 
 const OUT_HELP = 'write to a new file (atomically) instead of stdout; never over a --key file, even with --force';
 
@@ -46,6 +47,7 @@ export function registerIssuerCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  irsa issuer fetch --context prod --out-dir ./public')
     .action(lazy('issuer fetch', async () => (await import('../commands/issuer-fetch.js')).issuerFetch));
   registerThumbprint(issuer);
+  registerIssuerWatchCommands(issuer);
   issuer
     .command('apiserver-flags')
     .description("the kube-apiserver configuration for a distribution's config format")

@@ -17,6 +17,8 @@ export interface FetchedDocument {
   contentType?: string;
   cacheControl?: string;
   pragma?: string;
+  /** The `Age` header of a cache in front (seconds). */
+  age?: string;
   cache?: { ttlSeconds: number; source: string };
   redirects?: string[];
 }

@@ -80,6 +80,8 @@ export interface TlsObservation {
   thumbprint: string;
   /** Subjects of the served chain, leaf first, for doctor. */
   chainSubjects?: string[];
+  /** The earliest expiry (ISO 8601) among the served chain's certificates: when the host stops working. */
+  notAfter?: string;
 }
 
 /** Fetches discovery + JWKS for an issuer (HTTPS only, capped, cached). `refresh` forces a bounded re-fetch. */

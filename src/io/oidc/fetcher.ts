@@ -46,6 +46,8 @@ export interface DocumentRecord {
   contentType?: string;
   cacheControl?: string;
   pragma?: string;
+  /** The `Age` header a cache in front adds (seconds the copy has been held). */
+  age?: string;
   cache: CachePolicy;
   bytes: number;
   elapsedMs: number;
@@ -222,6 +224,7 @@ export class OidcKeyFetcher implements IssuerKeySource {
       contentType: header('content-type'),
       cacheControl: header('cache-control'),
       pragma: header('pragma'),
+      ...(header('age') !== undefined ? { age: header('age') } : {}),
       cache: cachePolicy(header('cache-control'), header('pragma'), {
         defaultTtlSeconds: this.#o.defaultTtlSeconds,
         maxTtlSeconds: this.#o.maxTtlSeconds,

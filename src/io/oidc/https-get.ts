@@ -200,7 +200,14 @@ async function withServedChain(observation: TlsObservation, timeoutMs: number): 
     ...observation,
     thumbprint: topIntermediateThumbprint(chain.map((x) => x.raw)),
     chainSubjects: chain.map((x) => subjectLine(x)),
+    ...earliestExpiry(chain),
   };
+}
+
+/** The first of the chain's certificates to expire, as `notAfter` (none for an empty chain). */
+function earliestExpiry(chain: DetailedPeerCertificate[]): { notAfter?: string } {
+  const times = chain.map((c) => Date.parse(c.valid_to)).filter((t) => Number.isFinite(t));
+  return times.length ? { notAfter: new Date(Math.min(...times)).toISOString() } : {};
 }
 
 /** The chain Node reports (leaf first), following issuer links until they repeat. */
@@ -236,6 +243,7 @@ function observeTls(
     trusted: socket.authorized === true,
     thumbprint: chain.length ? topIntermediateThumbprint(chain.map((x) => x.raw)) : '',
     chainSubjects: chain.map((x) => subjectLine(x)),
+    ...earliestExpiry(chain),
   };
   if (!socket.authorized && socket.authorizationError)
     observation.authorizationError = String(socket.authorizationError);

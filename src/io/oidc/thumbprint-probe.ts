@@ -18,6 +18,8 @@ export interface HostThumbprint {
   /** Whether the chain verifies against Node's roots, NODE_EXTRA_CA_CERTS and --trust-ca. */
   trusted: boolean;
   authorizationError?: string;
+  /** The earliest expiry (ISO 8601) among the served chain's certificates. */
+  notAfter?: string;
 }
 
 export type ThumbprintProbe =
@@ -66,6 +68,7 @@ export async function probeThumbprints(
         chainSubjects: o.chainSubjects ?? [],
         trusted: o.trusted,
         ...(o.authorizationError ? { authorizationError: o.authorizationError } : {}),
+        ...(o.notAfter ? { notAfter: o.notAfter } : {}),
       });
     } catch (e) {
       return { unreachable: (e as Error).message };

@@ -22,9 +22,18 @@ export interface HttpState {
   token: string;
   anonymousDiscovery: boolean;
   oidc: { discovery?: string; jwks?: string };
+  /** Answers TokenRequests (POST …/serviceaccounts/NAME/token); unset: 404 as for an unknown subresource. */
+  tokenRequest?: TokenRequestHandler;
   /** host:port, for /api's serverAddressByClientCIDRs. */
   serverAddress(): string;
 }
+
+/** The token for a TokenRequest of `namespace/name` with `spec` (audiences, expirationSeconds). */
+export type TokenRequestHandler = (
+  namespace: string,
+  name: string,
+  spec: { audiences?: string[]; expirationSeconds?: number },
+) => Promise<string> | string;
 
 interface Ctx {
   s: HttpState;
@@ -145,7 +154,7 @@ function route(path: string): Route | undefined {
   if (!def) return undefined;
   if (namespace !== undefined && !def.namespaced) return undefined;
   if (namespace === undefined && def.namespaced && name !== undefined) return undefined;
-  if (sub !== undefined && sub !== 'status') return undefined;
+  if (sub !== undefined && sub !== 'status' && !(sub === 'token' && def.name === 'serviceaccounts')) return undefined;
   return { def, namespace, name, sub, legacyWatch };
 }
 
@@ -165,6 +174,7 @@ async function serveResource(ctx: Ctx, r: Route): Promise<void> {
     throw methodNotAllowed();
   }
   const existing = ctx.s.store.get(r.def, r.namespace, r.name);
+  if (r.sub === 'token') return tokenRequest(ctx, r, existing);
   if (isGet) {
     if (!existing) throw notFound(r.def, r.name);
     return send(ctx, 200, existing);
@@ -173,6 +183,24 @@ async function serveResource(ctx: Ctx, r: Route): Promise<void> {
   if (ctx.method === 'PATCH') return patchResource(ctx, r, r.name, existing);
   if (ctx.method === 'DELETE') return deleteResource(ctx, r, r.name, existing);
   throw methodNotAllowed();
+}
+
+/** POST serviceaccounts/NAME/token: the TokenRequest back with status.token (201), as kube-apiserver answers. */
+async function tokenRequest(ctx: Ctx, r: Route, sa: KubeObject | undefined): Promise<void> {
+  if (ctx.method !== 'POST') throw methodNotAllowed();
+  if (!ctx.s.tokenRequest) throw pathNotFound();
+  if (!sa) throw notFound(r.def, r.name ?? '');
+  const body = parseJson(await readJsonBody(ctx.req));
+  const spec = isPlainObject(body.spec) ? body.spec : {};
+  const token = await ctx.s.tokenRequest(r.namespace ?? 'default', r.name ?? '', spec);
+  const seconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3600;
+  send(ctx, 201, {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name: r.name, namespace: r.namespace },
+    spec,
+    status: { token, expirationTimestamp: new Date(Date.now() + seconds * 1000).toISOString() },
+  });
 }
 
 /** `<Kind>List` (items without kind/apiVersion, as real lists); paged with limit/continue. */

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { type FaultOptions, Faults, type Hold } from './faults.js';
-import { type HttpState, kubeHandler } from './http.js';
+import { type HttpState, kubeHandler, type TokenRequestHandler } from './http.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { defOf, type KubeObject, type ResourceName } from './resources.js';
 import { filterOf } from './selectors.js';
@@ -25,6 +25,10 @@ export interface StartOptions {
   anonymousDiscovery?: boolean;
   /** Pre-create default, kube-system, kube-public, kube-node-lease (default true). */
   defaultNamespaces?: boolean;
+  /** Listen address (default 127.0.0.1; 127.0.0.2 for a second apiserver endpoint on the same port). */
+  host?: string;
+  /** Listen port (default: a free one). */
+  port?: number;
 }
 
 export interface FakeKube {
@@ -59,6 +63,8 @@ export interface FakeKube {
   /** Resolves once `count` (default 1) answered requests match; rejects after timeoutMs (default 5000). */
   waitForRequest(match: (r: LoggedRequest) => boolean, opts?: { count?: number; timeoutMs?: number }): Promise<void>;
   setDiscovery(configJson: string | undefined, jwksJson: string | undefined): void;
+  /** Answers TokenRequests (POST /api/v1/namespaces/NS/serviceaccounts/NAME/token) with the handler's token. */
+  onTokenRequest(handler: TokenRequestHandler | undefined): void;
   /** The next `count` (default 1) requests whose path matches answer `status` with a metav1 Status. */
   failNext(pathRegex: RegExp, status: number, opts?: FaultOptions & { message?: string }): void;
   /** The next `count` (default 1) matching requests are held for ms before being served. */
@@ -72,7 +78,7 @@ export async function startKubeApiServer(opts: StartOptions = {}): Promise<FakeK
   const tls = await makeTestTls();
   const kube = new KubeApiServer(opts, tls.caPem);
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, kubeHandler(kube.state));
-  await kube.listen(server);
+  await kube.listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   return kube;
 }
 
@@ -113,7 +119,7 @@ class KubeApiServer implements FakeKube {
     return this.log.entries;
   }
 
-  async listen(server: Server): Promise<void> {
+  async listen(server: Server, host: string, port: number): Promise<void> {
     this.server = server;
     const track = (s: Socket) => {
       this.sockets.add(s);
@@ -121,8 +127,8 @@ class KubeApiServer implements FakeKube {
     };
     server.on('connection', track);
     server.on('secureConnection', track);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    this.url = `https://${host}:${(server.address() as AddressInfo).port}`;
   }
 
   kubeconfigYaml(o: { context?: string; namespace?: string } = {}): string {
@@ -208,6 +214,10 @@ class KubeApiServer implements FakeKube {
 
   setDiscovery(configJson: string | undefined, jwksJson: string | undefined): void {
     this.state.oidc = { discovery: configJson, jwks: jwksJson };
+  }
+
+  onTokenRequest(handler: TokenRequestHandler | undefined): void {
+    this.state.tokenRequest = handler;
   }
 
   failNext(re: RegExp, status: number, o?: FaultOptions & { message?: string }): void {

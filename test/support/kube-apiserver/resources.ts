@@ -11,7 +11,16 @@ export type ResourceName =
   | 'deployments'
   | 'statefulsets'
   | 'daemonsets'
-  | 'leases';
+  | 'leases'
+  | 'endpoints'
+  | 'endpointslices'
+  | 'events'
+  | 'services'
+  | 'clusterroles'
+  | 'clusterrolebindings'
+  | 'roles'
+  | 'rolebindings'
+  | 'prometheusrules';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON; tests index into them freely
 export type KubeObject = { apiVersion?: string; kind?: string; metadata?: KubeMeta; [key: string]: any };
@@ -40,7 +49,7 @@ export interface ResourceDef {
 
 const core = (name: ResourceName, kind: string, namespaced: boolean, shortNames?: string[]): ResourceDef => ({
   name,
-  singular: name.slice(0, -1),
+  singular: name === 'endpoints' ? 'endpoints' : name.slice(0, -1),
   kind,
   group: '',
   version: 'v1',
@@ -48,13 +57,19 @@ const core = (name: ResourceName, kind: string, namespaced: boolean, shortNames?
   ...(shortNames ? { shortNames } : {}),
 });
 
+const CLUSTER_SCOPED: ReadonlySet<ResourceName> = new Set([
+  'mutatingwebhookconfigurations',
+  'clusterroles',
+  'clusterrolebindings',
+]);
+
 const grouped = (name: ResourceName, kind: string, group: string, shortNames?: string[]): ResourceDef => ({
   name,
   singular: name.slice(0, -1),
   kind,
   group,
   version: 'v1',
-  namespaced: name !== 'mutatingwebhookconfigurations',
+  namespaced: !CLUSTER_SCOPED.has(name),
   ...(shortNames ? { shortNames } : {}),
 });
 
@@ -70,6 +85,15 @@ export const RESOURCES: ResourceDef[] = [
   grouped('statefulsets', 'StatefulSet', 'apps', ['sts']),
   grouped('daemonsets', 'DaemonSet', 'apps', ['ds']),
   grouped('leases', 'Lease', 'coordination.k8s.io'),
+  core('endpoints', 'Endpoints', true, ['ep']),
+  grouped('endpointslices', 'EndpointSlice', 'discovery.k8s.io'),
+  core('events', 'Event', true, ['ev']),
+  core('services', 'Service', true, ['svc']),
+  grouped('clusterroles', 'ClusterRole', 'rbac.authorization.k8s.io'),
+  grouped('clusterrolebindings', 'ClusterRoleBinding', 'rbac.authorization.k8s.io'),
+  grouped('roles', 'Role', 'rbac.authorization.k8s.io'),
+  grouped('rolebindings', 'RoleBinding', 'rbac.authorization.k8s.io'),
+  grouped('prometheusrules', 'PrometheusRule', 'monitoring.coreos.com'),
 ];
 const BY_NAME = new Map(RESOURCES.map((r) => [r.name, r]));
 

@@ -15,7 +15,10 @@ export interface TestTls {
 // One CA per test process: issuing is the slow part, and every server and client of a process may share it.
 let tlsPromise: Promise<TestTls> | undefined;
 
-/** A test CA and a serving certificate for 127.0.0.1 and localhost (ECDSA P-256), made once per process. */
+/**
+ * A test CA and a serving certificate for 127.0.0.1, 127.0.0.2 (a second apiserver endpoint) and localhost (ECDSA
+ * P-256), made once per process.
+ */
 export function makeTestTls(): Promise<TestTls> {
   tlsPromise ??= generateTls();
   return tlsPromise;
@@ -24,7 +27,12 @@ export function makeTestTls(): Promise<TestTls> {
 async function generateTls(): Promise<TestTls> {
   // The project's one certificate issuer (src/core/certs), as the sandbox and the webhook use it.
   const ca = await issueCa({ days: 7, commonName: 'irsa-anywhere test CA' });
-  const leaf = await issueServingCert({ ca, days: 7, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const leaf = await issueServingCert({
+    ca,
+    days: 7,
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '127.0.0.2'],
+  });
   return { caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
 }
 
