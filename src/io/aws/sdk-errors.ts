@@ -26,7 +26,12 @@ export function sdkErrorMessage(e: unknown): string {
  */
 export function formatSdkError(e: unknown): string {
   const local = localFailureWords(e);
-  return local ?? `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`;
+  if (local) return local;
+  // The SDK's credential chain found nothing; its own text names its provider classes, not what a user can set.
+  if (sdkErrorCode(e) === 'CredentialsProviderError') {
+    return 'no AWS credentials found (none in the environment, the profile, a web identity token file, or container or instance metadata)';
+  }
+  return `${sdkErrorCode(e)}: ${sdkErrorMessage(e)}`;
 }
 
 /** A Node system error the SDK passed on (no AWS code): its words and what it was about; else undefined. */
