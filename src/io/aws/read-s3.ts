@@ -178,6 +178,7 @@ export async function readObject(caller: AwsCaller, bucket: string, key: string)
       body,
       ...(res.ContentType !== undefined ? { contentType: res.ContentType } : {}),
       ...(res.CacheControl !== undefined ? { cacheControl: res.CacheControl } : {}),
+      ...(res.LastModified !== undefined ? { lastModifiedMs: res.LastModified.getTime() } : {}),
     };
   } catch (e) {
     if (isMissing(e, 'NoSuchKey')) return undefined;
