@@ -5,6 +5,7 @@
  * irsa.yaml's `keys` would publish another key set than the rotation's phase (so `irsa apply` would undo it).
  */
 import type { ClusterConfig, IrsaConfig } from '../../core/config/types.js';
+import { formatDuration } from '../../core/duration.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
 import type { DesiredDocuments } from '../../core/provision/documents.js';
 import { kidsOf, phaseKeys } from '../../core/rotation/keysets.js';
@@ -18,6 +19,9 @@ import { OidcKeyFetcher } from '../../io/oidc/fetcher.js';
 import { type Published, readPublished } from '../../io/rotation/published.js';
 import type { Context } from '../context.js';
 import { readConfigFile, readTrustCa } from './provision-shared.js';
+
+/** A --now further ahead than this is said (it is the operator's statement; recorded, never second-guessed). */
+const AHEAD_WARNING_MS = 60_000;
 
 export interface RotateOptions {
   file: string;
@@ -38,7 +42,13 @@ export interface RotateRun {
 }
 
 export async function startRun(opts: RotateOptions, ctx: Context): Promise<RotateRun> {
-  const now = parseInstant(opts.now ?? 'now', '--now', Date.now());
+  const clock = Date.now();
+  const now = parseInstant(opts.now ?? 'now', '--now', clock);
+  if (now.ms - clock > AHEAD_WARNING_MS) {
+    ctx.warn(
+      `--now is ${formatDuration(Math.round((now.ms - clock) / 1000))} ahead of this machine's clock: the step decides as if it were then`,
+    );
+  }
   const trustCa = readTrustCa(opts.trustCa);
   const { config, warnings } = await readConfigFile(opts.file);
   for (const w of warnings) ctx.warn(w);

@@ -25,7 +25,7 @@ export function inClusterChecks(state: RotationState, maxTokenExpirationSeconds:
     {
       ...(at(EXTENDED_TOKEN_SECONDS) ? { safeFrom: at(EXTENDED_TOKEN_SECONDS) } : {}),
       what:
-        `kubelet's kube-api-access tokens are valid ${formatDuration(EXTENDED_TOKEN_SECONDS)} after they were signed while ` +
+        `kubelet's kube-api-access tokens are valid one year (${formatDuration(EXTENDED_TOKEN_SECONDS)}) after they were signed while ` +
         '--service-account-extend-token-expiration is true (the default; --service-account-max-extended-token-expiration ' +
         'bounds it on newer releases): wait until then, or restart every pod started before the switch and watch the ' +
         'apiserver metric serviceaccount_stale_tokens_total (and audit annotation authentication.k8s.io/stale-token) stay flat',

@@ -89,8 +89,26 @@ const stateSchema = z.strictObject({
 
 /** The state document's text: stable, readable, one trailing newline. */
 export function serializeRotationState(state: RotationState): string {
-  return `${JSON.stringify(state, null, 2)}\n`;
+  // One member order whatever built the object (a parsed copy has the schema's): the same state, the same bytes.
+  const ordered = Object.fromEntries(STATE_ORDER.filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }
+
+const STATE_ORDER: readonly (keyof RotationState)[] = [
+  'apiVersion',
+  'kind',
+  'cluster',
+  'issuer',
+  'phase',
+  'oldKeys',
+  'newKey',
+  'marginSeconds',
+  'begunAt',
+  'bothKeysPublished',
+  'switched',
+  'finished',
+  'apiserver',
+];
 
 /** The state as published, checked; `where` names the object or file in the message. */
 export function parseRotationState(text: string, where: string, cluster: string): RotationState {

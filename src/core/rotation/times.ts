@@ -27,7 +27,7 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 
 /** `--at` / `--now`: an ISO 8601 time with its zone, or `now` (the caller's clock, said so). */
 export function parseInstant(value: string, flag: string, clockMs: number): Instant {
-  if (value === 'now') return { ms: clockMs, source: `${flag} now (this machine's clock)` };
+  if (value === 'now') return { ms: clockMs, source: "this machine's clock" };
   const ms = ISO_WITH_ZONE.test(value) ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) {
     throw new UsageError(

@@ -6,6 +6,7 @@
  * written again, so a step run twice leaves its publish time (S3's Last-Modified, the file's mtime) unchanged.
  */
 import { stat } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig } from '../../core/config/types.js';
 import { E, IrsaError } from '../../core/errors.js';
 import { DOCUMENT_CONTENT_TYPE, type DesiredDocuments } from '../../core/provision/documents.js';
@@ -111,9 +112,9 @@ export async function publishStep(
       writes.push({ where: places.discovery, op: documentOp(cluster, 'discovery', documents.discovery) });
     }
   }
-  const stateText = state ? serializeRotationState(state) : undefined;
-  if (stateText !== undefined && current.stateText !== stateText) {
-    writes.push({ where: places.state, op: stateOp(cluster, stateText) });
+  // Compared as data (member order aside): the same state is not written again.
+  if (state && !(current.state && isDeepStrictEqual(current.state, state))) {
+    writes.push({ where: places.state, op: stateOp(cluster, serializeRotationState(state)) });
   }
   // One after the other: the state is the commit point, written only once the documents are out.
   for (const w of writes) await runOperation(w.op, { ...(caller ? { caller } : {}) });
