@@ -8,7 +8,7 @@
  *   3. remove-old-public-key — the old key out of --service-account-key-file, once no in-cluster token it signed is
  *                             still valid (in-cluster.ts lists what to check).
  */
-import { basename, dirname, extname, join } from 'node:path/posix';
+import { posix } from 'node:path';
 import type { ClusterConfig } from '../config/types.js';
 import { buildApiserverFlags, type Distro, distroKeyPaths, type KubeadmApi } from '../issuer/apiserver-flags.js';
 import { renderYamlDocuments } from '../manifests/render.js';
@@ -41,8 +41,9 @@ export function apiserverInputs(o: {
   nodeKeyDir?: string;
 }): ApiserverInputs {
   const paths = distroKeyPaths(o.distro);
-  const dir = o.nodeKeyDir ?? dirname(paths.signingKey);
-  const name = basename(o.newKeyFile, extname(o.newKeyFile));
+  // Paths on the nodes are POSIX paths, whatever this machine is.
+  const dir = o.nodeKeyDir ?? posix.dirname(paths.signingKey);
+  const name = posix.basename(o.newKeyFile, posix.extname(o.newKeyFile));
   return {
     distro: o.distro,
     ...(o.kubeadmApi ? { kubeadmApi: o.kubeadmApi } : {}),
@@ -50,8 +51,8 @@ export function apiserverInputs(o: {
     ...(o.apiAudiences?.length ? { apiAudiences: o.apiAudiences } : {}),
     oldSigningKey: paths.signingKey,
     oldKeyFiles: paths.keyFiles,
-    newSigningKey: join(dir, `${name}.key`),
-    newPublicKey: join(dir, `${name}.pub`),
+    newSigningKey: posix.join(dir, `${name}.key`),
+    newPublicKey: posix.join(dir, `${name}.pub`),
   };
 }
 

@@ -64,9 +64,9 @@ async function readThree(cluster: ClusterConfig, caller: AwsCaller | undefined) 
   if (t.kind === 's3' && loc.kind === 's3') {
     const c = s3Caller(caller);
     return Promise.all([
-      readObject(c, t.bucket, t.jwksKey),
-      readObject(c, t.bucket, t.discoveryKey),
-      readObject(c, t.bucket, loc.key),
+      readObject(c, t.bucket, t.jwksKey, { lastModified: true }),
+      readObject(c, t.bucket, t.discoveryKey, { lastModified: true }),
+      readObject(c, t.bucket, loc.key, { lastModified: true }),
     ]);
   }
   if (t.kind !== 'directory' || loc.kind !== 'directory') throw new IrsaError(E.ERR_INTERNAL, 'publish target');
