@@ -239,3 +239,39 @@ test('irsa.yaml maxTokenExpiration: a duration within kube-apiserver’s bounds,
   const without = loadConfig(CONFIG.replace('    maxTokenExpiration: 24h\n', ''), SOURCE).config.clusters[0];
   assert.equal(without.maxTokenExpirationSeconds, undefined);
 });
+
+test('a JWKS changed behind the rotation: status says begin again; begin republishes both keys, even once switched', () => {
+  const state = begun(600);
+  const S = Date.parse(state.bothKeysPublished.at) + 600_000;
+  const sw = decideSwitched({ cluster, state, published: published([oldKey, newKey]), at: at(S), now: at(S) });
+  assert.ok(sw.ok);
+  const reverted = published([oldKey]);
+  const s = rotationStatus(cluster, sw.state, reverted, at(S));
+  assert.equal(s.publishedAsRecorded, false);
+  assert.deepEqual(
+    s.next.map((n) => n.step),
+    ['begin'],
+  );
+  const repair = decideBegin({
+    cluster,
+    state: sw.state,
+    published: reverted,
+    newKey,
+    now: at(S),
+    marginSeconds: 1,
+    apiserver,
+  });
+  assert.ok(repair.ok);
+  assert.equal(repair.documents.jwks, serializeJwks(buildJwks([oldKey, newKey])));
+  assert.equal(repair.draft.phase, 'switched');
+  const fine = decideBegin({
+    cluster,
+    state: sw.state,
+    published: published([oldKey, newKey]),
+    newKey,
+    now: at(S),
+    marginSeconds: 1,
+    apiserver,
+  });
+  assert.ok(!fine.ok && /the next step is finish/.test(fine.message));
+});

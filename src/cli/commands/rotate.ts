@@ -75,7 +75,7 @@ export async function rotateBegin(opts: BeginOptions, ctx: Context): Promise<Rep
     const written = await publishStep(cluster, run.caller, published, decision.documents, undefined);
     const back = await readBack(run, decision.documents, ctx);
     const after = await readPublished(cluster, run.caller);
-    const observed = await observeJwks(cluster, after, run.fetcher);
+    const observed = await observeJwks(cluster, after, run.fetcher, published.jwks?.cacheControl);
     for (const w of observed.warnings) ctx.warn(w);
     const state = recordBegun(decision.draft, observed);
     written.push(...(await publishStep(cluster, run.caller, after, undefined, state)));

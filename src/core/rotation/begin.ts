@@ -2,7 +2,8 @@
  * `irsa rotate begin`: publish the JWKS holding the old keys and the new one (and the discovery document whose
  * algorithm list covers both) before any apiserver signs with the new key. Pure: the published JWKS and state, the
  * new key and the time in; the documents to publish and the state to record once they are read back out, or a
- * refusal. Run again with the same key it resumes (same documents, the rotation's old keys kept).
+ * refusal. Run again with the same key it resumes (same documents, the rotation's old keys kept), and repairs a
+ * JWKS changed behind the rotation's back.
  */
 import type { ClusterConfig } from '../config/types.js';
 import { CONFIG_API_VERSION } from '../config/types.js';
@@ -11,6 +12,7 @@ import { publishedJwk } from '../issuer/jwks.js';
 import type { LoadedKey } from '../keys/parse.js';
 import type { DesiredDocuments } from '../provision/documents.js';
 import { documentsFor, phaseKeys, publishedKeys } from './keysets.js';
+import { publishedMismatch } from './published-match.js';
 import { type Refusal, refuse } from './refusal.js';
 import { type ApiserverInputs, ROTATION_KIND, type RotationState } from './state.js';
 import { ceilSecond, type Instant, isoTime } from './times.js';
@@ -74,7 +76,9 @@ function resumeBegin(input: BeginInput, state: RotationState): BeginDecision {
       { hint: 'finish that rotation first (irsa rotate status shows when), then begin the next one' },
     );
   }
-  if (state.phase === 'switched') {
+  // Switched, with the JWKS as the rotation published it: nothing to repair, the next step is finish. (Changed
+  // behind its back, begin publishes both keys again: the apiservers sign with the new key already.)
+  if (state.phase === 'switched' && !publishedMismatch(input.cluster, state, input.published)) {
     return refuse(
       E.ERR_ROTATION_STATE,
       `cluster ${name}: the apiservers already sign with kid ${state.newKey.kid} (switched at ${state.switched?.at}): the next step is finish`,

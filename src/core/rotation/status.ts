@@ -61,7 +61,11 @@ export function rotationStatus(
     phase: state.phase,
     ...recorded(cluster, state, published),
     times: [describeInstant('now', now), ...stateTimes(state)],
-    next: state.phase === 'begun' ? beginNext(state, now) : [finishNext(state, cluster, now)],
+    next: publishedMismatch(cluster, state, published)
+      ? [republish(state)]
+      : state.phase === 'begun'
+        ? beginNext(state, now)
+        : [finishNext(state, cluster, now)],
   };
 }
 
@@ -85,6 +89,15 @@ function stateTimes(state: RotationState): string[] {
     ...(state.switched ? [`switch ${state.switched.at} (${state.switched.source})`] : []),
     ...(state.finished ? [`old key removed ${state.finished.at} (${state.finished.source})`] : []),
   ];
+}
+
+/** A JWKS changed behind the rotation: the recorded times mean nothing until begin publishes it again. */
+function republish(state: RotationState): NextStep {
+  return {
+    step: 'begin',
+    safeNow: true,
+    why: `the published JWKS is not the rotation's: run begin again with the same --new-key (kid ${state.newKey.kid}); it publishes both keys again and the wait starts again`,
+  };
 }
 
 function beginNext(state: RotationState, now: Instant): NextStep[] {

@@ -2,7 +2,8 @@
  * What `begin` records after publishing, read from the published copy rather than from this run's clock: when the
  * JWKS with both keys was published (S3's Last-Modified, or the file's modification time) and for how long a
  * reader may cache it (the Cache-Control max-age S3 stores with the object, and the one the issuer URL serves when
- * it can be read over HTTPS — a CDN in front may say more; the larger counts). A max-age that cannot be read at all
+ * it can be read over HTTPS — a CDN in front may say more — and the one the replaced JWKS carried, which a reader
+ * may still hold that long; the largest counts). A max-age that cannot be read at all
  * is taken as an hour, the most irsa publishes, with a warning.
  */
 import type { ClusterConfig } from '../../core/config/types.js';
@@ -33,6 +34,8 @@ export async function observeJwks(
   published: Published,
   /** Undefined when the issuer URL is not the reader's view (an S3 endpoint of moto or a local S3). */
   fetcher: OidcKeyFetcher | undefined,
+  /** The Cache-Control of the JWKS this one replaced: a reader may hold that one as long as it said. */
+  replaced?: string,
 ): Promise<JwksObservation> {
   const jwks = published.jwks;
   if (!jwks || jwks.lastModifiedMs === undefined) {
@@ -47,6 +50,8 @@ export async function observeJwks(
   const candidates: { seconds: number; source: string }[] = [];
   const stored = maxAgeOf(jwks.cacheControl);
   if (stored !== undefined) candidates.push({ seconds: stored, source: `Cache-Control of ${jwks.where}` });
+  const before = maxAgeOf(replaced);
+  if (before !== undefined) candidates.push({ seconds: before, source: 'Cache-Control of the JWKS it replaced' });
   if (fetcher) {
     const r = await fetcher.fetchRaw(cluster.jwksUri);
     const header = r.ok ? r.headers['cache-control'] : undefined;
