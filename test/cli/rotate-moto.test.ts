@@ -1,8 +1,9 @@
 // irsa rotate with S3 publishing against a real moto_server (AWS_ENDPOINT_URL at moto, so irsa reads its own
 // documents back through the S3 API), every published object read back independently by the AWS CLI: both keys
 // after begin (Content-Type, Cache-Control, the rotation state beside them, its publish time S3's Last-Modified),
-// begin run again writes nothing, switched and finish refused before their safe times with nothing changed
-// (bodies and Last-Modified), finish after it leaves the new key alone, and plan agrees once irsa.yaml lists it.
+// begin run again writes nothing; switched and finish, run by a second operator (a copy of irsa.yaml elsewhere, no
+// key files), refused before their safe times with nothing changed (bodies and Last-Modified); finish after it
+// leaves the new key alone, and plan agrees once irsa.yaml lists it.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { buildDiscovery, serializeDiscovery } from '../../src/core/issuer/discovery.js';
 import { buildJwks, serializeJwks } from '../../src/core/issuer/jwks.js';
 import { generateSigningKey } from '../../src/core/keys/generate.js';
+import { tempDir } from '../support/cli.js';
 import { type MotoServer, startMoto } from '../support/moto-server.js';
 import { aws, awsEnv, irsa, irsaJson, type Loose, lastLine, unique, workspace } from './provision-support.js';
 
@@ -47,7 +49,9 @@ test('rotate with S3 publishing against moto: begin, switched and finish read ba
   const names = { cluster, bucket, issuer };
   ws.write(configText({ ...names, keys: ['keys/sa.pub'] }));
   const e = awsEnv(t, { AWS_ENDPOINT_URL: moto.endpoint });
-  const rotate = (args: string[]) => irsaJson(['rotate', ...args, '-f', ws.file, '--cluster', cluster], e);
+  const rotate = (args: string[], file = ws.file) => irsaJson(['rotate', ...args, '-f', file, '--cluster', cluster], e);
+  // A second operator (or a CI job): a copy of irsa.yaml elsewhere, no key files, the same S3 access.
+  const second = join(tempDir(t, 'irsa-rotate-ci-'), 'irsa.yaml');
   const applied = await irsa(['apply', '-f', ws.file, '--auto-approve'], e);
   assert.equal(applied.code, 0, applied.stdout + applied.stderr);
 
@@ -108,26 +112,27 @@ test('rotate with S3 publishing against moto: begin, switched and finish read ba
 
   // switched: refused a second early, recorded at the safe time.
   const safeSwitch = Date.parse(state.bothKeysPublished.at) + 600_000;
-  const early = await rotate(['switched', '--at', iso(safeSwitch - 1000), '--now', iso(safeSwitch)]);
+  writeFileSync(second, readFileSync(ws.file));
+  const early = await rotate(['switched', '--at', iso(safeSwitch - 1000), '--now', iso(safeSwitch)], second);
   assert.equal(early.code, 1);
   assert.equal(early.json.error.code, 'ERR_ROTATION_NOT_YET');
   assert.match(early.json.error.message, new RegExp(`earliest safe: ${iso(safeSwitch)};`));
   assert.deepEqual(await snapshot(), beforeAgain, 'a refused switched changes nothing');
-  const switched = await rotate(['switched', '--at', iso(safeSwitch), '--now', iso(safeSwitch)]);
+  const switched = await rotate(['switched', '--at', iso(safeSwitch), '--now', iso(safeSwitch)], second);
   assert.equal(switched.code, 0, switched.stdout + switched.stderr);
   assert.equal(JSON.parse((await object(keys.state)).body).switched.at, iso(safeSwitch));
 
   // finish: refused before switch + 12h + 1h, nothing changes; then the new key alone.
   const safeFinish = safeSwitch + 13 * 3600_000;
   const beforeFinish = await snapshot();
-  const tooEarly = await rotate(['finish', '--now', iso(safeFinish - 1000)]);
+  const tooEarly = await rotate(['finish', '--now', iso(safeFinish - 1000)], second);
   assert.equal(tooEarly.json.error.code, 'ERR_ROTATION_NOT_YET');
   assert.match(
     tooEarly.json.error.message,
     new RegExp(`earliest safe: ${iso(safeFinish)}; reasoned from: switch ${iso(safeSwitch)} \\(--at\\)`),
   );
   assert.deepEqual(await snapshot(), beforeFinish, 'a refused finish changes nothing');
-  const finished = await rotate(['finish', '--now', iso(safeFinish)]);
+  const finished = await rotate(['finish', '--now', iso(safeFinish)], second);
   assert.equal(finished.code, 0, finished.stdout + finished.stderr);
   assert.deepEqual(
     finished.json.data.readBack.map((c: Loose) => [c.via, c.ok]),
