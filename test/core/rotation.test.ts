@@ -275,3 +275,14 @@ test('a JWKS changed behind the rotation: status says begin again; begin republi
   });
   assert.ok(!fine.ok && /the next step is finish/.test(fine.message));
 });
+
+test('a state document holding control characters (kid, times’ sources) is refused, never printed', () => {
+  const text = serializeRotationState(begun(600));
+  const withKid = text.replace(/"kid": "[^"]+"/, '"kid": "\\u001b[31mred"');
+  assert.throws(() => parseRotationState(withKid, 'state', 'prod'), { code: 'ERR_ROTATION_STATE', message: /kid/ });
+  const withSource = text.replace('"source": "S3 Last-Modified"', '"source": "S3\\u202eevil"');
+  assert.throws(() => parseRotationState(withSource, 'state', 'prod'), { code: 'ERR_ROTATION_STATE' });
+  assert.ok(
+    parseRotationState(text.replace('"source": "S3 Last-Modified"', '"source": "Dateiänderungszeit"'), 's', 'prod'),
+  );
+});

@@ -4,6 +4,7 @@
  * published: a refusal is decided before any write.
  */
 import { type ErrorCode, IrsaError } from '../errors.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import { describeInstant, type Instant, isoTime } from './times.js';
 
 export interface Refusal {
@@ -37,5 +38,6 @@ export function refusalError(r: Refusal): IrsaError {
   const parts = [r.message];
   if (r.earliestSafe) parts.push(`earliest safe: ${r.earliestSafe}`);
   if (r.reasonedFrom.length) parts.push(`reasoned from: ${r.reasonedFrom.join('; ')}`);
-  return new IrsaError(r.code, parts.join('; '), r.hint ? { hint: r.hint } : undefined);
+  // Paths and sources may come from the published state: never raw to a terminal.
+  return new IrsaError(r.code, terminalSafe(parts.join('; ')), r.hint ? { hint: r.hint } : undefined);
 }

@@ -59,31 +59,38 @@ export interface RotationState {
   apiserver: ApiserverInputs;
 }
 
-const time = z.strictObject({ at: z.iso.datetime(), source: z.string() });
-const jwk = z.looseObject({ kty: z.enum(['RSA', 'EC']), kid: z.string(), alg: z.string() });
+/** Text printed to a terminal: no control, format or separator characters (terminal-safe.ts's classes). */
+const words = z.string().regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]*$/u, 'must be text without control characters');
+const time = z.strictObject({ at: z.iso.datetime(), source: words });
+/** A kid as Kubernetes computes it (base64url of a SHA-256): never anything a terminal would act on. */
+const jwk = z.looseObject({
+  kty: z.enum(['RSA', 'EC']),
+  kid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  alg: z.string(),
+});
 
 const stateSchema = z.strictObject({
   apiVersion: z.literal(CONFIG_API_VERSION),
   kind: z.literal(ROTATION_KIND),
-  cluster: z.string(),
-  issuer: z.string(),
+  cluster: words,
+  issuer: words,
   phase: z.enum(['begun', 'switched', 'finished']),
   oldKeys: z.array(jwk).min(1),
   newKey: jwk,
   marginSeconds: z.number().int().nonnegative(),
   begunAt: time,
-  bothKeysPublished: time.extend({ maxAgeSeconds: z.number().int().nonnegative(), maxAgeSource: z.string() }),
+  bothKeysPublished: time.extend({ maxAgeSeconds: z.number().int().nonnegative(), maxAgeSource: words }),
   switched: time.extend({ recordedAt: time }).optional(),
   finished: time.extend({ maxTokenExpirationSeconds: z.number().int().positive() }).optional(),
   apiserver: z.strictObject({
-    distro: z.string(),
-    kubeadmApi: z.string().optional(),
-    previousIssuer: z.string().optional(),
-    apiAudiences: z.array(z.string()).optional(),
-    oldSigningKey: z.string(),
-    oldKeyFiles: z.array(z.string()),
-    newSigningKey: z.string(),
-    newPublicKey: z.string(),
+    distro: words,
+    kubeadmApi: words.optional(),
+    previousIssuer: words.optional(),
+    apiAudiences: z.array(words).optional(),
+    oldSigningKey: words,
+    oldKeyFiles: z.array(words),
+    newSigningKey: words,
+    newPublicKey: words,
   }),
 });
 
