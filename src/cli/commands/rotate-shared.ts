@@ -4,6 +4,7 @@
  * published read, the documents read back after a write (provisioning's own read-back), and a warning when
  * irsa.yaml's `keys` would publish another key set than the rotation's phase (so `irsa apply` would undo it).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig, IrsaConfig } from '../../core/config/types.js';
 import { formatDuration } from '../../core/duration.js';
 import { E, IrsaError, UsageError } from '../../core/errors.js';
@@ -125,6 +126,17 @@ export async function configKeysWarning(cluster: ClusterConfig, state: RotationS
     ctx.warn(
       `cluster ${cluster.name}: irsa.yaml keys are kids ${have.join(', ')}, the rotation (${state.phase}) publishes ${want.join(', ')}: ` +
         `irsa apply would publish irsa.yaml's keys; list ${state.phase === 'finished' ? 'only the new key' : 'the old keys and then the new one'} in keys`,
+    );
+  }
+}
+
+/** The state read back after it was written: what a second operator will read, or ERR_READ_BACK. */
+export async function confirmState(run: RotateRun, state: RotationState): Promise<void> {
+  const back = await readPublished(run.cluster, run.caller);
+  if (!back.state || !isDeepStrictEqual(back.state, state)) {
+    throw new IrsaError(
+      E.ERR_READ_BACK,
+      `${back.stateWhere}: the rotation state read back is not what was written (${back.state ? `phase ${back.state.phase}` : 'missing'})`,
     );
   }
 }

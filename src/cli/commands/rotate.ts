@@ -21,7 +21,14 @@ import { observeJwks } from '../../io/rotation/observe.js';
 import { publishStep, readPublished } from '../../io/rotation/published.js';
 import type { Context, Report } from '../context.js';
 import { beginText, finishText, statusText, switchedText } from './rotate-text.js';
-import { configKeysWarning, type RotateOptions, type RotateRun, readBack, startRun } from './rotate-shared.js';
+import {
+  configKeysWarning,
+  confirmState,
+  type RotateOptions,
+  type RotateRun,
+  readBack,
+  startRun,
+} from './rotate-shared.js';
 
 interface BeginOptions extends RotateOptions {
   newKey: string;
@@ -79,6 +86,7 @@ export async function rotateBegin(opts: BeginOptions, ctx: Context): Promise<Rep
     for (const w of observed.warnings) ctx.warn(w);
     const state = recordBegun(decision.draft, observed);
     written.push(...(await publishStep(cluster, run.caller, after, undefined, state)));
+    await confirmState(run, state);
     await configKeysWarning(cluster, state, ctx);
     const steps = [
       apiserverStep('add-new-public-key', cluster, state.apiserver),
@@ -114,6 +122,7 @@ export async function rotateSwitched(opts: RotateOptions & { at?: string }, ctx:
     });
     if (!decision.ok) throw refusalError(decision);
     const written = await publishStep(cluster, run.caller, published, undefined, decision.state);
+    await confirmState(run, decision.state);
     await configKeysWarning(cluster, decision.state, ctx);
     const status = rotationStatus(
       cluster,
@@ -145,6 +154,7 @@ export async function rotateFinish(opts: RotateOptions, ctx: Context): Promise<R
     });
     if (!decision.ok) throw refusalError(decision);
     const written = await publishStep(cluster, run.caller, published, decision.documents, decision.state);
+    await confirmState(run, decision.state);
     const back = await readBack(run, decision.documents, ctx);
     await configKeysWarning(cluster, decision.state, ctx);
     const state = decision.state;
