@@ -286,3 +286,15 @@ test('a state document holding control characters (kid, times’ sources) is ref
     parseRotationState(text.replace('"source": "S3 Last-Modified"', '"source": "Dateiänderungszeit"'), 's', 'prod'),
   );
 });
+
+test('finish killed after its documents and before its state: run again, it records the state whatever the time', () => {
+  const state = begun(600);
+  const S = Date.parse(state.bothKeysPublished.at) + 600_000;
+  const sw = decideSwitched({ cluster, state, published: published([oldKey, newKey]), at: at(S), now: at(S) });
+  assert.ok(sw.ok);
+  const resumed = decideFinish({ cluster, state: sw.state, published: published([newKey]), now: at(S + 1000) });
+  assert.ok(resumed.ok);
+  assert.equal(resumed.state.phase, 'finished');
+  const other = decideFinish({ cluster, state: sw.state, published: published([oldKey]), now: at(S + 1e9) });
+  assert.ok(!other.ok && other.code === 'ERR_ROTATION_STATE');
+});

@@ -3,7 +3,8 @@
  * valid. The last such token was signed at the switch S at the latest and lives at most the apiserver's
  * --service-account-max-token-expiration M (tokens for AWS's audience are never extended); AWS STS may then still
  * verify with a JWKS it cached, for a time it does not publish, so the margin G is added: safe from S + M + G.
- * Refused when M is not stated in irsa.yaml. Run again once finished, it publishes the same documents again.
+ * Refused when M is not stated in irsa.yaml. Run again once finished, it publishes the same documents again; run
+ * after a finish killed between its documents and its state, it records the state.
  */
 import type { ClusterConfig } from '../config/types.js';
 import { formatDuration } from '../duration.js';
@@ -56,11 +57,14 @@ export function decideFinish(input: FinishInput): FinishDecision {
       { hint: "set clusters[].maxTokenExpiration to the apiserver's --service-account-max-token-expiration" },
     );
   }
-  const mismatch = publishedMismatch(cluster, state, input.published);
+  const documents = documentsFor(cluster, [state.newKey]);
+  // A finish killed after its documents and before its state: they are out already; only the record is missing.
+  const resumed = input.published?.jwks === documents.jwks;
+  const mismatch = resumed ? undefined : publishedMismatch(cluster, state, input.published);
   if (mismatch) return mismatch;
   const safeFrom = finishSafeFrom(state, m) as number;
   const switchedAt: Instant = { ms: Date.parse(state.switched.at), source: state.switched.source };
-  if (now.ms < safeFrom) {
+  if (now.ms < safeFrom && !resumed) {
     return refuse(
       E.ERR_ROTATION_NOT_YET,
       `cluster ${cluster.name}: a token the old key signed may still be valid for AWS: switch + maxTokenExpiration ${formatDuration(m)} (irsa.yaml) + margin ${formatDuration(state.marginSeconds)} (recorded at begin) is not past`,
@@ -78,5 +82,5 @@ export function decideFinish(input: FinishInput): FinishDecision {
     phase: 'finished',
     finished: { at: isoTime(now.ms), source: now.source, maxTokenExpirationSeconds: m },
   };
-  return { ok: true, documents: documentsFor(cluster, [state.newKey]), state: finished };
+  return { ok: true, documents, state: finished };
 }
