@@ -292,6 +292,11 @@ test('finish killed after its documents and before its state: run again, it reco
   const S = Date.parse(state.bothKeysPublished.at) + 600_000;
   const sw = decideSwitched({ cluster, state, published: published([oldKey, newKey]), at: at(S), now: at(S) });
   assert.ok(sw.ok);
+  const told = rotationStatus(cluster, sw.state, published([newKey]), at(S + 1000));
+  assert.deepEqual(
+    told.next.map((n) => [n.step, n.safeNow]),
+    [['finish', true]],
+  );
   const resumed = decideFinish({ cluster, state: sw.state, published: published([newKey]), now: at(S + 1000) });
   assert.ok(resumed.ok);
   assert.equal(resumed.state.phase, 'finished');

@@ -5,7 +5,7 @@
  */
 import type { ClusterConfig } from '../config/types.js';
 import { formatDuration } from '../duration.js';
-import { kidsOf, phaseKeys } from './keysets.js';
+import { documentsFor, kidsOf, phaseKeys } from './keysets.js';
 import { publishedMismatch } from './published-match.js';
 import type { RotationPhase, RotationState } from './state.js';
 import { finishSafeFrom } from './finish.js';
@@ -61,11 +61,19 @@ export function rotationStatus(
     phase: state.phase,
     ...recorded(cluster, state, published),
     times: [describeInstant('now', now), ...stateTimes(state)],
-    next: publishedMismatch(cluster, state, published)
-      ? [republish(state)]
-      : state.phase === 'begun'
-        ? beginNext(state, now)
-        : [finishNext(state, cluster, now)],
+    next: finishStopped(cluster, state, published)
+      ? [
+          {
+            step: 'finish',
+            safeNow: true,
+            why: 'finish published its documents and stopped before recording it: run finish again',
+          },
+        ]
+      : publishedMismatch(cluster, state, published)
+        ? [republish(state)]
+        : state.phase === 'begun'
+          ? beginNext(state, now)
+          : [finishNext(state, cluster, now)],
   };
 }
 
@@ -89,6 +97,11 @@ function stateTimes(state: RotationState): string[] {
     ...(state.switched ? [`switch ${state.switched.at} (${state.switched.source})`] : []),
     ...(state.finished ? [`old key removed ${state.finished.at} (${state.finished.source})`] : []),
   ];
+}
+
+/** Switched, and the JWKS is already the new key alone: a finish stopped between its documents and its state. */
+function finishStopped(cluster: ClusterConfig, state: RotationState, published: { jwks: string } | undefined): boolean {
+  return state.phase === 'switched' && published?.jwks === documentsFor(cluster, [state.newKey]).jwks;
 }
 
 /** A JWKS changed behind the rotation: the recorded times mean nothing until begin publishes it again. */
