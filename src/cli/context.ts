@@ -33,7 +33,15 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-export function makeContext(command: string, opts: GlobalOptions): Context {
+/**
+ * `formats`: the --output values the command takes (default text and json); another one (audit's `sarif`) leaves
+ * the context in text mode: the command prints the document itself, warnings go to stderr.
+ */
+export function makeContext(
+  command: string,
+  opts: GlobalOptions,
+  formats: readonly string[] = ['text', 'json'],
+): Context {
   const output = (opts.output ?? 'text') as OutputFormat;
   const warnings: string[] = [];
   const ctx: Context = {
@@ -48,8 +56,9 @@ export function makeContext(command: string, opts: GlobalOptions): Context {
       if (ctx.output === 'text') ctx.err(`warning: ${message}`);
     },
   };
-  if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') {
-    throw new UsageError(`--output must be text or json, got: ${opts.output}`);
+  if (opts.output !== undefined && !formats.includes(opts.output)) {
+    const list = formats.length === 2 ? formats.join(' or ') : `one of ${formats.join(', ')}`;
+    throw new UsageError(`--output must be ${list} for irsa ${command}, got: ${opts.output}`);
   }
   return ctx;
 }

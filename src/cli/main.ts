@@ -3,7 +3,9 @@
  * lives in src/cli/commands/* and is imported when its command runs, so start-up stays near bare `node`.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { registerAuditCommands } from './groups/audit.js';
 import { registerDoctorCommands } from './groups/doctor.js';
+import { registerExportCommands } from './groups/export.js';
 import { registerIamCommands } from './groups/iam.js';
 import { registerIssuerCommands } from './groups/issuer.js';
 import { registerKeysCommands } from './groups/keys.js';
@@ -23,7 +25,11 @@ const program = new Command('irsa')
     'IRSA anywhere: short-lived AWS credentials for pods on any Kubernetes cluster through OIDC web-identity federation.',
   )
   .version(VERSION, '-V, --version')
-  .addOption(new Option('-o, --output <format>', 'output format for reports').choices(['text', 'json']).default('text'))
+  .addOption(
+    new Option('-o, --output <format>', 'output format for reports (sarif: irsa audit only)')
+      .choices(['text', 'json', 'sarif'])
+      .default('text'),
+  )
   .option('--debug', 'print stack traces and debug logs');
 
 registerKeysCommands(program);
@@ -33,8 +39,10 @@ registerManifestsCommands(program);
 registerIamCommands(program);
 registerProvisionCommands(program);
 registerRotateCommands(program);
+registerExportCommands(program);
 registerSandboxCommands(program);
 registerDoctorCommands(program);
+registerAuditCommands(program);
 registerWebhookCommands(program);
 
 reportUsageErrors(program, process.argv);

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { E, IrsaError } from '../core/errors.js';
 import { isObject } from '../core/json/is-object.js';
 import { encodePatch } from '../core/webhook/patch.js';
@@ -40,7 +41,7 @@ export function decodeReview(body: Buffer): DecodedReview {
   if (body.length === 0) throw new BadReview('empty body: expected an AdmissionReview');
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
+    doc = JSON.parse(bodyText(body));
   } catch (e) {
     throw new BadReview(`body is not valid JSON: ${(e as Error).message}`);
   }
@@ -68,6 +69,14 @@ export function decodeReview(body: Buffer): DecodedReview {
   };
 }
 
+/**
+ * The body as text. An ASCII body (the usual one: Kubernetes names and most values are ASCII) reads the same as
+ * Latin-1, which skips UTF-8 decoding: 250–430 ns instead of 340–930 ns for the benchmark's 3.5 kB review.
+ */
+function bodyText(body: Buffer): string {
+  return isAscii(body) ? body.toString('latin1') : body.toString('utf8');
+}
+
 /** A Pod is what the request says it is (`request.kind`), else what the object says. */
 export function isPod(request: AdmissionRequest): boolean {
   const kind = request.kind ?? request.object.kind;
@@ -82,40 +91,109 @@ export interface AdmissionAnswer {
   status?: { code: number; message: string };
 }
 
-/** Writes one AdmissionReview response (see reviewEncoder). */
+/** Text with its length in UTF-8 bytes (for an answer: the Content-Length). */
+export interface SizedText {
+  text: string;
+  bytes: number;
+}
+
+/** Writes one AdmissionReview response (see reviewWriter). */
+export type ReviewWriter = (
+  review: Pick<DecodedReview, 'apiVersion' | 'kind'>,
+  uid: string,
+  a: AdmissionAnswer,
+) => SizedText;
+
+/** The same as text only. */
 export type ReviewEncoder = (
   review: Pick<DecodedReview, 'apiVersion' | 'kind'>,
   uid: string,
   a: AdmissionAnswer,
 ) => string;
 
+export function reviewEncoder(): ReviewEncoder {
+  const write = reviewWriter();
+  return (review, uid, a) => write(review, uid, a).text;
+}
+
 /**
- * An encoder for one server. Only the patch and a few strings are stringified (never the pod), and the envelope is
+ * A writer for one server. Only the patch and a few strings are stringified (never the pod), and the envelope is
  * assembled as text: the base64 patch needs no escaping, so it is not scanned a second time. It remembers, keyed
  * on values that cannot change: the JSON of the frozen values patches share (json-memo.ts), and the last base64
  * patch and warnings JSON, since the pods of one workload (a Deployment's replicas, a rollout) get the same ones.
+ *
+ * The text is three parts, each kept with its byte length: the head up to the uid (per apiVersion and kind), the
+ * uid, and the tail (allowed, patch, status, warnings), which the pods of one workload share as one string. So the
+ * Content-Length is a sum: Buffer.byteLength of the assembled text cost 0.9–1.9 µs per answer (V8 counts the UTF-8
+ * bytes of a concatenated string character by character), more than the rest of the encoding.
  */
-export function reviewEncoder(): ReviewEncoder {
-  const json = frozenJsonMemo();
-  const patchBase64 = lastPatch((ops) => Buffer.from(encodePatch(ops, json)).toString('base64'));
-  const warningsJson = lastWarnings();
+export function reviewWriter(): ReviewWriter {
+  const head = lastHead();
+  const tail = lastTail();
   return (review, uid, a) => {
-    let out = '{';
-    // decodeReview only lets the two admission versions and AdmissionReview through: no escaping needed.
-    if (review.apiVersion !== undefined) out += `"apiVersion":"${review.apiVersion}",`;
-    if (review.kind !== undefined) out += `"kind":"${review.kind}",`;
-    out += `"response":{"uid":${SAFE_UID.test(uid) ? `"${uid}"` : JSON.stringify(uid)},"allowed":${a.allowed}`;
-    if (a.patch && a.patch.length > 0) {
-      out += `,"patch":"${patchBase64(a.patch)}","patchType":"JSONPatch"`;
-    }
-    if (a.status) out += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
-    if (a.warnings && a.warnings.length > 0) out += `,"warnings":${warningsJson(a.warnings)}`;
-    return `${out}}}`;
+    const h = head(review.apiVersion, review.kind);
+    const t = tail(a);
+    // A UID as the API server makes them (a UUID) needs no JSON escaping and is ASCII.
+    if (SAFE_UID.test(uid)) return { text: `${h.text}"${uid}"${t.text}`, bytes: h.bytes + uid.length + 2 + t.bytes };
+    const u = JSON.stringify(uid);
+    return { text: h.text + u + t.text, bytes: h.bytes + Buffer.byteLength(u) + t.bytes };
   };
 }
 
-/** A UID as the API server makes them (UUIDs) needs no JSON escaping. */
 const SAFE_UID = /^[A-Za-z0-9._:-]*$/;
+
+/** `{"apiVersion":…,"kind":…,"response":{"uid":`, remembered for the last apiVersion and kind. */
+function lastHead(): (apiVersion: string | undefined, kind: string | undefined) => SizedText {
+  let kept: SizedText | undefined;
+  let keptApiVersion: string | undefined;
+  let keptKind: string | undefined;
+  return (apiVersion, kind) => {
+    if (kept === undefined || apiVersion !== keptApiVersion || kind !== keptKind) {
+      let text = '{';
+      // decodeReview only lets the two admission versions and AdmissionReview through: no escaping needed.
+      if (apiVersion !== undefined) text += `"apiVersion":"${apiVersion}",`;
+      if (kind !== undefined) text += `"kind":"${kind}",`;
+      text += '"response":{"uid":';
+      kept = { text, bytes: Buffer.byteLength(text) };
+      keptApiVersion = apiVersion;
+      keptKind = kind;
+    }
+    return kept;
+  };
+}
+
+/**
+ * `,"allowed":…}}` with the patch, status and warnings. The last one without a status is kept and reused while the
+ * patch text and the warnings (each remembered, see lastPatch and lastWarnings) are the same.
+ */
+function lastTail(): (a: AdmissionAnswer) => SizedText {
+  const json = frozenJsonMemo();
+  const patchBase64 = lastPatch((ops) => Buffer.from(encodePatch(ops, json)).toString('base64'));
+  const warningsJson = lastWarnings();
+  let kept: SizedText | undefined;
+  let keptAllowed = false;
+  let keptPatch: string | undefined;
+  let keptWarnings: string | undefined;
+  return (a) => {
+    const patch = a.patch && a.patch.length > 0 ? patchBase64(a.patch) : undefined;
+    const warnings = a.warnings && a.warnings.length > 0 ? warningsJson(a.warnings) : undefined;
+    if (!a.status && kept && a.allowed === keptAllowed && patch === keptPatch && warnings === keptWarnings) return kept;
+    let text = `,"allowed":${a.allowed}`;
+    if (patch !== undefined) text += `,"patch":"${patch}","patchType":"JSONPatch"`;
+    if (a.status) text += `,"status":${JSON.stringify({ metadata: {}, ...a.status })}`;
+    if (warnings !== undefined) text += `,"warnings":${warnings}`;
+    text += '}}';
+    // Counting its bytes also makes V8 flatten the text in place: the answers that reuse it copy one string.
+    const out = { text, bytes: Buffer.byteLength(text) };
+    if (!a.status) {
+      kept = out;
+      keptAllowed = a.allowed;
+      keptPatch = patch;
+      keptWarnings = warnings;
+    }
+    return out;
+  };
+}
 
 /**
  * `encode`, remembering the last patch and its text. A patch counts as the same when every op has the same op and

@@ -28,6 +28,7 @@ test('npm pack → npm install -g into an empty prefix → irsa --help and irsa 
   const files = packed.files.map((f) => f.path);
   assert.ok(files.includes('dist/cli.js'), 'the built CLI is in the tarball');
   assert.ok(files.includes('package.json') && files.includes('README.md'));
+  assert.ok(files.includes('charts/irsa-anywhere/values.schema.json'), 'the Helm chart ships with the package');
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources and tests stay out');
 
   const install = await run(

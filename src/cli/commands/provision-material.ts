@@ -17,6 +17,8 @@ export interface MaterialOptions {
   trustCa: string[];
   /** Per connection (default the probe's 3 s). */
   probeTimeoutMs?: number;
+  /** `false`: key sets only, `thumbprints: auto` not probed (export terraform reaches no host but the cluster). */
+  probeThumbprints?: boolean;
 }
 
 export async function gatherMaterial(
@@ -28,7 +30,9 @@ export async function gatherMaterial(
     config.clusters.map(async (cluster): Promise<[string, ClusterMaterial]> => {
       const [jwks, autoThumbprints] = await Promise.all([
         keySet(cluster, kube),
-        cluster.thumbprints === 'auto' ? thumbprints(cluster, options) : undefined,
+        cluster.thumbprints === 'auto' && options.probeThumbprints !== false
+          ? thumbprints(cluster, options)
+          : undefined,
       ]);
       return [cluster.name, { jwks, ...(autoThumbprints ? { autoThumbprints } : {}) }];
     }),

@@ -27,4 +27,20 @@ export function registerIamCommands(program: Command): void {
         '  aws iam create-role --role-name app@default --assume-role-policy-document file://trust.json',
     )
     .action(lazy('iam trust-policy', async () => (await import('../commands/iam-trust-policy.js')).iamTrustPolicy));
+  iam
+    .command('policy')
+    .description('the least-privilege IAM policy irsa apply, destroy and audit need for this irsa.yaml (docs/audit.md)')
+    .requiredOption('-f, --file <irsa.yaml>', 'the declarative file')
+    .addOption(
+      new Option('--for <command>', 'the command(s) the policy is for')
+        .choices(['apply', 'destroy', 'audit', 'all'])
+        .default('all'),
+    )
+    .option(
+      '--bulk-read',
+      'grant the account-wide role read (iam:GetAccountAuthorizationDetails) instead of per-role reads',
+    )
+    .option('--account-id <id>', "the 12-digit account (default: the credentials' own, from STS)")
+    .addHelpText('after', '\nExample:\n  irsa iam policy -f irsa.yaml --for apply > irsa-apply-policy.json')
+    .action(lazy('iam policy', async () => (await import('../commands/iam-policy.js')).iamPolicy));
 }

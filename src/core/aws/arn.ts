@@ -59,6 +59,12 @@ export function oidcProviderArn(partition: string, accountId: string, providerUr
   return `arn:${partition}:iam::${accountId}:oidc-provider/${stripScheme(providerUrl)}`;
 }
 
+/** The URL a provider ARN was built from (IAM builds the ARN from the URL verbatim, scheme dropped). */
+export function providerUrlOfArn(arn: string): string | undefined {
+  const resource = parseArn(arn)?.resource ?? '';
+  return resource.startsWith('oidc-provider/') ? `https://${resource.slice('oidc-provider/'.length)}` : undefined;
+}
+
 /** The provider URL as IAM uses it in condition keys (`<host/path>:sub`) and ARNs: no scheme. */
 export function stripScheme(url: string): string {
   return url.replace(/^https:\/\//i, '');

@@ -6,10 +6,10 @@ import { E, IrsaError } from '../errors.js';
  * (`sts.<region>.amazonaws.com`), so anything else (`EU West`, `bad region!`) can only fail later, further away.
  * The one check for every flag, annotation and setting that names a region.
  */
-const REGION = /^[a-z]{2,5}(-[a-z]+){1,3}-\d{1,2}$/;
+export const REGION_PATTERN = /^[a-z]{2,5}(-[a-z]+){1,3}-\d{1,2}$/;
 
 export function isRegionName(value: string): boolean {
-  return REGION.test(value);
+  return REGION_PATTERN.test(value);
 }
 
 /** Throws ERR_REGION naming the field when `value` is not a region name. */

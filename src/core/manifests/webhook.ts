@@ -1,8 +1,16 @@
 import { checkRegion } from '../aws/region.js';
 import { E, IrsaError, UsageError } from '../errors.js';
 import { SKIP_POD_LABEL } from '../webhook/types.js';
-import { checkDnsLabel } from './names.js';
+import { checkDnsLabel, checkDnsSubdomain } from './names.js';
 import type { CommentedDoc } from './render.js';
+import {
+  ACCOUNT_ID,
+  type FAILURE_POLICIES,
+  FAILURE_POLICY,
+  REPLICAS,
+  TLS_MODE,
+  type TLS_MODES,
+} from './webhook-schemas.js';
 
 /**
  * Everything `irsa webhook serve` needs on a cluster, least privilege. deploy/ holds the default rendering as a
@@ -27,8 +35,8 @@ export const METRICS_PORT = 9999;
 const CERT_DIR = '/etc/webhook/certs';
 const APP_LABEL = 'app.kubernetes.io/name';
 
-export type FailurePolicy = 'Ignore' | 'Fail';
-export type TlsMode = 'self-managed' | 'cert-manager' | 'files';
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+export type TlsMode = (typeof TLS_MODES)[number];
 
 export interface WebhookManifestsInput {
   namespace?: string;
@@ -44,6 +52,12 @@ export interface WebhookManifestsInput {
   composeRoleArnAccount?: string;
   /** Set when `region` was not given but taken from this environment variable (then a warning says so). */
   regionFromEnvironment?: string;
+  /** files mode: the Secret holding tls.crt and tls.key (default irsa-webhook-tls). */
+  tlsSecretName?: string;
+  /** `serve --annotation-prefix`, `--token-audience`, `--token-expiration`: passed only when given. */
+  annotationPrefix?: string;
+  tokenAudience?: string;
+  tokenExpiration?: string | number;
 }
 
 export const WEBHOOK_DEFAULTS = {
@@ -117,20 +131,21 @@ function resolvedInput(input: WebhookManifestsInput): ResolvedInput {
   checkDnsLabel(o.ns, '--namespace');
   if (!o.image.trim() || /\s/.test(o.image))
     throw new IrsaError(E.ERR_IMAGE, `--image must be an image reference, got: ${o.image}`);
-  if (!Number.isInteger(o.replicas) || o.replicas < 1) {
+  if (!REPLICAS.safeParse(o.replicas).success) {
     throw new IrsaError(E.ERR_REPLICAS, `--replicas must be a whole number >= 1, got: ${o.replicas}`);
   }
-  if (o.failurePolicy !== 'Ignore' && o.failurePolicy !== 'Fail') {
+  if (!FAILURE_POLICY.safeParse(o.failurePolicy).success) {
     throw new IrsaError(E.ERR_FAILURE_POLICY, `--failure-policy must be Ignore or Fail, got: ${o.failurePolicy}`);
   }
-  if (!['self-managed', 'cert-manager', 'files'].includes(o.tls)) {
+  if (!TLS_MODE.safeParse(o.tls).success) {
     throw new IrsaError(E.ERR_TLS_MODE, `--tls must be self-managed, cert-manager or files, got: ${o.tls}`);
   }
   if (input.caBundle !== undefined && o.tls !== 'files') {
     throw new UsageError('--ca-bundle-file only applies to --tls files');
   }
   if (input.region !== undefined) checkRegion(input.region, '--region');
-  if (input.composeRoleArnAccount !== undefined && !/^\d{12}$/.test(input.composeRoleArnAccount)) {
+  if (input.tlsSecretName !== undefined) checkDnsSubdomain(input.tlsSecretName, 'the TLS Secret name');
+  if (input.composeRoleArnAccount !== undefined && !ACCOUNT_ID.safeParse(input.composeRoleArnAccount).success) {
     throw new IrsaError(E.ERR_ACCOUNT_ID, `--aws-account-id must be 12 digits, got: ${input.composeRoleArnAccount}`);
   }
   return o;
@@ -337,14 +352,13 @@ function certManager(ns: string, meta: Meta): CommentedDoc[] {
 }
 
 /** Flags of `irsa webhook serve` (src/cli/groups/webhook.ts); everything else keeps its default. */
-export function webhookServeArgs(
-  ns: string,
-  tls: TlsMode,
-  aws: { region?: string; composeRoleArnAccount?: string } = {},
-): string[] {
+export function webhookServeArgs(ns: string, tls: TlsMode, aws: WebhookServeAws = {}): string[] {
   const args = [`--port=${HTTPS_PORT}`, `--metrics-port=${METRICS_PORT}`];
   if (aws.region) args.push(`--aws-default-region=${aws.region}`);
   if (aws.composeRoleArnAccount) args.push('--compose-role-arn', `--aws-account-id=${aws.composeRoleArnAccount}`);
+  if (aws.annotationPrefix) args.push(`--annotation-prefix=${aws.annotationPrefix}`);
+  if (aws.tokenAudience) args.push(`--token-audience=${aws.tokenAudience}`);
+  if (aws.tokenExpiration !== undefined) args.push(`--token-expiration=${aws.tokenExpiration}`);
   if (tls === 'self-managed') {
     args.push(
       '--tls-self-managed',
@@ -368,7 +382,12 @@ function deploymentComment(tls: TlsMode): string {
   );
 }
 
-function deployment(o: ResolvedInput, labels: Record<string, string>, meta: Meta, aws: WebhookServeAws) {
+/** The Secret mounted in files mode (cert-manager always writes irsa-webhook-tls). */
+function secretOf(o: ResolvedInput, input: WebhookManifestsInput): string {
+  return o.tls === 'files' && input.tlsSecretName ? input.tlsSecretName : WEBHOOK_TLS_SECRET;
+}
+
+function deployment(o: ResolvedInput, labels: Record<string, string>, meta: Meta, aws: WebhookManifestsInput) {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -407,7 +426,7 @@ function deployment(o: ResolvedInput, labels: Record<string, string>, meta: Meta
           containers: [webhookContainer(o, aws)],
           volumes: [
             { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
-            ...(o.tls === 'self-managed' ? [] : [{ name: 'certs', secret: { secretName: WEBHOOK_TLS_SECRET } }]),
+            ...(o.tls === 'self-managed' ? [] : [{ name: 'certs', secret: { secretName: secretOf(o, aws) } }]),
           ],
         },
       },
@@ -415,7 +434,11 @@ function deployment(o: ResolvedInput, labels: Record<string, string>, meta: Meta
   };
 }
 
-type WebhookServeAws = { region?: string; composeRoleArnAccount?: string };
+/** The serve flags a rendering may set besides TLS (each only when given). */
+export type WebhookServeAws = Pick<
+  WebhookManifestsInput,
+  'region' | 'composeRoleArnAccount' | 'annotationPrefix' | 'tokenAudience' | 'tokenExpiration'
+>;
 
 function webhookContainer(o: ResolvedInput, aws: WebhookServeAws) {
   const probe = (path: string, period: number) => ({

@@ -16,8 +16,7 @@ import { isProjectedToken, mountDecision } from './volume.js';
 /** Written in container-credentials mode; not under `<prefix>` upstream either. */
 export const POD_IDENTITY_LABEL = 'eks.amazonaws.com/pod-identity';
 
-const CONTAINER_FIELDS = ['initContainers', 'containers'] as const;
-type ContainerField = (typeof CONTAINER_FIELDS)[number];
+type ContainerField = 'initContainers' | 'containers';
 
 /** The JSON pointers of one container's env and mounts, and of appending to them. */
 interface ContainerPaths {
@@ -65,17 +64,9 @@ export function buildPatch(pod: KubeObject, plan: PodPlan): { ops: JsonPatchOp[]
   if (plan.label) labelOps(pod, ops);
   volumeOps(spec, plan, ops, warnings);
   const notes: ContainerNotes = {};
-  for (const field of CONTAINER_FIELDS) {
-    const list = spec[field];
-    if (!Array.isArray(list)) continue;
-    for (let i = 0; i < list.length; i++) {
-      const container = list[i];
-      if (!isObject(container)) continue;
-      const name = typeof container.name === 'string' ? container.name : '';
-      if (plan.skipContainers.has(name)) continue;
-      containerOps(ops, notes, field, i, container, name, plan);
-    }
-  }
+  // Init containers first, in spec order (each field read by name: cheaper than a keyed read per field).
+  containerListOps(ops, notes, 'initContainers', spec.initContainers, plan);
+  containerListOps(ops, notes, 'containers', spec.containers, plan);
   containerWarnings(notes, plan, warnings);
   if (ops.length > 0 && plan.fsGroup !== undefined) fsGroupOps(spec, plan.fsGroup, ops);
   return { ops, warnings };
@@ -105,6 +96,25 @@ function findNamed(list: unknown, name: string): unknown {
   if (!Array.isArray(list)) return undefined;
   for (const v of list) if (isObject(v) && v.name === name) return v;
   return undefined;
+}
+
+function containerListOps(
+  ops: JsonPatchOp[],
+  notes: ContainerNotes,
+  field: ContainerField,
+  list: unknown,
+  plan: PodPlan,
+): void {
+  if (!Array.isArray(list)) return;
+  const skip = plan.skipContainers;
+  for (let i = 0; i < list.length; i++) {
+    const container = list[i];
+    if (!isObject(container)) continue;
+    const name = typeof container.name === 'string' ? container.name : '';
+    // Most pods skip none: no hashing of the name then.
+    if (skip.size > 0 && skip.has(name)) continue;
+    containerOps(ops, notes, field, i, container, name, plan);
+  }
 }
 
 /** One container's env entries and mount; what it leaves alone is noted for the warnings. */

@@ -15,7 +15,7 @@ import {
   type ServiceAccountConfig,
 } from './annotations.js';
 import { clip, clipList } from './clip.js';
-import { type EnvGroup, envGroups } from './env.js';
+import { type EnvPlan, envGroups } from './env.js';
 import { frozen } from './frozen.js';
 import { type ContainerCredentialsSettings, type KubeObject, SKIP_POD_LABEL, type WebhookSettings } from './types.js';
 import { isWindowsPod, type TokenVolume, tokenFilePath, tokenVolume, type VolumeMount, volumeMount } from './volume.js';
@@ -31,7 +31,7 @@ const JITTER_MIN = 79200;
  * mount, and (web identity) the volume with the ServiceAccount's token lifetime. Frozen, so patches share them.
  */
 export interface Injection {
-  env: readonly [linux: readonly EnvGroup[], windows: readonly EnvGroup[]];
+  env: readonly [linux: EnvPlan, windows: EnvPlan];
   mount: Readonly<VolumeMount>;
   volume?: TokenVolume;
 }
@@ -113,7 +113,7 @@ function containerCredentialsInjection(config: ServiceAccountConfig, cc: Contain
 export interface PodPlan {
   mode: 'web-identity' | 'container-credentials';
   /** The env every container gets, grouped as injected (env.ts). */
-  env: readonly EnvGroup[];
+  env: EnvPlan;
   volume: TokenVolume;
   mount: Readonly<VolumeMount>;
   /** Container-credentials mode labels the pod `eks.amazonaws.com/pod-identity: enabled`. */

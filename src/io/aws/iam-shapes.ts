@@ -1,6 +1,5 @@
 /** IAM's answers in the shapes of the provisioning contract (core/provision/types.ts): tags, policies, URLs. */
 import type { AttachedPolicy, Tag } from '@aws-sdk/client-iam';
-import { parseArn } from '../../core/aws/arn.js';
 import { decodePolicyDocument } from '../../core/aws/trust-policy-builder.js';
 import {
   CLUSTER_TAG,
@@ -59,8 +58,5 @@ export function withHttps(url: string): string {
   return /^https:\/\//i.test(url) ? url : `https://${url}`;
 }
 
-/** The URL a provider ARN was built from (IAM builds it from the URL verbatim, scheme dropped). */
-export function providerUrlOfArn(arn: string): string | undefined {
-  const resource = parseArn(arn)?.resource ?? '';
-  return resource.startsWith('oidc-provider/') ? `https://${resource.slice('oidc-provider/'.length)}` : undefined;
-}
+/** The URL a provider ARN was built from: one implementation, in core. */
+export { providerUrlOfArn } from '../../core/aws/arn.js';

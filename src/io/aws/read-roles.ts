@@ -83,7 +83,8 @@ async function walkAccountDetails(caller: AwsCaller): Promise<RoleDetail[]> {
   return out;
 }
 
-async function walkListRoles(caller: AwsCaller): Promise<Map<string, Role>> {
+/** Every role of the account, by name, in pages of 1,000 (ListRoles carries each trust policy, not tags). */
+export async function walkListRoles(caller: AwsCaller): Promise<Map<string, Role>> {
   const out = new Map<string, Role>();
   let marker: string | undefined;
   do {
