@@ -23,6 +23,7 @@ const tokens = 'Tokens';
 const manifests = 'Manifests and values';
 const aws = 'AWS and IAM';
 const provisioning = 'Provisioning (irsa.yaml)';
+const rotation = 'Key rotation (irsa rotate)';
 const tls = 'TLS and certificates';
 const kube = 'Kubernetes API';
 const webhook = 'Webhook';
@@ -311,6 +312,28 @@ export const ERROR_CODES = {
       'The documents read back after publishing to S3 are not what was written (body, Content-Type, Cache-Control max-age), or cannot be read anonymously.',
     action:
       'Check what serves the issuer URL: the bucket policy and Block Public Access (the account’s too), a CDN in front of the bucket and its cache.',
+  },
+
+  ERR_ROTATION_NOT_YET: {
+    family: rotation,
+    meaning:
+      'A rotation step is not safe yet at the time given: the JWKS with both keys has not been visible for its cache lifetime (switched), or a token the old key signed may still be valid (finish). Nothing was changed.',
+    action:
+      'Wait until the earliest safe time the message names (it lists the times it reasoned from), then run the step again; `irsa rotate status` shows it.',
+  },
+  ERR_ROTATION_STATE: {
+    family: rotation,
+    meaning:
+      'The rotation cannot take this step from where it is: another phase, another new key than the rotation in progress, or published documents that are not what the rotation state says (changed by hand or by `irsa apply`).',
+    action:
+      'Run `irsa rotate status -f irsa.yaml --cluster NAME` and follow it; docs/rotation.md explains each phase and how to resume.',
+  },
+  ERR_ROTATION_LIFETIME_UNKNOWN: {
+    family: rotation,
+    meaning:
+      "The cluster's maximum token lifetime is not stated, so no time can be known after which the old key's tokens have all expired.",
+    action:
+      "Set `maxTokenExpiration` on the cluster in irsa.yaml to the apiserver's `--service-account-max-token-expiration` (set that flag if it is not).",
   },
 
   ERR_TLS_NO_CHAIN: {

@@ -5,6 +5,7 @@
 import { isAbsolute, join } from 'node:path';
 import { checkClientIds, checkProviderUrl } from '../aws/iam-validation.js';
 import { DEFAULT_AUDIENCE } from '../defaults.js';
+import { formatDuration } from '../duration.js';
 import { checkIssuerUrl, checkJwksUri, defaultJwksUri } from '../issuer/issuer-url.js';
 import { publishLayout } from '../issuer/published-check.js';
 import { type Findings, field } from './findings.js';
@@ -12,7 +13,7 @@ import { resolvePublish } from './publish.js';
 import type { RawCluster } from './schema.js';
 import { type ResolvedServiceAccount, resolveServiceAccount } from './service-accounts.js';
 import type { ClusterConfig, KeySource, Quotas } from './types.js';
-import { readThumbprints, ruleProblem } from './values.js';
+import { readDuration, readThumbprints, ruleProblem } from './values.js';
 import type { FieldPath } from './yaml-source.js';
 
 /** Cluster names go into tags and bucket-policy Sids: a DNS label. */
@@ -72,6 +73,7 @@ export function resolveCluster(
     keys: keySource(raw, at, context.dir, findings),
     jwksUri,
     thumbprints: readThumbprints(raw.thumbprints, [...at, 'thumbprints'], findings),
+    ...maxTokenExpiration(raw, at, findings),
     // Unset only when a problem is already reported: the config is then never handed on.
     publish: publish ?? { kind: 'directory', directory: '', discoveryPath: '', jwksPath: '' },
     serviceAccounts: entries.map((e) => e.serviceAccount),
@@ -85,6 +87,26 @@ function checkIssuer(issuer: string, at: FieldPath, findings: Findings): boolean
   const checked = findings.attempt(at, () => checkIssuerUrl(issuer, field(at)));
   for (const w of checked?.warnings ?? []) findings.warnings.push({ path: at, message: w });
   return checked !== undefined && !ruleProblem(findings, at, checkProviderUrl(issuer));
+}
+
+/** kube-apiserver's own bounds for --service-account-max-token-expiration: 1 hour to 2^32 seconds. */
+const MIN_MAX_TOKEN_EXPIRATION = 3600;
+const MAX_MAX_TOKEN_EXPIRATION = 2 ** 32;
+
+function maxTokenExpiration(
+  raw: RawCluster,
+  at: FieldPath,
+  findings: Findings,
+): { maxTokenExpirationSeconds?: number } {
+  if (raw.maxTokenExpiration === undefined) return {};
+  const path = [...at, 'maxTokenExpiration'];
+  const seconds = readDuration(raw.maxTokenExpiration, path, findings);
+  if (seconds === undefined) return {};
+  if (seconds < MIN_MAX_TOKEN_EXPIRATION || seconds > MAX_MAX_TOKEN_EXPIRATION) {
+    findings.problem(path, `is ${formatDuration(seconds)}; kube-apiserver takes 1h to 2^32 seconds`);
+    return {};
+  }
+  return { maxTokenExpirationSeconds: seconds };
 }
 
 function keySource(raw: RawCluster, at: FieldPath, dir: string, findings: Findings): KeySource {

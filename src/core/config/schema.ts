@@ -59,6 +59,8 @@ export const clusterSchema = z.strictObject({
     .optional(),
   jwksUri: text.nullable().optional(),
   thumbprints: thumbprints.optional(),
+  /** kube-apiserver's --service-account-max-token-expiration: how long a token it signs can live (key rotation). */
+  maxTokenExpiration: duration.optional(),
   publish: publishSchema,
   serviceAccounts: z.array(serviceAccountSchema).optional(),
 });

@@ -41,6 +41,11 @@ export interface ClusterConfig {
   jwksUri: string;
   /** `auto`: computed from the JWKS host's chain by the shell; a list (upper-case hex); `[]`: not managed. */
   thumbprints: 'auto' | string[];
+  /**
+   * Seconds: the apiserver's --service-account-max-token-expiration, when the file states it. `irsa rotate finish`
+   * refuses without it (no token the old key signed may still be valid when its key leaves the JWKS).
+   */
+  maxTokenExpirationSeconds?: number;
   publish: PublishTarget;
   serviceAccounts: ServiceAccountConfig[];
   /** The bucket-policy statement of this cluster's documents (fixed, unique in the config). */

@@ -135,6 +135,13 @@ const PROFILES: Record<Distro, DistroProfile> = {
   },
 };
 
+/** The distribution's own key paths on its control-plane nodes (a key rotation starts from them). */
+export function distroKeyPaths(distro: Distro): { signingKey: string; keyFiles: string[] } {
+  const profile = PROFILES[distro];
+  if (!profile) throw new UsageError(`--distro must be one of ${APISERVER_DISTROS.join(', ')}, got: ${distro}`);
+  return { signingKey: profile.signingKey, keyFiles: [...profile.keyFiles] };
+}
+
 /** kube-apiserver: 1 hour <= --service-account-max-token-expiration <= 2^32 seconds. */
 const MIN_MAX_EXPIRATION = 3600;
 const MAX_MAX_EXPIRATION = 2 ** 32;

@@ -82,6 +82,8 @@ export interface CurrentDocument {
   body: string;
   contentType?: string;
   cacheControl?: string;
+  /** When it was last written, by the publisher's clock (S3's Last-Modified), milliseconds since the epoch. */
+  lastModifiedMs?: number;
 }
 
 /** A ServiceAccount of a cluster, as far as annotating it goes. */

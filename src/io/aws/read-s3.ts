@@ -164,8 +164,13 @@ function fourSettings(c: PublicAccessBlockConfiguration | undefined): PublicAcce
   };
 }
 
-/** One published object, or undefined when absent. */
-export async function readObject(caller: AwsCaller, bucket: string, key: string): Promise<CurrentDocument | undefined> {
+/** One published object, or undefined when absent; `lastModified`: with S3's Last-Modified (key rotation). */
+export async function readObject(
+  caller: AwsCaller,
+  bucket: string,
+  key: string,
+  options: { lastModified?: boolean } = {},
+): Promise<CurrentDocument | undefined> {
   try {
     const res: GetObjectCommandOutput = await caller.send(
       's3',
@@ -178,6 +183,7 @@ export async function readObject(caller: AwsCaller, bucket: string, key: string)
       body,
       ...(res.ContentType !== undefined ? { contentType: res.ContentType } : {}),
       ...(res.CacheControl !== undefined ? { cacheControl: res.CacheControl } : {}),
+      ...(options.lastModified && res.LastModified ? { lastModifiedMs: res.LastModified.getTime() } : {}),
     };
   } catch (e) {
     if (isMissing(e, 'NoSuchKey')) return undefined;
