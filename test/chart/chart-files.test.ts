@@ -47,6 +47,13 @@ export const NAMED_VALUES = [
   'metrics.serviceMonitor.enabled',
   'extraArgs',
   'extraEnv',
+  // issue 16: the issuer watch
+  'monitor.enabled',
+  'monitor.issuer',
+  'monitor.intervalSeconds',
+  'monitor.canaryRole',
+  'monitor.awsSecret',
+  'monitor.prometheusRule.enabled',
 ];
 
 test('charts/irsa-anywhere is what `npm run chart` writes (templates, values, schema, README)', () => {
@@ -100,6 +107,22 @@ test('chart values schema: refuses wrong types, unknown fields and an unknown tl
   );
   assert.equal(
     bad((v) => Object.assign(v.webhook.composeRoleArn, { accountId: '12345' })),
+    false,
+  );
+  assert.equal(
+    bad((v) => Object.assign(v.monitor, { enabled: 'true' })),
+    false,
+  );
+  assert.equal(
+    bad((v) => Object.assign(v.monitor, { intervalSeconds: '60s' })),
+    false,
+  );
+  assert.equal(
+    bad((v) => Object.assign(v.monitor, { issuer: 'http://oidc.example.com' })),
+    false,
+  );
+  assert.equal(
+    bad((v) => Object.assign(v.monitor.prometheusRule, { enabled: 1 })),
     false,
   );
 });

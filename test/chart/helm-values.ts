@@ -70,6 +70,14 @@ export function everyValueChanged(): ChartValues {
     },
     tls: { mode: 'secret', secretName: 'my-webhook-tls', caBundle: 'Q0EgYnVuZGxl' },
     metrics: { enabled: false, serviceMonitor: { enabled: true, interval: '30s', labels: { release: 'prom' } } },
+    monitor: {
+      enabled: true,
+      issuer: 'https://oidc.example.com/prod',
+      intervalSeconds: 30,
+      canaryRole: 'arn:aws:iam::111122223333:role/irsa-canary',
+      awsSecret: 'irsa-watch-aws',
+      prometheusRule: { enabled: false },
+    },
     extraArgs: ['--sts-regional-endpoint'],
     extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=4' }],
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { chartDefaults } from '../../src/core/manifests/chart/values-defaults.js';
 import { type ChartValues, chartJsonSchema } from '../../src/core/manifests/chart/values-schema.js';
+import { buildIssuerWatchManifests, type IssuerWatchManifestsInput } from '../../src/core/manifests/issuer-watch.js';
 import { buildWebhookManifests, type WebhookManifestsInput } from '../../src/core/manifests/webhook.js';
 import { ROOT, tempDir } from '../support/cli.js';
 import { helmTest, run } from '../support/helm.js';
@@ -51,7 +52,12 @@ function withoutHelmLabels(o: Obj): Obj {
 
 const key = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 const sorted = (objs: Obj[]) => [...objs].sort((a, b) => key(a).localeCompare(key(b)));
-const find = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind) as Obj;
+/** The issuer watch's objects (monitor.*) carry its name label; the webhook's do not. */
+const isWatch = (o: Obj) => o.metadata?.labels?.['app.kubernetes.io/name'] === 'irsa-issuer-watch';
+/** The webhook's object of this kind (not the issuer watch's). */
+const find = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind && !isWatch(o)) as Obj;
+const findWatch = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind && isWatch(o)) as Obj;
+const MONITOR_ON = { monitor: { enabled: true, issuer: 'https://oidc.example.com/c1' } };
 
 /** The renderer's objects for these inputs, minus the Namespace (the chart leaves the release namespace to Helm). */
 function rendered(input: WebhookManifestsInput): Obj[] {
@@ -61,7 +67,7 @@ function rendered(input: WebhookManifestsInput): Obj[] {
 }
 
 helmTest('helm lint --strict: the chart with default values and with every value changed', async (t, helm) => {
-  for (const values of [chartDefaults(), everyValueChanged()]) {
+  for (const values of [chartDefaults(), everyValueChanged(), valuesWith(MONITOR_ON)]) {
     const file = join(tempDir(t, 'irsa-helm-'), 'values.json');
     writeFileSync(file, JSON.stringify(values));
     const r = await run(helm, ['lint', '--strict', CHART, '--values', file]);
@@ -144,6 +150,75 @@ helmTest(
   },
 );
 
+/** `irsa issuer watch manifests` for these inputs, minus the Namespace (Helm's). */
+function watchRendered(input: IssuerWatchManifestsInput): Obj[] {
+  return buildIssuerWatchManifests(input)
+    .map((d) => d.object as Obj)
+    .filter((o) => o.kind !== 'Namespace');
+}
+
+helmTest(
+  'helm template, monitor.enabled: the objects `irsa issuer watch manifests` renders for the same inputs',
+  async (t, helm) => {
+    const webhookOnly = sorted((await template(t, helm, {}, 'irsa-system')).objects);
+    const cases: Array<{ values: Record<string, unknown>; ns: string; input: IssuerWatchManifestsInput }> = [
+      { values: MONITOR_ON, ns: 'irsa-system', input: { issuer: 'https://oidc.example.com/c1' } },
+      {
+        values: {
+          monitor: {
+            enabled: true,
+            issuer: 'https://oidc.example.com/prod',
+            intervalSeconds: 45,
+            canaryRole: 'arn:aws:iam::111122223333:role/irsa-canary',
+            awsSecret: 'irsa-watch-aws',
+          },
+          image: { tag: '2.0.0' },
+        },
+        ns: 'watch',
+        input: {
+          issuer: 'https://oidc.example.com/prod',
+          namespace: 'watch',
+          intervalSeconds: 45,
+          canaryRole: 'arn:aws:iam::111122223333:role/irsa-canary',
+          awsSecret: 'irsa-watch-aws',
+          image: 'ghcr.io/irsa-anywhere/irsa-anywhere:2.0.0',
+        },
+      },
+    ];
+    for (const c of cases) {
+      const r = await template(t, helm, c.values, c.ns);
+      assert.equal(r.code, 0, r.stderr);
+      for (const o of r.objects.filter(isWatch))
+        assert.equal(o.metadata.labels['app.kubernetes.io/managed-by'], 'Helm');
+      const watch = r.objects.filter(isWatch);
+      assert.deepEqual(sorted(watch.map(withoutHelmLabels)), sorted(watchRendered(c.input)), JSON.stringify(c.values));
+      assert.equal(
+        watch
+          .map((o) => o.kind)
+          .sort()
+          .join(' '),
+        'ClusterRole ClusterRoleBinding Deployment PrometheusRule Role Role RoleBinding RoleBinding Service ServiceAccount',
+      );
+    }
+    // the webhook's objects are unchanged by monitor.* (default namespace case)
+    const on = await template(t, helm, MONITOR_ON, 'irsa-system');
+    assert.deepEqual(sorted(on.objects.filter((o) => !isWatch(o))), webhookOnly);
+    assert.equal(webhookOnly.filter(isWatch).length, 0, 'monitor.enabled defaults to false');
+    // prometheusRule.enabled false drops only the PrometheusRule
+    const noRule = await template(
+      t,
+      helm,
+      valuesWith({ ...MONITOR_ON, monitor: { ...MONITOR_ON.monitor, prometheusRule: { enabled: false } } }),
+      'irsa-system',
+    );
+    assert.deepEqual(
+      sorted(noRule.objects.filter(isWatch)),
+      sorted(on.objects.filter((o) => isWatch(o) && o.kind !== 'PrometheusRule')),
+    );
+    assert.equal(findWatch(noRule.objects, 'PrometheusRule'), undefined);
+  },
+);
+
 helmTest('helm template: every value changed, and each one seen where it belongs', async (t, helm) => {
   const all = everyValueChanged();
   const defaults = chartDefaults();
@@ -200,7 +275,31 @@ helmTest('helm template: every value changed, and each one seen where it belongs
   );
   assert.equal(find(r.objects, 'ServiceMonitor'), undefined);
   assert.equal(find(r.objects, 'Role'), undefined, 'no Secret access outside self-managed TLS');
+  assertWatch(r.objects, all);
 });
+
+/** monitor.* with every value changed: the watch's inputs, the chart's image and pull secrets, no rule. */
+function assertWatch(objects: Obj[], all: ChartValues): void {
+  const pod = findWatch(objects, 'Deployment').spec.template.spec;
+  const c = pod.containers[0];
+  assert.equal(c.image, `registry.example.com/mirror/irsa/webhook@${DIGEST}`, 'the chart image');
+  assert.deepEqual(pod.imagePullSecrets, all.imagePullSecrets);
+  assert.deepEqual(c.args, [
+    'issuer',
+    'watch',
+    '--issuer',
+    all.monitor.issuer,
+    '--interval',
+    '30s',
+    '--metrics-port',
+    '9090',
+    '--canary-role',
+    all.monitor.canaryRole,
+  ]);
+  assert.deepEqual(c.envFrom, [{ secretRef: { name: 'irsa-watch-aws' } }]);
+  assert.equal(findWatch(objects, 'ServiceAccount').metadata.namespace, 'platform');
+  assert.equal(findWatch(objects, 'PrometheusRule'), undefined, 'monitor.prometheusRule.enabled false');
+}
 
 function assertWebhookConfig(mwc: Obj, all: ChartValues): void {
   const wh = mwc.webhooks[0];
@@ -282,6 +381,10 @@ helmTest(
       [{ nodeSelector: { zone: 1 } }, /at '\/nodeSelector\/zone': got number, want string/],
       [{ tolerations: { key: 'x' } }, /at '\/tolerations': got object, want array/],
       [{ webhook: { composeRoleArn: { enabled: true } } }, /webhook.composeRoleArn.accountId is required/],
+      [{ monitor: { enabled: 'yes' } }, /at '\/monitor\/enabled': got string, want boolean/],
+      [{ monitor: { intervalSeconds: '60s' } }, /at '\/monitor\/intervalSeconds': got string, want integer/],
+      [{ monitor: { prometheusRule: { enabled: 'on' } } }, /at '\/monitor\/prometheusRule\/enabled'/],
+      [{ monitor: { enabled: true } }, /monitor.issuer is required when monitor.enabled is true/],
     ];
     for (const [patch, message] of refused) {
       const r = await template(t, helm, valuesWith(patch));
@@ -328,6 +431,7 @@ helmTest(
       everyValueChanged(),
       valuesWith({ tls: { mode: 'cert-manager' }, metrics: { serviceMonitor: { enabled: true } } }),
       valuesWith({ tls: { mode: 'secret' }, replicaCount: 1, webhook: { failurePolicy: 'Fail' } }),
+      valuesWith(MONITOR_ON),
     ];
     const kinds = new Set<string>();
     for (const values of sets) {
@@ -350,7 +454,7 @@ helmTest(
       }
     }
     const every =
-      'Certificate ClusterRole ClusterRoleBinding Deployment Issuer MutatingWebhookConfiguration PodDisruptionBudget Role RoleBinding Service ServiceAccount ServiceMonitor';
+      'Certificate ClusterRole ClusterRoleBinding Deployment Issuer MutatingWebhookConfiguration PodDisruptionBudget PrometheusRule Role RoleBinding Service ServiceAccount ServiceMonitor';
     assert.equal([...kinds].sort().join(' '), every, 'every kind the chart can render was checked');
     // the check can fail: an apiVersion Kubernetes no longer serves is refused
     const old = await run(

@@ -31,7 +31,10 @@ const RESOURCES: Record<string, Res[]> = {
     { kind: 'Issuer', name: 'issuers', namespaced: true },
     { kind: 'Certificate', name: 'certificates', namespaced: true },
   ],
-  'monitoring.coreos.com/v1': [{ kind: 'ServiceMonitor', name: 'servicemonitors', namespaced: true }],
+  'monitoring.coreos.com/v1': [
+    { kind: 'ServiceMonitor', name: 'servicemonitors', namespaced: true },
+    { kind: 'PrometheusRule', name: 'prometheusrules', namespaced: true },
+  ],
 };
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];

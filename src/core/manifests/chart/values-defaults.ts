@@ -4,6 +4,7 @@
  * render what `irsa webhook manifests` prints and deploy/ holds.
  */
 import { DEFAULT_ANNOTATION_PREFIX, DEFAULT_AUDIENCE, DEFAULT_TOKEN_EXPIRATION_SECONDS } from '../../defaults.js';
+import { ISSUER_WATCH_DEFAULTS } from '../issuer-watch.js';
 import { buildWebhookManifests, WEBHOOK_DEFAULTS, WEBHOOK_TLS_SECRET } from '../webhook.js';
 import type { ChartValues } from './values-schema.js';
 
@@ -50,6 +51,14 @@ export function chartDefaults(): ChartValues {
     },
     tls: { mode: 'self-managed', secretName: WEBHOOK_TLS_SECRET, caBundle: '' },
     metrics: { enabled: true, serviceMonitor: { enabled: false, interval: '', labels: {} } },
+    monitor: {
+      enabled: false,
+      issuer: '',
+      intervalSeconds: ISSUER_WATCH_DEFAULTS.intervalSeconds,
+      canaryRole: '',
+      awsSecret: '',
+      prometheusRule: { enabled: true },
+    },
     extraArgs: [],
     extraEnv: [],
   };

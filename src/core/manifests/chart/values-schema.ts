@@ -85,6 +85,36 @@ const tlsSchema = z.strictObject({
   ),
 });
 
+/** `irsa issuer watch` as its own Deployment (`irsa issuer watch manifests`), with its PrometheusRule. */
+const monitorSchema = z.strictObject({
+  enabled: d(
+    z.boolean(),
+    'Deploy `irsa issuer watch` (one replica of its own, least-privilege RBAC, a metrics Service on 9090): the objects of `irsa issuer watch manifests`.',
+  ),
+  issuer: d(
+    z.string().regex(/^(https:\/\/[^\s"\\]+)?$/),
+    'The issuer URL the watch checks (`--issuer`, https://…); required when monitor.enabled.',
+  ),
+  intervalSeconds: d(
+    z.number().int().min(1).max(86400),
+    'Seconds between passes (`--interval`); the IrsaMonitorDown alert allows three.',
+  ),
+  canaryRole: d(
+    z.string().regex(/^(arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+)?$/),
+    'STS canary role ARN, a role with no permissions (`--canary-role`); empty: no canary.',
+  ),
+  awsSecret: d(
+    z.union([z.literal(''), DNS_SUBDOMAIN]),
+    'A Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY that do not depend on this issuer, for the IAM checks and the canary; empty: they warn that they cannot run.',
+  ),
+  prometheusRule: z.strictObject({
+    enabled: d(
+      z.boolean(),
+      'The PrometheusRule with the issuer alerts (with monitor.enabled; needs the prometheus-operator CRD).',
+    ),
+  }),
+});
+
 export const chartValuesSchema = z.strictObject({
   replicaCount: d(
     REPLICAS,
@@ -128,6 +158,7 @@ export const chartValuesSchema = z.strictObject({
       labels: d(stringMap, 'Labels added to the ServiceMonitor (for a Prometheus serviceMonitorSelector).'),
     }),
   }),
+  monitor: monitorSchema,
   extraArgs: d(z.array(z.string()), 'Extra `irsa webhook serve` flags, e.g. --sts-regional-endpoint.'),
   extraEnv: d(k8sList, 'Extra container environment variables (EnvVar objects).'),
 });
