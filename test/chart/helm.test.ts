@@ -413,6 +413,19 @@ helmTest('helm package: the packaged chart carries the schema and renders as the
   assert.equal(installed.code, 0, installed.stderr);
   assert.match(installed.stdout, /kubectl -n irsa-webhook rollout status deploy\/irsa-webhook/);
   assert.match(installed.stdout, /tls.caBundle is empty/);
+  const watched = await run(helm, [
+    ...install,
+    '--set',
+    'monitor.enabled=true',
+    '--set',
+    'monitor.issuer=https://i.example',
+  ]);
+  assert.equal(watched.code, 0, watched.stderr);
+  assert.match(
+    watched.stdout,
+    /rollout status deploy\/irsa-issuer-watch; metrics on Service irsa-issuer-watch:9090 \(no monitor.awsSecret/,
+  );
+  assert.doesNotMatch(installed.stdout, /Issuer watch/, 'monitor.enabled defaults to false');
   const wrong = await run(helm, [...install, '--set', 'tls.mode=files']);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /at '\/tls\/mode': value must be one of/);

@@ -5,6 +5,7 @@
  * committed chart differs.
  */
 import { Document, isMap, isScalar, type YAMLMap } from 'yaml';
+import { ISSUER_WATCH_METRICS_PORT, ISSUER_WATCH_NAME } from '../issuer-watch.js';
 import { WEBHOOK_NAME } from '../webhook.js';
 import { chartReadme } from './chart-readme.js';
 import { templateFiles } from './templates.js';
@@ -77,6 +78,9 @@ TLS secret: the webhook mounts Secret {{ .Release.Namespace }}/{{ .Values.tls.se
 {{- if not .Values.tls.caBundle }}
 tls.caBundle is empty: set it to base64 of certs/ca.crt, or the API server cannot verify the webhook.
 {{- end }}
+{{- end }}
+{{- if .Values.monitor.enabled }}
+Issuer watch: kubectl -n {{ .Release.Namespace }} rollout status deploy/${ISSUER_WATCH_NAME}; metrics on Service ${ISSUER_WATCH_NAME}:${ISSUER_WATCH_METRICS_PORT}{{ if not .Values.monitor.awsSecret }} (no monitor.awsSecret: the IAM checks and the STS canary warn that they cannot run){{ end }}.
 {{- end }}
 Then give a ServiceAccount a role: kubectl annotate sa NAME {{ .Values.webhook.annotationPrefix }}/role-arn=arn:aws:iam::ACCOUNT:role/ROLE
 `;

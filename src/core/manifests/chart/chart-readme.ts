@@ -2,6 +2,7 @@
  * The chart's README.md: how to install, upgrade and uninstall, and the values table generated from the values
  * schema (type, default, what it does), so the table cannot drift from values.yaml or values.schema.json.
  */
+import { ISSUER_WATCH_METRICS_PORT } from '../issuer-watch.js';
 import { WEBHOOK_DEFAULTS, WEBHOOK_NAME, WEBHOOK_TLS_SECRET } from '../webhook.js';
 import type { ChartValues, SchemaNode } from './values-schema.js';
 
@@ -82,6 +83,20 @@ kubectl -n ${ns} delete secret ${WEBHOOK_TLS_SECRET} --ignore-not-found   # self
 TLS modes: \`self-managed\` (default) needs nothing else; \`cert-manager\` needs cert-manager with its cainjector;
 \`secret\` mounts a \`kubernetes.io/tls\` Secret you create (\`irsa webhook certs\`, then
 \`kubectl create secret tls\`) and puts \`tls.caBundle\` into the webhook configuration.
+
+## Issuer watch (\`monitor.enabled\`)
+
+\`monitor.enabled=true\` adds \`irsa issuer watch\` ([docs/issuer-watch.md](../../docs/issuer-watch.md)): the objects
+\`irsa issuer watch manifests\` renders for the same inputs, generated from the same renderer, in the release
+namespace: a one-replica Deployment of its own (same image as the webhook), its ServiceAccount, least-privilege RBAC
+(a ClusterRole for the discovery paths, \`get\` on the \`kubernetes\` EndpointSlice in \`default\`, \`create\` on
+Events and on its own token), a metrics Service on ${ISSUER_WATCH_METRICS_PORT}, and the PrometheusRule with the issuer alerts
+(\`monitor.prometheusRule.enabled\`, needs the prometheus-operator CRD). \`monitor.issuer\` is required:
+
+\`\`\`sh
+helm upgrade irsa-anywhere charts/irsa-anywhere --namespace ${ns} --reuse-values \\
+  --set monitor.enabled=true --set monitor.issuer=https://oidc.example.com/cluster-1 --set monitor.awsSecret=irsa-watch-aws
+\`\`\`
 
 ## Values
 
