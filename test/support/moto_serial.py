@@ -3,9 +3,9 @@
 moto's backends are not thread-safe, and `moto_server` serves each connection on its own thread: under load, an
 AttachRolePolicy walking the roles (IAMBackend.get_role iterates self.roles.values()) while a CreateRole on another
 thread adds one fails with "RuntimeError: dictionary changed size during iteration" and an HTML 500. Real AWS
-answers each request atomically, so the tests' emulator should too. Connections are still served on their own
-threads (HTTP/1.1 keep-alive, many requests in flight, exactly as a client sees AWS); only moto's own work (the
-WSGI call, its body included) is serialised under one lock.
+answers each request atomically, so the tests' emulator should too. Connections are still accepted, read and
+written on their own threads (many requests in flight, as a client sees AWS; werkzeug closes each connection after
+its answer, as moto_server does); only moto's own work (the WSGI call, its body included) is under one lock.
 
     python3 moto_serial.py -p PORT [-H 127.0.0.1]
 
