@@ -18,7 +18,13 @@ function awsVersionOk(version) {
 }
 
 const TOOLS = [
-  { name: 'moto_server', apt: 'python3-moto', pip: "'moto[server]'", check: () => runs('moto_server', ['--help']) },
+  // The tests serve moto's own server app from python3 (test/support/moto_serial.py), so python3 must import it.
+  {
+    name: 'moto_server',
+    apt: 'python3-moto',
+    pip: "'moto[server]'",
+    check: () => runs('python3', ['-c', 'import moto.moto_server.werkzeug_app']),
+  },
   { name: 'aws', apt: 'awscli', aptVersionOk: awsVersionOk, pip: 'awscli', check: checkAws },
   { name: 'boto3', apt: 'python3-boto3', pip: 'boto3', check: () => runs('python3', ['-c', 'import boto3']) },
   { name: 'kubectl', apt: 'kubernetes-client', check: () => runs('kubectl', ['version', '--client']) },
