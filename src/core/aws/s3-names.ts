@@ -79,9 +79,14 @@ function safeDecode(path: string): string {
   }
 }
 
-/** `arn:<partition>:s3:::<bucket>/<key>`: what a bucket policy's Resource names. */
+/** `arn:<partition>:s3:::<bucket>`: the bucket itself (bucket-level actions). */
+export function s3BucketArn(partition: string, bucket: string): string {
+  return `arn:${partition}:s3:::${bucket}`;
+}
+
+/** `arn:<partition>:s3:::<bucket>/<key>`: what a bucket policy's Resource names (key '' : every object's prefix). */
 export function s3ObjectArn(partition: string, bucket: string, key: string): string {
-  return `arn:${partition}:s3:::${bucket}/${key}`;
+  return `${s3BucketArn(partition, bucket)}/${key}`;
 }
 
 /** `prefix/rest`, or `rest` at the bucket's root. */

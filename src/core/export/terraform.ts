@@ -5,6 +5,7 @@
  * `data "aws_caller_identity"` / `data "aws_partition"` references, and nothing is a variable.
  */
 import { oidcProviderArn } from '../aws/arn.js';
+import { s3ObjectArn } from '../aws/s3-names.js';
 import type { IrsaConfig } from '../config/types.js';
 import type { ClusterMaterial } from '../provision/types.js';
 import { collectResources, exportPlan, type Placeholders, placeholders } from './collect.js';
@@ -119,8 +120,8 @@ function documentReferences(model: ExportModel, ph: Placeholders): References {
       `\${aws_iam_openid_connect_provider.${p.label}.arn}`,
     ]),
     ...model.buckets.map((b): [string, string] => [
-      `arn:${ph.partition}:s3:::${b.name}/`,
-      `arn:${PARTITION}:s3:::${escapeLiteral(b.name)}/`,
+      s3ObjectArn(ph.partition, b.name, ''),
+      s3ObjectArn(PARTITION, escapeLiteral(b.name), ''),
     ]),
   ]);
 }

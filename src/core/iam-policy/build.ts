@@ -5,6 +5,7 @@
  * (the audit's every provider) drops its narrower copy.
  */
 import { oidcProviderArn, roleArn } from '../aws/arn.js';
+import { s3BucketArn, s3ObjectArn } from '../aws/s3-names.js';
 import type { IrsaConfig } from '../config/types.js';
 import { CLUSTER_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../provision/types.js';
 import { type Condition, NEEDS, type PolicyCommand, type Scope, UNSCOPED_WHY } from './needs.js';
@@ -93,7 +94,6 @@ function conditionsOf(req: PolicyRequest): Set<Condition> {
 function resourcesOf(scope: Scope, req: PolicyRequest): string[] {
   const { config, accountId } = req;
   const partition = req.partition ?? config.partition;
-  const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
   const s3 = config.clusters.flatMap((c) => (c.publish.kind === 's3' ? [c.publish] : []));
   const unique = (list: string[]) => [...new Set(list)];
   switch (scope) {
@@ -102,18 +102,17 @@ function resourcesOf(scope: Scope, req: PolicyRequest): string[] {
     case 'config-providers':
       return unique(config.clusters.map((c) => oidcProviderArn(partition, accountId, c.issuer)));
     case 'any-provider':
-      return [iam('oidc-provider/*')];
+      // The ARN builders with `*` for the name: every provider, every role of the account.
+      return [oidcProviderArn(partition, accountId, '*')];
     case 'config-roles':
       return unique(config.roles.map((r) => roleArn(partition, accountId, r.name, r.path)));
     case 'tagged-roles':
     case 'any-role':
-      return [iam('role/*')];
+      return [roleArn(partition, accountId, '*')];
     case 'buckets':
-      return unique(s3.map((p) => `arn:${partition}:s3:::${p.bucket}`));
+      return unique(s3.map((p) => s3BucketArn(partition, p.bucket)));
     case 'objects':
-      return unique(
-        s3.flatMap((p) => [p.discoveryKey, p.jwksKey].map((k) => `arn:${partition}:s3:::${p.bucket}/${k}`)),
-      );
+      return unique(s3.flatMap((p) => [p.discoveryKey, p.jwksKey].map((k) => s3ObjectArn(partition, p.bucket, k))));
   }
 }
 
