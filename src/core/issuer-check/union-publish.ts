@@ -5,10 +5,9 @@
  */
 import type { PublishTarget } from '../config/types.js';
 import { readJwks } from '../issuer/document-schemas.js';
+import { documentWriteOperation } from '../issuer/document-write.js';
 import { type Jwks, serializeJwks } from '../issuer/jwks.js';
 import { isObject } from '../json/is-object.js';
-import { s3 } from '../provision/calls.js';
-import { DOCUMENT_CONTENT_TYPE } from '../provision/documents.js';
 import type { Operation } from '../provision/types.js';
 import { keysMissing } from './keys.js';
 import type { Jwk } from './types.js';
@@ -38,21 +37,15 @@ export function planUnionPublish(
   const added = keysMissing(apiserverKeys, current).map(publicOnly);
   if (added.length === 0) return { write: false, reason: 'every apiserver key is published' };
   const body = serializeJwks({ keys: [...current, ...added] } as unknown as Jwks);
-  return { write: true, body, added, kept: current.length, operation: writeOperation(target, body) };
+  return {
+    write: true,
+    body,
+    added,
+    kept: current.length,
+    operation: documentWriteOperation(target, 'jwks', body, WATCH_PUBLISH_CACHE_CONTROL),
+  };
 }
 
 function publicOnly(jwk: Jwk): Jwk {
   return Object.fromEntries(PUBLIC_MEMBERS.filter((m) => m in jwk).map((m) => [m, jwk[m]]));
-}
-
-function writeOperation(target: PublishTarget, body: string): Operation {
-  if (target.kind === 'directory')
-    return { service: 'file', action: 'WriteFile', input: { path: target.jwksPath, body } };
-  return s3('PutObject', {
-    Bucket: target.bucket,
-    Key: target.jwksKey,
-    Body: body,
-    ContentType: DOCUMENT_CONTENT_TYPE,
-    CacheControl: WATCH_PUBLISH_CACHE_CONTROL,
-  });
 }

@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig } from '../../core/config/types.js';
 import { E, IrsaError } from '../../core/errors.js';
-import { DOCUMENT_CONTENT_TYPE, type DesiredDocuments } from '../../core/provision/documents.js';
+import { documentWriteOperation } from '../../core/issuer/document-write.js';
+import { type DesiredDocuments, DOCUMENT_CONTENT_TYPE } from '../../core/provision/documents.js';
 import type { CurrentDocument, Operation } from '../../core/provision/types.js';
 import {
   parseRotationState,
@@ -107,9 +108,12 @@ export async function publishStep(
   const writes: { where: string; op: Operation }[] = [];
   if (documents) {
     if (!same(cluster, current.jwks, documents.jwks))
-      writes.push({ where: places.jwks, op: documentOp(cluster, 'jwks', documents.jwks) });
+      writes.push({ where: places.jwks, op: documentWriteOperation(cluster.publish, 'jwks', documents.jwks) });
     if (!same(cluster, current.discovery, documents.discovery)) {
-      writes.push({ where: places.discovery, op: documentOp(cluster, 'discovery', documents.discovery) });
+      writes.push({
+        where: places.discovery,
+        op: documentWriteOperation(cluster.publish, 'discovery', documents.discovery),
+      });
     }
   }
   // Compared as data (member order aside): the same state is not written again.
@@ -125,23 +129,6 @@ function same(cluster: ClusterConfig, doc: CurrentDocument | undefined, body: st
   if (doc?.body !== body) return false;
   const t = cluster.publish;
   return t.kind === 'directory' || (doc.contentType === DOCUMENT_CONTENT_TYPE && doc.cacheControl === t.cacheControl);
-}
-
-function documentOp(cluster: ClusterConfig, which: 'jwks' | 'discovery', body: string): Operation {
-  const t = cluster.publish;
-  if (t.kind === 'directory') {
-    return {
-      service: 'file',
-      action: 'WriteFile',
-      input: { path: which === 'jwks' ? t.jwksPath : t.discoveryPath, body },
-    };
-  }
-  const Key = which === 'jwks' ? t.jwksKey : t.discoveryKey;
-  return {
-    service: 's3',
-    action: 'PutObject',
-    input: { Bucket: t.bucket, Key, Body: body, ContentType: DOCUMENT_CONTENT_TYPE, CacheControl: t.cacheControl },
-  };
 }
 
 function stateOp(cluster: ClusterConfig, body: string): Operation {
