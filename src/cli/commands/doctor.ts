@@ -23,8 +23,9 @@ import { MSG_REQUEST_ARN_INVALID } from '../../core/sts/aws-errors.js';
 import type { AssumeRoleDecision, IssuerKeysResult, OidcProviderState, RoleState } from '../../core/sts/types.js';
 import { decodeToken } from '../../core/tokens/decode.js';
 import { inspectToken } from '../../core/tokens/inspect.js';
-import { readInput, readInputSync } from '../../io/files.js';
+import { readInput } from '../../io/files.js';
 import type { Context, Report } from '../context.js';
+import { readTrustCa } from '../trust-ca.js';
 
 export interface DoctorOptions {
   tokenFile?: string;
@@ -59,7 +60,7 @@ interface RemoteInputs {
 
 export async function doctor(opts: DoctorOptions, ctx: Context): Promise<Report> {
   // --trust-ca counts for both modes: the issuer is fetched by the same fetcher either way.
-  const trustCa = (opts.trustCa ?? []).map((f) => readInputSync(f, 'CA file').toString('utf8'));
+  const trustCa = readTrustCa(opts.trustCa);
   const { pod } = opts;
   if (pod) return (await import('./doctor-pod.js')).doctorPod({ ...opts, pod, trustCa }, ctx);
   const tokenFile = opts.tokenFile ?? process.env.AWS_WEB_IDENTITY_TOKEN_FILE;

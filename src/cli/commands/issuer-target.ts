@@ -8,11 +8,12 @@ import { DEFAULT_AUDIENCE } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
 import type { AwsClients } from '../../io/aws/clients.js';
-import { readInputSync } from '../../io/files.js';
 import type { ServiceAccountRef } from '../../io/issuer-watch/signing-token.js';
 import { errorWords } from '../../io/issuer-watch/words.js';
 import type { KubeConnection } from '../../io/kube/client.js';
 import type { Context } from '../context.js';
+import { readTrustCa } from '../trust-ca.js';
+import { chooseCluster } from './choose-cluster.js';
 
 export interface IssuerTargetOptions {
   file?: string;
@@ -52,26 +53,14 @@ export async function resolveTarget(opts: IssuerTargetOptions, ctx: Context): Pr
     kubeconfig: opts.kubeconfig ?? base.kubeconfig,
     context: opts.context ?? base.context,
     ...(opts.serviceAccount ? { serviceAccount: parseServiceAccount(opts.serviceAccount) } : {}),
-    trustCa: (opts.trustCa ?? []).map((f) => readInputSync(f, 'CA file').toString('utf8')),
+    trustCa: readTrustCa(opts.trustCa),
   };
 }
 
 async function fromConfig(file: string, name: string | undefined): Promise<Omit<IssuerTarget, 'trustCa'>> {
   const { readConfigFile } = await import('./provision-shared.js');
   const { config } = await readConfigFile(file);
-  const names = config.clusters.map((c) => c.name);
-  const cluster = name
-    ? config.clusters.find((c) => c.name === name)
-    : config.clusters.length === 1
-      ? config.clusters[0]
-      : undefined;
-  if (!cluster) {
-    throw new UsageError(
-      name
-        ? `${file} has no cluster ${name} (clusters: ${names.join(', ')})`
-        : `${file} has ${names.length} clusters: pass --cluster (${names.join(', ')})`,
-    );
-  }
+  const cluster = chooseCluster(config, name);
   const keys = cluster.keys;
   return {
     issuer: cluster.issuer,

@@ -7,9 +7,9 @@
  */
 import { E, IrsaError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
-import { readInputSync } from '../../io/files.js';
 import { probeThumbprints } from '../../io/oidc/thumbprint-probe.js';
 import type { Context, Report } from '../context.js';
+import { readTrustCa } from '../trust-ca.js';
 
 export interface IssuerThumbprintOptions {
   jwksUri?: string;
@@ -22,7 +22,7 @@ export async function issuerThumbprint(opts: IssuerThumbprintOptions, ctx: Conte
   const issuer = args[0];
   for (const w of checkIssuerUrl(issuer).warnings) ctx.warn(w);
   if (opts.jwksUri !== undefined) checkIssuerUrl(opts.jwksUri, '--jwks-uri');
-  const trustCa = (opts.trustCa ?? []).map((f) => readInputSync(f, 'CA file').toString('utf8'));
+  const trustCa = readTrustCa(opts.trustCa);
   const probe = await probeThumbprints({ issuer, jwksUri: opts.jwksUri }, { trustCa, timeoutMs: opts.timeout });
   if ('unreachable' in probe) {
     throw new IrsaError(E.ERR_ISSUER_UNREACHABLE, probe.unreachable, {

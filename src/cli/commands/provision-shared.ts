@@ -13,8 +13,9 @@ import type { ClusterMaterial, CurrentState, Plan } from '../../core/provision/t
 import { AwsCaller } from '../../io/aws/aws-call.js';
 import { type AwsClients, createAwsClients } from '../../io/aws/clients.js';
 import { readCurrentState } from '../../io/aws/read-state.js';
-import { readInput, readInputSync } from '../../io/files.js';
+import { readInput } from '../../io/files.js';
 import type { Context } from '../context.js';
+import { readTrustCa } from '../trust-ca.js';
 import { ClusterAccess } from './provision-kube.js';
 import { gatherMaterial } from './provision-material.js';
 
@@ -50,10 +51,6 @@ export interface Prepared {
 export async function readConfigFile(file: string): Promise<{ config: IrsaConfig; warnings: string[] }> {
   const text = (await readInput(file, 'irsa.yaml')).toString('utf8');
   return loadConfig(text, { file, dir: dirname(resolve(file)) });
-}
-
-export function readTrustCa(files: readonly string[] = []): string[] {
-  return files.map((f) => readInputSync(f, 'CA file').toString('utf8'));
 }
 
 export async function prepare(opts: ProvisionOptions, ctx: Context, mode: Plan['mode']): Promise<Prepared> {

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig, IrsaConfig } from '../../core/config/types.js';
 import { formatDuration } from '../../core/duration.js';
-import { E, IrsaError, UsageError } from '../../core/errors.js';
+import { E, IrsaError } from '../../core/errors.js';
 import type { DesiredDocuments } from '../../core/provision/documents.js';
 import { kidsOf, phaseKeys } from '../../core/rotation/keysets.js';
 import type { RotationState } from '../../core/rotation/state.js';
@@ -19,7 +19,9 @@ import { loadKeyFiles } from '../../io/load-keys.js';
 import { OidcKeyFetcher } from '../../io/oidc/fetcher.js';
 import { type Published, readPublished } from '../../io/rotation/published.js';
 import type { Context } from '../context.js';
-import { readConfigFile, readTrustCa } from './provision-shared.js';
+import { readTrustCa } from '../trust-ca.js';
+import { chooseCluster } from './choose-cluster.js';
+import { readConfigFile } from './provision-shared.js';
 
 /** A --now further ahead than this is said (it is the operator's statement; recorded, never second-guessed). */
 const AHEAD_WARNING_MS = 60_000;
@@ -74,17 +76,6 @@ export async function startRun(opts: RotateOptions, ctx: Context): Promise<Rotat
     clients?.destroy();
     throw e;
   }
-}
-
-function chooseCluster(config: IrsaConfig, name: string | undefined): ClusterConfig {
-  const names = config.clusters.map((c) => c.name);
-  if (name === undefined) {
-    if (config.clusters.length === 1) return config.clusters[0];
-    throw new UsageError(`--cluster is required: ${config.file} has clusters ${names.join(', ')}`);
-  }
-  const found = config.clusters.find((c) => c.name === name);
-  if (!found) throw new UsageError(`--cluster ${name} is not in ${config.file} (it has ${names.join(', ')})`);
-  return found;
 }
 
 /** Provisioning's read-back of the two documents just written: from S3 an error when they differ, from a directory a warning. */
