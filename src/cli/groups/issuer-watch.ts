@@ -1,6 +1,6 @@
 /** `irsa issuer check` and `irsa issuer watch`: the issuer's three planes (apiservers, public copy, IAM) compared. */
-import { type Command, InvalidArgumentError } from 'commander';
-import { durationOption, lazy } from '../action.js';
+import type { Command } from 'commander';
+import { durationOption, lazy, portOption } from '../action.js';
 
 function targetOptions(cmd: Command): Command {
   return cmd
@@ -35,7 +35,12 @@ export function registerIssuerWatchCommands(issuer: Command): void {
     .description('run the checks of `issuer check` continuously: metrics, probes, Events; --publish adds missing keys')
     .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
     .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900 }))
-    .option('--metrics-port <port>', 'plain HTTP port for /metrics, /healthz and /readyz', portNumber, 9090)
+    .option(
+      '--metrics-port <port>',
+      'plain HTTP port for /metrics, /healthz and /readyz',
+      portOption('--metrics-port'),
+      9090,
+    )
     .option('--publish', "publish the union of the apiservers' keys to irsa.yaml's target (never removes a key)")
     .addHelpText(
       'after',
@@ -63,10 +68,4 @@ export function registerIssuerWatchCommands(issuer: Command): void {
         async () => (await import('../commands/issuer-watch-manifests.js')).issuerWatchManifests,
       ),
     );
-}
-
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number, 0 to 65535');
-  return n;
 }
