@@ -6,27 +6,15 @@ import { renderChecks, verdictLine } from '../../core/doctor/render.js';
 import { issuerChecks } from '../../core/issuer-check/run.js';
 import type { IssuerCheck } from '../../core/issuer-check/types.js';
 import { terminalSafe } from '../../core/text/terminal-safe.js';
-import { gatherIssuerFacts } from '../../io/issuer-watch/gather.js';
 import type { Context, Report } from '../context.js';
-import { connectAws, connectCluster, type IssuerTargetOptions, resolveTarget } from './issuer-target.js';
+import { connectAws, connectCluster, gatherTarget, type IssuerTargetOptions, resolveTarget } from './issuer-target.js';
 
 export async function issuerCheck(opts: IssuerTargetOptions, ctx: Context): Promise<Report> {
   const target = await resolveTarget(opts, ctx);
   const timeoutMs = opts.timeout ?? 5000;
   const [kube, aws] = await Promise.all([connectCluster(target), connectAws(target, timeoutMs)]);
   try {
-    const facts = await gatherIssuerFacts({
-      issuer: target.issuer,
-      kube,
-      serviceAccount: target.serviceAccount,
-      audiences: target.audiences,
-      trustCa: target.trustCa,
-      aws,
-      readIam: true,
-      canaryRole: opts.canaryRole,
-      timeoutMs,
-      now: Date.now,
-    });
+    const facts = await gatherTarget(target, opts, kube, aws, true);
     return checkReport(ctx, target.issuer, issuerChecks(facts));
   } finally {
     if (!('error' in aws)) aws.destroy();

@@ -7,7 +7,9 @@ import type { PublishTarget } from '../../core/config/types.js';
 import { DEFAULT_AUDIENCE } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
 import { checkIssuerUrl } from '../../core/issuer/issuer-url.js';
+import type { IssuerWatchFacts } from '../../core/issuer-check/types.js';
 import type { AwsClients } from '../../io/aws/clients.js';
+import { gatherIssuerFacts } from '../../io/issuer-watch/gather.js';
 import type { ServiceAccountRef } from '../../io/issuer-watch/signing-token.js';
 import { errorWords } from '../../io/issuer-watch/words.js';
 import type { KubeConnection } from '../../io/kube/client.js';
@@ -99,4 +101,26 @@ export async function connectAws(t: IssuerTarget, timeoutMs: number): Promise<Aw
   } catch (e) {
     return { error: errorWords(e) };
   }
+}
+
+/** One pass of facts about the target, as `issuer check` gathers it once and `issuer watch` every interval. */
+export function gatherTarget(
+  t: IssuerTarget,
+  opts: Pick<IssuerTargetOptions, 'canaryRole' | 'timeout'>,
+  kube: KubeConnection | { error: string },
+  aws: AwsClients | { error: string },
+  readIam: boolean,
+): Promise<IssuerWatchFacts> {
+  return gatherIssuerFacts({
+    issuer: t.issuer,
+    kube,
+    serviceAccount: t.serviceAccount,
+    audiences: t.audiences,
+    trustCa: t.trustCa,
+    aws,
+    readIam,
+    canaryRole: opts.canaryRole,
+    timeoutMs: opts.timeout ?? 5000,
+    now: Date.now,
+  });
 }

@@ -8,7 +8,6 @@ import { terminalSafe } from '../../core/text/terminal-safe.js';
 import type { AwsClients } from '../../io/aws/clients.js';
 import { credentialsDependOnIssuer } from '../../io/issuer-watch/credentials.js';
 import { kubeEventSink } from '../../io/issuer-watch/events.js';
-import { gatherIssuerFacts } from '../../io/issuer-watch/gather.js';
 import { IssuerWatchMetrics } from '../../io/issuer-watch/metrics.js';
 import { publishUnion } from '../../io/issuer-watch/publish.js';
 import { podServiceAccount } from '../../io/issuer-watch/signing-token.js';
@@ -21,6 +20,7 @@ import type { Context, Report } from '../context.js';
 import {
   connectAws,
   connectCluster,
+  gatherTarget,
   type IssuerTarget,
   type IssuerTargetOptions,
   resolveTarget,
@@ -82,19 +82,7 @@ async function makeWatcher(
   const own = target.serviceAccount ?? podServiceAccount();
   const publishTo = opts.publish ? target.publish : undefined;
   return new IssuerWatcher({
-    gather: (readIam) =>
-      gatherIssuerFacts({
-        issuer: target.issuer,
-        kube,
-        serviceAccount: target.serviceAccount,
-        audiences: target.audiences,
-        trustCa: target.trustCa,
-        aws,
-        readIam,
-        canaryRole: opts.canaryRole,
-        timeoutMs: opts.timeout ?? 5000,
-        now: Date.now,
-      }),
+    gather: (readIam) => gatherTarget(target, opts, kube, aws, readIam),
     metrics,
     now: Date.now,
     iamIntervalMs: (opts.iamInterval ?? 900) * 1000,
