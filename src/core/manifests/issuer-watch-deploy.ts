@@ -6,45 +6,19 @@
  * (test/cli/issuer-watch-manifests.test.ts fails whenever the two differ).
  */
 import { buildIssuerWatchManifests, ISSUER_WATCH_DEFAULTS } from './issuer-watch.js';
-import { renderYamlDocuments } from './render.js';
-
-const FILE_OF_KIND: Record<string, string> = {
-  Namespace: 'namespace.yaml',
-  ServiceAccount: 'serviceaccount.yaml',
-  ClusterRole: 'rbac.yaml',
-  ClusterRoleBinding: 'rbac.yaml',
-  Role: 'rbac.yaml',
-  RoleBinding: 'rbac.yaml',
-  Deployment: 'deployment.yaml',
-  Service: 'service.yaml',
-  PrometheusRule: 'prometheusrule.yaml',
-};
+import { kustomizeFiles } from './kustomize-files.js';
 
 const HEADER =
   'Generated from `irsa issuer watch manifests` (defaults); test/cli/issuer-watch-manifests.test.ts fails when the two differ.';
 
 export function issuerWatchDeployFiles(): Record<string, string> {
   const docs = buildIssuerWatchManifests({ issuer: ISSUER_WATCH_DEFAULTS.issuer });
-  const byFile = new Map<string, typeof docs>();
-  for (const d of docs) {
-    const file = FILE_OF_KIND[(d.object as { kind: string }).kind];
-    byFile.set(file, [...(byFile.get(file) ?? []), d]);
-  }
-  const files: Record<string, string> = {};
-  for (const [file, fileDocs] of byFile) files[file] = renderYamlDocuments(fileDocs, HEADER);
-  const [imageName, imageTag] = ISSUER_WATCH_DEFAULTS.image.split(/:(?=[^:/]+$)/);
-  files['kustomization.yaml'] =
-    `# irsa-anywhere issuer watch: the default rendering of \`irsa issuer watch manifests\` (namespace
+  return kustomizeFiles(docs, {
+    header: HEADER,
+    image: ISSUER_WATCH_DEFAULTS.image,
+    comment: `# irsa-anywhere issuer watch: the default rendering of \`irsa issuer watch manifests\` (namespace
 # ${ISSUER_WATCH_DEFAULTS.namespace}, one replica, read-only). The issuer is a placeholder: patch the container args, or render
 # with \`irsa issuer watch manifests --issuer URL\` instead. Without prometheus-operator, drop prometheusrule.yaml.
-# kubectl apply -k deploy/issuer-watch/   or   kubectl kustomize deploy/issuer-watch/
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-${[...byFile.keys()].map((f) => `  - ${f}`).join('\n')}
-images:
-  - name: ${imageName}
-    newTag: ${imageTag}
-`;
-  return files;
+# kubectl apply -k deploy/issuer-watch/   or   kubectl kustomize deploy/issuer-watch/`,
+  });
 }
