@@ -15,6 +15,7 @@
  */
 import { checkDnsLabel } from './names.js';
 import type { CommentedDoc } from './render.js';
+import { restrictedContainerSecurityContext } from './security-context.js';
 
 export const ISSUER_WATCH_NAME = 'irsa-issuer-watch';
 export const ISSUER_WATCH_METRICS_PORT = 9090;
@@ -180,12 +181,7 @@ function deployment(o: Resolved, meta: Meta): CommentedDoc {
                 livenessProbe: probe('/healthz'),
                 readinessProbe: probe('/readyz'),
                 resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '192Mi' } },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
+                securityContext: restrictedContainerSecurityContext(),
               },
             ],
           },

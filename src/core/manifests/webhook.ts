@@ -3,6 +3,7 @@ import { E, IrsaError, UsageError } from '../errors.js';
 import { SKIP_POD_LABEL } from '../webhook/types.js';
 import { checkDnsLabel, checkDnsSubdomain } from './names.js';
 import type { CommentedDoc } from './render.js';
+import { restrictedContainerSecurityContext } from './security-context.js';
 import {
   ACCOUNT_ID,
   type FAILURE_POLICIES,
@@ -466,12 +467,7 @@ function webhookContainer(o: ResolvedInput, aws: WebhookServeAws) {
       requests: { cpu: '50m', memory: '64Mi' },
       limits: { cpu: '500m', memory: '256Mi' },
     },
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [
       { name: 'tmp', mountPath: '/tmp' },
       ...(o.tls === 'self-managed' ? [] : [{ name: 'certs', mountPath: CERT_DIR, readOnly: true }]),
