@@ -5,7 +5,7 @@
  * plane that depends on a failed one (same cluster, or a role whose trust names a provider that failed) is skipped
  * with the reason. Retries (throttling, IAM propagation) happen below, in AwsCaller.
  */
-import { parseArn, stripScheme } from '../../core/aws/arn.js';
+import { providerUrlOfArn, stripScheme } from '../../core/aws/arn.js';
 import { E, IrsaError } from '../../core/errors.js';
 import type { Change, Plan, Plane } from '../../core/provision/types.js';
 import { mapLimit } from './limit.js';
@@ -207,8 +207,8 @@ function providerIds(change: Change): string[] {
 }
 
 function providerIdOfArn(arn: string): string {
-  const resource = parseArn(arn)?.resource ?? '';
-  return resource.startsWith('oidc-provider/') ? resource.slice('oidc-provider/'.length) : arn;
+  const url = providerUrlOfArn(arn);
+  return url ? stripScheme(url) : arn;
 }
 
 /** `host/path` of every provider a trust policy in the Change names (Principal.Federated). */

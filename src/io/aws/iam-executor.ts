@@ -21,7 +21,7 @@ import {
   UpdateOpenIDConnectProviderThumbprintCommand,
   UpdateRoleCommand,
 } from '@aws-sdk/client-iam';
-import { parseArn } from '../../core/aws/arn.js';
+import { providerUrlOfArn } from '../../core/aws/arn.js';
 import {
   type CurrentOidcProvider,
   type CurrentRole,
@@ -93,10 +93,8 @@ export class IamExecutor {
     );
     return (res.OpenIDConnectProviderList ?? []).flatMap((p) => {
       const arn = p.Arn ?? '';
-      const resource = parseArn(arn)?.resource ?? '';
-      return resource.startsWith('oidc-provider/')
-        ? [{ arn, url: `https://${resource.slice('oidc-provider/'.length)}` }]
-        : [];
+      const url = providerUrlOfArn(arn);
+      return url ? [{ arn, url }] : [];
     });
   }
 
