@@ -7,7 +7,7 @@
  */
 import { DEFAULT_AUDIENCE } from '../defaults.js';
 import { evaluateTrustPolicy, webIdentityContext } from '../sts/trust-policy.js';
-import { SUBJECT_PREFIX } from '../tokens/claims.js';
+import { SUBJECT_PREFIX, subjectFor } from '../tokens/claims.js';
 import type { TrustStatement } from './web-identity.js';
 
 const PROBE_NAMESPACES = ['irsa-audit-probe-1', 'irsa-audit-probe-2'];
@@ -35,7 +35,7 @@ export interface StatementProbe {
 export function probeStatement(st: TrustStatement, clientIds: readonly string[]): StatementProbe {
   const audiences = [...new Set([...clientIds, ...st.audValues.map((v) => fill(v, 0)), DEFAULT_AUDIENCE])];
   const admits = (sub: string, aud: string) => admitted(st, sub, aud);
-  const fixed = PROBE_NAMESPACES.map((ns) => `${SUBJECT_PREFIX}${ns}:${PROBE_NAME}`);
+  const fixed = PROBE_NAMESPACES.map((ns) => subjectFor(ns, PROBE_NAME));
   const fromPatterns = [...new Set([...st.subValues, ...st.roleSubValues])].flatMap((v) =>
     FILLINGS.map((_, i) => fill(v, i)),
   );

@@ -1,6 +1,6 @@
 import { DEFAULT_AUDIENCE } from '../defaults.js';
 import { E, IrsaError } from '../errors.js';
-import { SUBJECT_PREFIX } from '../tokens/claims.js';
+import { subjectFor } from '../tokens/claims.js';
 import { stripScheme } from './arn.js';
 import { samePolicyDocument } from './policy-normalize.js';
 
@@ -74,7 +74,7 @@ export function scopedTrustStatement(trust: ScopedTrust): TrustPolicyStatement {
   const prefix = conditionKeyPrefix(trust.providerUrl);
   checkScopePart(trust.namespace, 'namespace');
   checkScopePart(trust.serviceAccount, 'service account');
-  const sub = `${SUBJECT_PREFIX}${trust.namespace}:${trust.serviceAccount}`;
+  const sub = subjectFor(trust.namespace, trust.serviceAccount);
   const aud = { [`${prefix}:aud`]: audiences(trust) };
   const Condition: Record<string, Record<string, string | string[]>> = isWildcardTrust(trust)
     ? { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub } }

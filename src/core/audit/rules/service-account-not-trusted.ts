@@ -3,7 +3,7 @@
  * (its subject, its audience annotation or sts.amazonaws.com) through any provider the role trusts.
  */
 import { DEFAULT_AUDIENCE } from '../../defaults.js';
-import { SUBJECT_PREFIX } from '../../tokens/claims.js';
+import { subjectFor } from '../../tokens/claims.js';
 import type { AuditFacts } from '../facts.js';
 import { scopedFix } from '../fix.js';
 import { admitted } from '../probe.js';
@@ -20,7 +20,7 @@ export function serviceAccountNotTrusted(facts: AuditFacts): Finding[] {
 }
 
 function judge(facts: AuditFacts, sa: AuditServiceAccount, role: AuditRole): Finding | undefined {
-  const sub = `${SUBJECT_PREFIX}${sa.namespace}:${sa.name}`;
+  const sub = subjectFor(sa.namespace, sa.name);
   const aud = sa.audience ?? DEFAULT_AUDIENCE;
   const statements = webIdentityStatements(role);
   if (statements.some((st) => admitted(st, sub, aud))) return undefined;
