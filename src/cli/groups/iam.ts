@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { PARTITIONS } from '../../core/aws/partitions.js';
 import { collect, lazy } from '../action.js';
+import { irsaFileOption } from './irsa-file-options.js';
 
 export function registerIamCommands(program: Command): void {
   const iam = program.command('iam').description('IAM documents for people who do IAM by hand');
@@ -27,10 +28,13 @@ export function registerIamCommands(program: Command): void {
         '  aws iam create-role --role-name app@default --assume-role-policy-document file://trust.json',
     )
     .action(lazy('iam trust-policy', async () => (await import('../commands/iam-trust-policy.js')).iamTrustPolicy));
-  iam
-    .command('policy')
-    .description('the least-privilege IAM policy irsa apply, destroy and audit need for this irsa.yaml (docs/audit.md)')
-    .requiredOption('-f, --file <irsa.yaml>', 'the declarative file')
+  irsaFileOption(
+    iam
+      .command('policy')
+      .description(
+        'the least-privilege IAM policy irsa apply, destroy and audit need for this irsa.yaml (docs/audit.md)',
+      ),
+  )
     .addOption(
       new Option('--for <command>', 'the command(s) the policy is for')
         .choices(['apply', 'destroy', 'audit', 'all'])

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { intOption, lazy } from '../action.js';
+import { clusterAccessOptions, irsaFileOption } from './irsa-file-options.js';
 
 /** At least one change in flight. */
 function parallelism(value: string): number {
@@ -10,11 +11,10 @@ function parallelism(value: string): number {
 
 /** The flags plan, apply and destroy share. */
 function common(cmd: Command): Command {
-  return cmd
-    .requiredOption('-f, --file <irsa.yaml>', 'the declarative file (docs/provisioning.md)')
-    .option('--kubeconfig <file>', 'kubeconfig for clusters without fromCluster (ServiceAccount annotations)')
-    .option('--context <name>', 'kubeconfig context for clusters without fromCluster')
-    .option('--trust-ca <file...>', 'extra CA certificates for the issuer host (thumbprints: auto, read-back)');
+  return clusterAccessOptions(irsaFileOption(cmd)).option(
+    '--trust-ca <file...>',
+    'extra CA certificates for the issuer host (thumbprints: auto, read-back)',
+  );
 }
 
 export function registerProvisionCommands(program: Command): void {

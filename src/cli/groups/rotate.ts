@@ -1,14 +1,14 @@
 import { type Command, Option } from 'commander';
 import { APISERVER_DISTROS } from '../../core/issuer/distros.js';
 import { durationOption, lazy } from '../action.js';
+import { irsaFileOption } from './irsa-file-options.js';
 
 const NOW_HELP =
   'the time to decide at: ISO 8601 with its zone (2026-12-06T05:00:00Z) or now (default: this machine’s clock)';
 
 /** The flags every phase takes. */
 function common(cmd: Command): Command {
-  return cmd
-    .requiredOption('-f, --file <irsa.yaml>', 'the declarative file (docs/provisioning.md)')
+  return irsaFileOption(cmd)
     .option('--cluster <name>', 'the cluster of irsa.yaml to rotate (needed when it has several)')
     .option('--trust-ca <file...>', 'extra CA certificates for the issuer host (read-back over HTTPS)')
     .option('--now <time>', NOW_HELP);
