@@ -48,7 +48,7 @@ export function planRotationGuard(p: Planning, material: ReadonlyMap<string, Clu
         plane: 'documents',
         cluster: cluster.name,
         resource,
-        message: missingKeysMessage(cluster, read.state, missing, doc.where),
+        message: missingKeysMessage(read.state, missing, doc.where),
         code: E.ERR_ROTATION_KEYS_MISSING,
         hint: keysHint(cluster, read.state),
       });
@@ -61,12 +61,7 @@ function jwksResource(cluster: ClusterConfig): string {
   return t.kind === 's3' ? `s3://${t.bucket}/${t.jwksKey}` : t.jwksPath;
 }
 
-function missingKeysMessage(
-  cluster: ClusterConfig,
-  state: RotationState,
-  missing: PublishedJwk[],
-  where: string,
-): string {
+function missingKeysMessage(state: RotationState, missing: PublishedJwk[], where: string): string {
   const named = missing.map((k) => `kid ${k.kid} (${k.kid === state.newKey.kid ? 'the new key' : 'an old key'})`);
   const wanted = phaseKeys(state).map((k) => k.kid);
   const what =
@@ -74,7 +69,7 @@ function missingKeysMessage(
       ? `the new key (kid ${wanted[0]})`
       : `the old key${state.oldKeys.length === 1 ? '' : 's'} and then the new one (kids ${wanted.join(', ')})`;
   return (
-    `cluster ${cluster.name}: key rotation in phase ${state.phase} (${where}), and the JWKS irsa.yaml's keys would ` +
+    `key rotation in phase ${state.phase} (${where}), and the JWKS irsa.yaml's keys would ` +
     `publish lacks ${named.join(' and ')}: list ${what} in keys:`
   );
 }
@@ -94,5 +89,6 @@ function keysHint(cluster: ClusterConfig, state: RotationState): string {
 export function applyRefusal(plan: Plan): IrsaError | undefined {
   const c = plan.conflicts.find((x) => x.code !== undefined);
   if (!c?.code) return undefined;
-  return new IrsaError(c.code, `${c.message}; nothing was changed`, c.hint ? { hint: c.hint } : undefined);
+  const message = `cluster ${c.cluster}: ${c.message}; nothing was changed`;
+  return new IrsaError(c.code, message, c.hint ? { hint: c.hint } : undefined);
 }
