@@ -335,6 +335,13 @@ export const ERROR_CODES = {
     action:
       "Set `maxTokenExpiration` on the cluster in irsa.yaml to the apiserver's `--service-account-max-token-expiration` (set that flag if it is not).",
   },
+  ERR_ROTATION_KEYS_MISSING: {
+    family: rotation,
+    meaning:
+      'apply would publish a JWKS without a key the key rotation keeps published (the old keys and the new one until finish, the new key after): an outage for tokens signed with it. `irsa plan` shows it as a conflict; apply changed nothing.',
+    action:
+      'List in the cluster’s `keys:` what the message names (during a rotation the old key and then the new one; after finish the new key), then apply again; `irsa rotate status` shows the phase.',
+  },
 
   ERR_TLS_NO_CHAIN: {
     family: tls,

@@ -167,6 +167,10 @@ test('the generated policy names the config ARNs and nothing wider, except what 
   );
   assert.deepEqual(allows(doc, 's3:PutObject', object), {});
   assert.equal(allows(doc, 's3:PutObject', `arn:aws:s3:::${c.bucket}/other-key`), false);
+  // The rotation state beside the documents: apply reads it, destroy deletes it.
+  const rotationState = `arn:aws:s3:::${c.bucket}/${c.cluster}/irsa-anywhere-rotation.json`;
+  assert.deepEqual(allows(doc, 's3:GetObject', rotationState), {});
+  assert.deepEqual(allows(doc, 's3:DeleteObject', rotationState), {});
   assert.equal(allows(doc, 's3:DeleteBucket', 'arn:aws:s3:::someone-elses'), false);
   // Roles the file stopped naming are deleted only when tagged as ours for its cluster.
   assert.deepEqual(allows(doc, 'iam:DeleteRole', `arn:aws:iam::${ACCOUNT}:role/anything`), {

@@ -110,6 +110,29 @@ test('rotate with S3 publishing against moto: begin, switched and finish read ba
   assert.deepEqual(again.json.data.written, []);
   assert.deepEqual(await snapshot(), beforeAgain);
 
+  // apply with irsa.yaml's old key list would remove the new key: plan shows the conflict, apply refuses, nothing
+  // is written; with the old key and then the new one, apply has nothing to do.
+  const stalePlan = await irsaJson(['plan', '-f', ws.file], e);
+  assert.equal(stalePlan.code, 1, stalePlan.stdout);
+  assert.deepEqual(
+    stalePlan.json.data.conflicts.map((c: Loose) => [c.resource, c.code]),
+    [[`s3://${bucket}/${keys.jwks}`, 'ERR_ROTATION_KEYS_MISSING']],
+  );
+  const stale = await irsaJson(['apply', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(stale.code, 1, stale.stdout + stale.stderr);
+  assert.equal(stale.json.error.code, 'ERR_ROTATION_KEYS_MISSING');
+  assert.equal(
+    stale.json.error.message,
+    `cluster ${cluster}: key rotation in phase begun (s3://${bucket}/${keys.state}), and the JWKS irsa.yaml's keys ` +
+      `would publish lacks kid ${next.key.kid} (the new key): list the old key and then the new one ` +
+      `(kids ${ws.pair.key.kid}, ${next.key.kid}) in keys:; nothing was changed`,
+  );
+  assert.deepEqual(await snapshot(), beforeAgain, 'a refused apply writes nothing');
+  ws.write(configText({ ...names, keys: ['keys/sa.pub', 'keys/sa-2027.pub'] }));
+  const bothApplied = await irsa(['apply', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(bothApplied.code, 0, bothApplied.stdout + bothApplied.stderr);
+  assert.deepEqual(await snapshot(), beforeAgain, 'the rotation’s bytes already');
+
   // switched: refused a second early, recorded at the safe time.
   const safeSwitch = Date.parse(state.bothKeysPublished.at) + 600_000;
   writeFileSync(second, readFileSync(ws.file));
@@ -149,9 +172,28 @@ test('rotate with S3 publishing against moto: begin, switched and finish read ba
   assert.deepEqual(status.json.data.publishedKids, [next.key.kid]);
   assert.equal(status.json.data.publishedAsRecorded, true);
 
-  // irsa.yaml with the new key alone: plan has nothing to change.
+  // Once finished, irsa.yaml's old key alone would remove the key the apiservers sign with: refused.
+  ws.write(configText({ ...names, keys: ['keys/sa.pub'] }));
+  const afterFinish = await snapshot();
+  const oldAgain = await irsaJson(['apply', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(oldAgain.json.error?.code, 'ERR_ROTATION_KEYS_MISSING', oldAgain.stdout);
+  assert.match(
+    oldAgain.json.error.message,
+    new RegExp(`phase finished .*: list the new key \\(kid ${next.key.kid}\\) in keys:`),
+  );
+  assert.deepEqual(await snapshot(), afterFinish);
+
+  // irsa.yaml with the new key alone: plan has nothing to change, apply is fine.
   ws.write(configText({ ...names, keys: ['keys/sa-2027.pub'] }));
   const plan = await irsa(['plan', '-f', ws.file], e);
   assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   assert.equal(lastLine(plan.stdout), 'No changes: AWS matches irsa.yaml.');
+  const newApplied = await irsa(['apply', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(newApplied.code, 0, newApplied.stdout + newApplied.stderr);
+
+  // destroy removes the rotation state with the documents, so the bucket irsa created goes too.
+  const destroyed = await irsaJson(['destroy', '-f', ws.file, '--auto-approve'], e);
+  assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+  assert.equal(destroyed.json.data.summary.kept, 0);
+  await assert.rejects(aws(['s3api', 'head-bucket', '--bucket', bucket], e), /exited/);
 });

@@ -5,7 +5,7 @@
 // JWKS by its Cache-Control and fetches it again for an unknown kid, as its fetcher does; its cache clock is the
 // test's (injected), so "the cache has expired" is a step of the test, never a sleep.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSigningKey } from '../../src/core/keys/generate.js';
@@ -122,10 +122,25 @@ test('rotate on the sandbox: old-key tokens work through begin and switched, new
   await assumes(oldToken, 'old-key token after begin (the cached JWKS holds its kid)');
   await assumes(newToken, 'new-key token after begin (an unknown kid fetches the JWKS again)');
 
-  // irsa.yaml listing old and new keys publishes exactly what the rotation did: plan is empty.
+  // apply with irsa.yaml's old key alone would remove the new key: refused whole, the three files unchanged.
+  const bytes = () => Object.values(files).map((f) => readFileSync(f, 'utf8'));
+  const begunBytes = bytes();
+  const stale = await irsa(['apply', '-f', ws.file, '--auto-approve', ...trust], admin);
+  assert.equal(stale.code, 1, stale.stdout + stale.stderr);
+  assert.match(stale.stdout, /! .*openid\/v1\/jwks \(cluster lab\): key rotation in phase begun/);
+  assert.match(
+    stale.stderr,
+    /^irsa apply: cluster lab: key rotation in phase begun .*: list the old key and then the new one \(kids \S+, \S+\) in keys:; nothing was changed$/m,
+  );
+  assert.deepEqual(bytes(), begunBytes, 'a refused apply writes nothing');
+
+  // irsa.yaml listing old and new keys publishes exactly what the rotation did: plan is empty, apply is fine.
   ws.write(configText(issuer, directory, ['keys/sa.pub', 'keys/sa-2027.pub'], '24h'));
   const planned = await irsa(['plan', '-f', ws.file, ...trust], admin);
   assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+  const bothApplied = await irsa(['apply', '-f', ws.file, '--auto-approve', ...trust], admin);
+  assert.equal(bothApplied.code, 0, bothApplied.stdout + bothApplied.stderr);
+  assert.deepEqual(bytes(), begunBytes);
 
   const status = await rotateJson(['status']);
   assert.equal(status.code, 0, status.stdout + status.stderr);
@@ -208,4 +223,9 @@ test('rotate on the sandbox: old-key tokens work through begin and switched, new
   assert.equal(refused.code, 'InvalidIdentityToken');
   assert.equal(refused.message, MSG_COULD_NOT_RETRIEVE_KEY);
   await assumes(newToken, 'new-key token after finish');
+
+  // destroy removes the rotation state with the documents.
+  const destroyed = await irsa(['destroy', '-f', ws.file, '--auto-approve', ...trust], admin);
+  assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+  assert.deepEqual(readdirSync(directory), []);
 });

@@ -1,9 +1,11 @@
 /**
  * `irsa apply -f irsa.yaml [--auto-approve] [--adopt]`: the plan, shown and approved (a prompt on a terminal, or
  * --auto-approve), then made so plane by plane; the documents read back after publishing; every failure and
- * conflict reported with the rest still done (exit 1 if any). The last line says what was done.
+ * conflict reported with the rest still done (exit 1 if any) — except a plan that would undo a key rotation, refused
+ * whole before anything changes (rotation-guard.ts). The last line says what was done.
  */
 import { renderPlan } from '../../core/provision/render.js';
+import { applyRefusal } from '../../core/provision/rotation-guard.js';
 import type { Context, Report } from '../context.js';
 import { approve, checkApprovalFlags } from './provision-approve.js';
 import { base, finish, runReport } from './provision-report.js';
@@ -15,6 +17,9 @@ export async function apply(opts: ProvisionOptions, ctx: Context): Promise<Repor
   const p = await prepare(opts, ctx, 'apply');
   try {
     if (ctx.output === 'text') ctx.out(`${renderPlan(p.plan)}\n`);
+    // A conflict that refuses the whole apply (it would undo a key rotation): before any prompt or change.
+    const refused = applyRefusal(p.plan);
+    if (refused) throw refused;
     if (p.plan.changes.length === 0) return finish(ctx, runReport(base(p)));
     await approve(ctx, opts.autoApprove, 'apply');
     const result = await runPlan(p, ctx, 'apply', opts.parallelism);

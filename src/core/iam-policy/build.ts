@@ -8,6 +8,7 @@ import { oidcProviderArn, roleArn } from '../aws/arn.js';
 import { s3BucketArn, s3ObjectArn } from '../aws/s3-names.js';
 import type { IrsaConfig } from '../config/types.js';
 import { CLUSTER_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../provision/types.js';
+import { rotationStateLocation } from '../rotation/state.js';
 import { type Condition, NEEDS, type PolicyCommand, type Scope, UNSCOPED_WHY } from './needs.js';
 
 export interface PolicyRequest {
@@ -112,7 +113,12 @@ function resourcesOf(scope: Scope, req: PolicyRequest): string[] {
     case 'buckets':
       return unique(s3.map((p) => s3BucketArn(partition, p.bucket)));
     case 'objects':
-      return unique(s3.flatMap((p) => [p.discoveryKey, p.jwksKey].map((k) => s3ObjectArn(partition, p.bucket, k))));
+      return unique(
+        // The rotation state beside the documents: apply reads it (never to undo a rotation), destroy removes it.
+        s3.flatMap((p) =>
+          [p.discoveryKey, p.jwksKey, rotationStateLocation(p).key].map((k) => s3ObjectArn(partition, p.bucket, k)),
+        ),
+      );
   }
 }
 

@@ -11,6 +11,7 @@ import { hasStatements, withoutOurStatements } from './bucket-policy.js';
 import { addChange, type Planning, s3 } from './calls.js';
 import { documentDiff, policyDiff } from './diff.js';
 import { ownership, ownershipWords } from './ownership.js';
+import { rotationStateLocation } from '../rotation/state.js';
 import { providerResource } from './provider.js';
 import { deleteRoleChange } from './role-delete.js';
 import type { Operation } from './types.js';
@@ -55,13 +56,15 @@ export function planDestroyDocuments(p: Planning): void {
   for (const cluster of p.config.clusters) {
     const t = cluster.publish;
     if (t.kind === 'directory') {
-      for (const path of [t.discoveryPath, t.jwksPath])
+      // The rotation state too (when there is one): it describes documents that are gone.
+      for (const path of [t.discoveryPath, t.jwksPath, rotationStateLocation(t).path])
         deleteDocument(p, cluster.name, path, path, { service: 'file', action: 'DeleteFile', input: { path } });
       continue;
     }
     const group = byBucket.get(t.bucket) ?? { clusters: [], objects: [] };
     group.clusters.push(cluster);
-    for (const key of [t.discoveryKey, t.jwksKey]) {
+    // The rotation state too: left behind, it would keep a bucket irsa created from being deleted.
+    for (const key of [t.discoveryKey, t.jwksKey, rotationStateLocation(t).key]) {
       const resource = `s3://${t.bucket}/${key}`;
       if (
         deleteDocument(

@@ -12,11 +12,13 @@ import { planDestroyDocuments, planDestroyProviders, planDestroyRoles } from './
 import { planDocuments } from './documents.js';
 import { planProviders } from './provider.js';
 import { planRoles } from './roles.js';
+import { planRotationGuard } from './rotation-guard.js';
 import type { ApplyOptions, ChangeKind, CurrentState, Plan } from './types.js';
 
 export function planApply(config: IrsaConfig, current: CurrentState, options: ApplyOptions): Plan {
   const p = startPlanning('apply', config, current, options.adopt);
   planDocuments(p, options.material);
+  planRotationGuard(p, options.material);
   planProviders(p, options.material);
   planRoles(p);
   return p.plan;

@@ -5,6 +5,7 @@
  * query serves plan, apply and destroy.
  */
 import type { IrsaConfig } from '../config/types.js';
+import { rotationStateLocation } from '../rotation/state.js';
 import type { StateQuery } from './types.js';
 
 export function stateQuery(config: IrsaConfig): StateQuery {
@@ -14,10 +15,11 @@ export function stateQuery(config: IrsaConfig): StateQuery {
     const t = cluster.publish;
     if (t.kind === 's3') {
       const keys = buckets.get(t.bucket) ?? new Set<string>();
-      keys.add(t.discoveryKey).add(t.jwksKey);
+      // The rotation state beside them: apply never undoes a rotation, destroy removes it (rotation-guard.ts).
+      keys.add(t.discoveryKey).add(t.jwksKey).add(rotationStateLocation(t).key);
       buckets.set(t.bucket, keys);
     } else {
-      files.push(t.discoveryPath, t.jwksPath);
+      files.push(t.discoveryPath, t.jwksPath, rotationStateLocation(t).path);
     }
   }
   return {

@@ -14,6 +14,7 @@
  * target, as core/aws/operations.ts does); the executor runs them plane by plane, with bounded concurrency and
  * retries. Nothing here does I/O.
  */
+import type { ErrorCode } from '../errors.js';
 import type { Jwks } from '../issuer/jwks.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -229,6 +230,11 @@ export interface Conflict {
   message: string;
   /** What would resolve it (`--adopt`, rename, …). */
   hint?: string;
+  /**
+   * Set when the conflict refuses the whole apply (nothing is changed): the code apply fails with. Without it,
+   * apply does everything else and exits 1 (ERR_PLAN_CONFLICT).
+   */
+  code?: ErrorCode;
 }
 
 export interface Plan {

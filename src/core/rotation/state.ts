@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { joinKey } from '../aws/s3-names.js';
-import { CONFIG_API_VERSION, type PublishTarget } from '../config/types.js';
+import { CONFIG_API_VERSION, type DirectoryPublish, type PublishTarget, type S3Publish } from '../config/types.js';
 import { E, IrsaError } from '../errors.js';
 import type { PublishedJwk } from '../issuer/jwks.js';
 import { readJsonDocument } from '../json/read-document.js';
@@ -119,26 +119,39 @@ const STATE_ORDER: readonly (keyof RotationState)[] = [
 
 /** The state as published, checked; `where` names the object or file in the message. */
 export function parseRotationState(text: string, where: string, cluster: string): RotationState {
+  const r = checkRotationState(text, where, cluster);
+  if (!r.ok) throw new IrsaError(E.ERR_ROTATION_STATE, r.message, r.hint ? { hint: r.hint } : undefined);
+  return r.state;
+}
+
+/** The same check as data: the state, or why it cannot be used (the planner reports that as a conflict). */
+export function checkRotationState(
+  text: string,
+  where: string,
+  cluster: string,
+): { ok: true; state: RotationState } | { ok: false; message: string; hint?: string } {
   const r = readJsonDocument(text, where, stateSchema);
   if (!r.ok) {
-    throw new IrsaError(E.ERR_ROTATION_STATE, `${r.message}: the rotation state cannot be read`, {
+    return {
+      ok: false,
+      message: `${r.message}: the rotation state cannot be read`,
       hint: 'it is written by irsa rotate only; restore it from the bucket’s versions or your backup (docs/rotation.md)',
-    });
+    };
   }
   const state = r.value as unknown as RotationState;
   if (state.cluster !== cluster) {
-    throw new IrsaError(
-      E.ERR_ROTATION_STATE,
-      `${where}: the rotation state is cluster ${state.cluster}'s, not ${cluster}'s`,
-    );
+    return { ok: false, message: `${where}: the rotation state is cluster ${state.cluster}'s, not ${cluster}'s` };
   }
-  return state;
+  return { ok: true, state };
 }
 
+type S3StateLocation = { kind: 's3'; bucket: string; key: string };
+type DirectoryStateLocation = { kind: 'directory'; path: string; root: string };
 /** Where a cluster's rotation state lives: at the issuer's root beside `.well-known/`, in the bucket or the directory. */
-export function rotationStateLocation(
-  target: PublishTarget,
-): { kind: 's3'; bucket: string; key: string } | { kind: 'directory'; path: string; root: string } {
+export function rotationStateLocation(target: S3Publish): S3StateLocation;
+export function rotationStateLocation(target: DirectoryPublish): DirectoryStateLocation;
+export function rotationStateLocation(target: PublishTarget): S3StateLocation | DirectoryStateLocation;
+export function rotationStateLocation(target: PublishTarget): S3StateLocation | DirectoryStateLocation {
   if (target.kind === 's3')
     return { kind: 's3', bucket: target.bucket, key: joinKey(target.prefix, ROTATION_STATE_NAME) };
   return { kind: 'directory', path: join(target.directory, ROTATION_STATE_NAME), root: target.directory };
