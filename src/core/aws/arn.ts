@@ -50,6 +50,15 @@ export function parseRoleArn(
   return { partition: arn.partition, accountId: arn.accountId, path, name };
 }
 
+/** A role ARN flag (`--role-arn`, `--canary-role`): refused in words, naming the flag, unless well-formed. */
+export function checkRoleArn(value: string, flag: string): void {
+  if (parseRoleArn(value)) return;
+  throw new IrsaError(
+    E.ERR_ROLE_ARN,
+    `${flag} must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/[path/]name), got: ${value}`,
+  );
+}
+
 export function roleArn(partition: string, accountId: string, name: string, path = '/'): string {
   return `arn:${partition}:iam::${accountId}:role${path}${name}`;
 }
