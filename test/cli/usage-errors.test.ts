@@ -73,6 +73,32 @@ test('one port parser: 99999 is refused in words for every port flag', async () 
       'webhook serve',
       /^--metrics-port must be a port number/,
     ),
+    // issuer watch had a parser of its own: "option '--metrics-port <port>' argument '99999' is invalid. a port …".
+    usageError(
+      ['issuer', 'watch', '--issuer', 'https://x.example.com/c', '--metrics-port', '99999'],
+      'issuer watch',
+      /^--metrics-port must be a port number from 0 to 65535, got: 99999$/,
+    ),
+  ]);
+});
+
+// Reproduction: `irsa issuer watch --interval 0` ran its passes back to back (a busy loop against the apiservers, the
+// issuer host and IAM), and `--timeout 0` meant no timeout at all.
+test('a duration flag with a floor: an interval of 0 or a timeout of 0 refused, naming the flag and the floor', async () => {
+  const watch = ['issuer', 'watch', '--issuer', 'https://x.example.com/c'];
+  await Promise.all([
+    usageError([...watch, '--interval', '0'], 'issuer watch', /^--interval must be at least 1s, got: 0$/),
+    usageError([...watch, '--iam-interval', '0s'], 'issuer watch', /^--iam-interval must be at least 1s, got: 0s$/),
+    usageError(
+      ['issuer', 'check', '--issuer', 'https://x.example.com/c', '--timeout', '0'],
+      'issuer check',
+      /^--timeout must be at least 100ms, got: 0$/,
+    ),
+    usageError(
+      ['issuer', 'watch', 'manifests', '--issuer', 'https://x.example.com/c', '--interval', '0'],
+      'issuer watch',
+      /^--interval must be at least 1s, got: 0$/,
+    ),
   ]);
 });
 

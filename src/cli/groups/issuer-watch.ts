@@ -1,6 +1,6 @@
 /** `irsa issuer check` and `irsa issuer watch`: the issuer's three planes (apiservers, public copy, IAM) compared. */
-import { type Command, InvalidArgumentError } from 'commander';
-import { durationOption, lazy } from '../action.js';
+import type { Command } from 'commander';
+import { durationOption, lazy, portOption } from '../action.js';
 
 function targetOptions(cmd: Command): Command {
   return cmd
@@ -16,7 +16,9 @@ function targetOptions(cmd: Command): Command {
     .option('--audience <aud...>', 'client IDs the IAM provider must have (default sts.amazonaws.com, or irsa.yaml)')
     .option('--trust-ca <file...>', 'extra CA certificates for the issuer host (a private CA is still reported)')
     .option('--canary-role <arn>', 'STS canary: AssumeRoleWithWebIdentity on this role (give it no permissions)')
-    .addOption(durationOption('--timeout <duration>', 'per request', { unit: 'ms', default: 5000, max: 60_000 }));
+    .addOption(
+      durationOption('--timeout <duration>', 'per request', { unit: 'ms', default: 5000, min: 100, max: 60_000 }),
+    );
 }
 
 export function registerIssuerWatchCommands(issuer: Command): void {
@@ -33,9 +35,14 @@ export function registerIssuerWatchCommands(issuer: Command): void {
     .action(lazy('issuer check', async () => (await import('../commands/issuer-check.js')).issuerCheck));
   const watch = targetOptions(issuer.command('watch'))
     .description('run the checks of `issuer check` continuously: metrics, probes, Events; --publish adds missing keys')
-    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
-    .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900 }))
-    .option('--metrics-port <port>', 'plain HTTP port for /metrics, /healthz and /readyz', portNumber, 9090)
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60, min: 1 }))
+    .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900, min: 1 }))
+    .option(
+      '--metrics-port <port>',
+      'plain HTTP port for /metrics, /healthz and /readyz',
+      portOption('--metrics-port'),
+      9090,
+    )
     .option('--publish', "publish the union of the apiservers' keys to irsa.yaml's target (never removes a key)")
     .addHelpText(
       'after',
@@ -51,7 +58,7 @@ export function registerIssuerWatchCommands(issuer: Command): void {
     .option('--namespace <ns>', 'namespace (default irsa-system)')
     .option('--image <ref>', 'container image')
     .option('--canary-role <arn>', 'STS canary role (no permissions)')
-    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60, min: 1 }))
     .option('--aws-secret <name>', 'Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the IAM checks')
     .addHelpText(
       'after',
@@ -63,10 +70,4 @@ export function registerIssuerWatchCommands(issuer: Command): void {
         async () => (await import('../commands/issuer-watch-manifests.js')).issuerWatchManifests,
       ),
     );
-}
-
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number, 0 to 65535');
-  return n;
 }
