@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runProcess } from '../support/cli.js';
+import { runCli, runProcess } from '../support/cli.js';
 import { type MotoServer, startMoto } from '../support/moto-server.js';
 import { terraformTest } from '../support/terraform.js';
 import { awsEnv, irsa, irsaJson, type T, unique, workspace } from './provision-support.js';
@@ -128,6 +128,29 @@ test('--out-dir over its own irsa.yaml (by path or hard link): refused even with
     assert.match(r.json.error.message, /irsa-roles\.tf .*is a file this command reads/);
     assert.equal(readFileSync(input, 'utf8'), config);
     assert.deepEqual(readdirSync(out), ['irsa-roles.tf'], 'nothing written');
+  }
+});
+
+// Reproduction: `--out-dir /proc/nonexistent/x` never returned (Node's recursive mkdir spins on /proc's ENOENT).
+test('--out-dir that cannot be made: one line naming it, exit 1, no hang', async (t) => {
+  const ws = workspace(t);
+  ws.write(configText(unique()));
+  writeFileSync(join(ws.dir, 'afile'), 'x');
+  const cases: [string, RegExp][] = [
+    ['/proc/irsa-nonexistent/x', /^\/proc\/irsa-nonexistent\/x: cannot create the directory \(no such file\)$/],
+    [join(ws.dir, 'afile/sub'), /afile\/sub: cannot create the directory \(a part of the path is not a directory\)$/],
+    [join(ws.dir, 'afile'), /afile is a file, not a directory: cannot write into it$/],
+  ];
+  for (const [dir, message] of cases) {
+    if (dir.startsWith('/proc') && process.platform !== 'linux') continue;
+    const r = await runCli(['export', 'terraform', '-f', ws.file, '--out-dir', dir, '--output', 'json'], {
+      env: offlineEnv(t),
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 1, r.stdout);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.error.code, 'ERR_FILE_WRITE');
+    assert.match(report.error.message, message);
   }
 });
 
