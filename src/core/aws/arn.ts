@@ -56,7 +56,7 @@ export function parseRoleArn(
  */
 export function isOidcProviderArn(value: string): boolean {
   const arn = parseArn(value);
-  if (!arn || arn.service !== 'iam' || arn.region !== '' || !/^\d{12}$/.test(arn.accountId)) return false;
+  if (arn?.service !== 'iam' || arn.region !== '' || !/^\d{12}$/.test(arn.accountId)) return false;
   return /^oidc-provider\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[\x21-\x7e]*)?$/.test(arn.resource);
 }
 
