@@ -13,9 +13,7 @@
  * - create on serviceaccounts/token restricted by resourceNames to itself: the fresh token whose kid says which key
  *   signs now (and which the STS canary sends).
  */
-import { checkRoleArn } from '../aws/arn.js';
-import { UsageError } from '../errors.js';
-import { checkDnsLabel, checkDnsSubdomain } from './names.js';
+import { checkDnsLabel } from './names.js';
 import type { CommentedDoc } from './render.js';
 
 export const ISSUER_WATCH_NAME = 'irsa-issuer-watch';
@@ -50,7 +48,7 @@ type Resolved = Required<Omit<IssuerWatchManifestsInput, 'canaryRole' | 'awsSecr
 
 export function buildIssuerWatchManifests(input: IssuerWatchManifestsInput): CommentedDoc[] {
   const o: Resolved = { ...ISSUER_WATCH_DEFAULTS, ...dropUndefined(input) };
-  checkInput(o);
+  checkDnsLabel(o.namespace, '--namespace');
   const meta = (name: string, namespace: string | undefined = o.namespace) => ({
     name,
     ...(namespace ? { namespace } : {}),
@@ -64,21 +62,6 @@ export function buildIssuerWatchManifests(input: IssuerWatchManifestsInput): Com
     service(meta),
     prometheusRule(o, meta),
   ];
-}
-
-/** An image reference: registry[:port]/path[:tag][@digest], no spaces, quotes or control characters. */
-const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
-
-/** Every value that goes into the manifests, refused here rather than by kubectl apply (or, worse, at run time). */
-function checkInput(o: Resolved): void {
-  checkDnsLabel(o.namespace, '--namespace');
-  if (o.awsSecret !== undefined) checkDnsSubdomain(o.awsSecret, '--aws-secret');
-  if (o.canaryRole !== undefined) checkRoleArn(o.canaryRole, '--canary-role');
-  if (!IMAGE_REFERENCE.test(o.image)) {
-    throw new UsageError(
-      `--image must be an image reference such as ghcr.io/org/irsa-anywhere:0.1.0 (no spaces or control characters), got: ${o.image}`,
-    );
-  }
 }
 
 type Meta = (name: string, namespace?: string) => Record<string, unknown>;
