@@ -69,6 +69,8 @@ export interface DurationFlag {
   default?: number;
   /** Largest value accepted, in the unit above. */
   max?: number;
+  /** Smallest value accepted, in the unit above (an interval of 0 is a busy loop, a timeout of 0 none at all). */
+  min?: number;
 }
 
 /**
@@ -86,6 +88,9 @@ export function durationOption(flags: string, description: string, spec: Duratio
       n = unit === 's' ? parseDurationSeconds(value, flag) : parseDurationMs(value, flag);
     } catch (e) {
       throw new InvalidArgumentError(e instanceof IrsaError ? e.message : String(e));
+    }
+    if (spec.min !== undefined && n < spec.min) {
+      throw new InvalidArgumentError(`${flag} must be at least ${format(spec.min)}, got: ${value}`);
     }
     if (spec.max !== undefined && n > spec.max) {
       throw new InvalidArgumentError(

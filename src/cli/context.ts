@@ -1,5 +1,5 @@
 import { E, IrsaError, UsageError } from '../core/errors.js';
-import { jsonTerminalSafe } from '../core/text/terminal-safe.js';
+import { jsonTerminalSafe, terminalSafe } from '../core/text/terminal-safe.js';
 
 /**
  * The one place that decides how every command speaks: text or `--output json`, warnings on stderr, one-line
@@ -53,7 +53,7 @@ export function makeContext(
     warnings,
     warn(message) {
       warnings.push(message);
-      if (ctx.output === 'text') ctx.err(`warning: ${message}`);
+      if (ctx.output === 'text') ctx.err(`warning: ${terminalSafe(message)}`);
     },
   };
   if (opts.output !== undefined && !formats.includes(opts.output)) {
@@ -98,8 +98,9 @@ export function fail(ctx: Pick<Context, 'command' | 'output' | 'debug' | 'warnin
   const message = err.message.split('\n')[0];
   if (ctx.output === 'json')
     process.stdout.write(`${errorEnvelope(ctx.command, { code, message, hint }, ctx.warnings)}\n`);
-  process.stderr.write(`irsa ${ctx.command}: ${message}\n`);
-  if (hint) process.stderr.write(`  hint: ${hint}\n`);
+  // Messages quote what was given (a flag's value, a field of irsa.yaml): escapes in it must not drive the terminal.
+  process.stderr.write(`irsa ${ctx.command}: ${terminalSafe(message)}\n`);
+  if (hint) process.stderr.write(`  hint: ${terminalSafe(hint)}\n`);
   if (ctx.debug && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (code === E.ERR_INTERNAL) process.stderr.write('  (run again with --debug for details)\n');
   process.exitCode = 1;

@@ -1,5 +1,6 @@
 import type { Command, CommanderError } from 'commander';
 import { E } from '../core/errors.js';
+import { terminalSafe } from '../core/text/terminal-safe.js';
 import { errorEnvelope } from './context.js';
 
 /**
@@ -48,7 +49,7 @@ function onUsageError(program: Command, cmd: Command, err: CommanderError, argv:
 function print(command: string, message: string, json: boolean): void {
   if (json) process.stdout.write(`${errorEnvelope(command, { code: E.ERR_USAGE, message }, [])}\n`);
   const name = command ? `irsa ${command}` : 'irsa';
-  process.stderr.write(`${name}: ${message} (see ${name} --help)\n`);
+  process.stderr.write(`${name}: ${terminalSafe(message)} (see ${name} --help)\n`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, type Stats, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { E, IrsaError } from '../core/errors.js';
 import { systemErrorWords } from './system-errors.js';
 
@@ -71,17 +71,35 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   }
 }
 
-/** Creates the directory (and its parents), with a one-line error when a file is in the way. */
+/**
+ * Creates the directory (and its parents), with a one-line error when a file is in the way. Each missing level is
+ * made on its own rather than by `mkdir(dir, { recursive: true })`: Node's recursive mkdir spins forever on a
+ * parent that refuses creation with ENOENT (`/proc/x/y`), and a command must fail, not hang.
+ */
 export async function ensureDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    const found = await statOrUndefined(dir);
-    if (found && !found.isDirectory()) {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const found = await statOrUndefined(at);
+    if (found?.isDirectory()) break;
+    if (found && at === resolve(dir)) {
       throw new IrsaError(E.ERR_FILE_WRITE, `${dir} is a file, not a directory: cannot write into it`);
     }
-    throw new IrsaError(E.ERR_FILE_WRITE, `${dir}: cannot create the directory (${systemErrorWords(e)})`);
+    if (found) throw cannotCreate(dir, 'a part of the path is not a directory');
+    missing.unshift(at);
+    if (dirname(at) === at) break;
   }
+  for (const level of missing) {
+    try {
+      await mkdir(level);
+    } catch (e) {
+      // Made meanwhile by someone else: as good as made here.
+      if (!(await statOrUndefined(level))?.isDirectory()) throw cannotCreate(dir, systemErrorWords(e));
+    }
+  }
+}
+
+function cannotCreate(dir: string, why: string): IrsaError {
+  return new IrsaError(E.ERR_FILE_WRITE, `${dir}: cannot create the directory (${why})`);
 }
 
 /**

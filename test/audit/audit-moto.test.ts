@@ -77,6 +77,29 @@ function byRule(findings: Loose[], role: string): Record<string, Loose> {
   return Object.fromEntries(findings.filter((f) => f.role === arn[role]).map((f) => [f.rule, f]));
 }
 
+// Reproduction: `irsa audit --provider arn:aws:iam::111122223333:oidc-provider/` (no host), `…/https://x.com` (a
+// scheme) and a path with a space were taken, and the audit ran to report nothing about a provider that cannot exist.
+test('--provider that is not an OIDC provider ARN: a usage error naming the flag, before any AWS call', async (t) => {
+  const env = awsEnv(t, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+  for (const arn of [
+    'arn:aws:iam::111122223333:oidc-provider/',
+    'arn:aws:iam::111122223333:oidc-provider/https://oidc.example.com/c1',
+    'arn:aws:iam::111122223333:oidc-provider/oidc.example.com/a b',
+    'arn:aws:iam::1:oidc-provider/oidc.example.com',
+    'arn:aws:iam::111122223333:role/x',
+  ]) {
+    const r = await irsaJson(['audit', '--provider', arn], env);
+    assert.equal(r.code, 1, arn);
+    assert.equal(r.json.error.code, 'ERR_USAGE', arn);
+    assert.match(r.json.error.message, /^--provider must be an OIDC provider ARN/);
+  }
+  const ok = await irsaJson(
+    ['audit', '--provider', 'arn:aws:iam::111122223333:oidc-provider/oidc.example.com:8443/c1'],
+    env,
+  );
+  assert.match(ok.json.error.message, /^IAM \w+: connection refused/, 'a good ARN reaches AWS');
+});
+
 test('each bad role is flagged with its severity, statement and scoped fix; the well-scoped one is not; exit 1 on high', async (t) => {
   const r = await irsaJson(['audit'], env(t));
   assert.equal(r.code, 1, r.stderr);

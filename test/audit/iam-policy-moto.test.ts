@@ -146,6 +146,26 @@ function coveredBy(document: Loose, calls: string[]): void {
 
 const asUser = (t: T, keys: Keys) => ({ ...awsEnv(t, { AWS_ENDPOINT_URL: moto.endpoint }), ...keys });
 
+// Reproduction: `AWS_ENDPOINT_URL=http://127.0.0.1:1 irsa iam policy -f irsa.yaml` said "connection refused" and
+// then "hint: check the AWS credentials": the credentials were never tried.
+test('STS not reached: one line saying so, and a hint about reaching STS, not about credentials', async (t) => {
+  const ws = workspace(t);
+  ws.write(`apiVersion: irsa-anywhere/v1
+kind: Config
+region: us-east-1
+clusters:
+  - name: c1
+    issuer: https://oidc.example.com/c1
+    keys: [keys/sa.pub]
+    publish: {directory: ./public}
+`);
+  const r = await irsaJson(['iam', 'policy', '-f', ws.file], awsEnv(t, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }));
+  assert.equal(r.code, 1);
+  assert.equal(r.json.error.message, 'STS GetCallerIdentity: connection refused (127.0.0.1:9)');
+  assert.match(r.json.error.hint, /^check that STS can be reached/);
+  assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr);
+});
+
 test('the generated policy names the config ARNs and nothing wider, except what IAM cannot scope (said plainly)', async (t) => {
   const ws = workspace(t);
   const c = config(unique());

@@ -5,10 +5,10 @@
 // the export's `import {}` blocks. The Terraform tests need terraform and the AWS provider's local plugin mirror
 // (test/support/terraform.ts): without them they skip and the file says so in one line.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runProcess } from '../support/cli.js';
+import { runCli, runProcess } from '../support/cli.js';
 import { type MotoServer, startMoto } from '../support/moto-server.js';
 import { terraformTest } from '../support/terraform.js';
 import { awsEnv, irsa, irsaJson, type T, unique, workspace } from './provision-support.js';
@@ -108,6 +108,50 @@ test('--out-dir: writes its files, leaves the same bytes alone, refuses a file i
   assert.equal(forced.code, 0);
   assert.match(readFileSync(join(out, 'irsa-roles.tf'), 'utf8'), /^# Written by/);
   assert.equal(readFileSync(join(out, 'main.tf'), 'utf8'), 'locals {}\n', 'never touches other files');
+});
+
+// Reproduction: irsa.yaml kept as tf/irsa-roles.tf, `irsa export terraform -f tf/irsa-roles.tf --out-dir tf --force`
+// replaced the very file it had read with HCL. A file read is never the file written, --force or not.
+test('--out-dir over its own irsa.yaml (by path or hard link): refused even with --force, the file unchanged', async (t) => {
+  const ws = workspace(t);
+  const config = configText(unique()).replace('keys/sa.pub', join(ws.dir, 'keys/sa.pub'));
+  const out = join(ws.dir, 'tf');
+  mkdirSync(out);
+  const input = join(out, 'irsa-roles.tf');
+  writeFileSync(input, config);
+  linkSync(input, join(ws.dir, 'linked.yaml'));
+  const env = offlineEnv(t);
+  for (const file of [input, join(ws.dir, 'linked.yaml')]) {
+    const r = await irsaJson(['export', 'terraform', '-f', file, '--out-dir', out, '--force'], env);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.json.error.code, 'ERR_FILE_IS_INPUT');
+    assert.match(r.json.error.message, /irsa-roles\.tf .*is a file this command reads/);
+    assert.equal(readFileSync(input, 'utf8'), config);
+    assert.deepEqual(readdirSync(out), ['irsa-roles.tf'], 'nothing written');
+  }
+});
+
+// Reproduction: `--out-dir /proc/nonexistent/x` never returned (Node's recursive mkdir spins on /proc's ENOENT).
+test('--out-dir that cannot be made: one line naming it, exit 1, no hang', async (t) => {
+  const ws = workspace(t);
+  ws.write(configText(unique()));
+  writeFileSync(join(ws.dir, 'afile'), 'x');
+  const cases: [string, RegExp][] = [
+    ['/proc/irsa-nonexistent/x', /^\/proc\/irsa-nonexistent\/x: cannot create the directory \(no such file\)$/],
+    [join(ws.dir, 'afile/sub'), /afile\/sub: cannot create the directory \(a part of the path is not a directory\)$/],
+    [join(ws.dir, 'afile'), /afile is a file, not a directory: cannot write into it$/],
+  ];
+  for (const [dir, message] of cases) {
+    if (dir.startsWith('/proc') && process.platform !== 'linux') continue;
+    const r = await runCli(['export', 'terraform', '-f', ws.file, '--out-dir', dir, '--output', 'json'], {
+      env: offlineEnv(t),
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 1, r.stdout);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.error.code, 'ERR_FILE_WRITE');
+    assert.match(report.error.message, message);
+  }
 });
 
 /** Terraform pointed at moto: an `_override.tf` file replaces the export's provider block (region kept). */

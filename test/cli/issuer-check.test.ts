@@ -299,3 +299,25 @@ describe('irsa issuer check', { concurrency: true }, () => {
     assert.equal(broken.code, 1);
   });
 });
+
+// Reproduction: `irsa issuer check --canary-role bad` ran every check and then reported the canary as STS's failure.
+test('a --canary-role that is not a role ARN: a usage error naming the flag before any check runs', async () => {
+  for (const command of [
+    ['issuer', 'check'],
+    ['issuer', 'watch'],
+  ]) {
+    const r = await runCli([
+      ...command,
+      '--output',
+      'json',
+      '--issuer',
+      'https://oidc.example.com/c1',
+      '--canary-role',
+      'bad',
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.error.code, 'ERR_ROLE_ARN');
+    assert.match(report.error.message, /^--canary-role must be an IAM role ARN .*got: bad$/);
+  }
+});

@@ -126,3 +126,33 @@ test('without --issuer: a usage error, exit 1', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /--issuer is required/);
 });
+
+// Reproduction: `--canary-role bad` went into the Deployment's args (the watch then failed the canary forever), and
+// `--aws-secret` / `--image` took any text, kubectl refusing it later, if at all.
+test('a bad --canary-role, --aws-secret or --image: refused in words naming the flag, nothing printed, exit 1', async () => {
+  const cases: [string[], string, RegExp][] = [
+    [['--canary-role', 'bad'], 'ERR_ROLE_ARN', /^--canary-role must be an IAM role ARN .*got: bad$/],
+    [['--canary-role', 'arn:aws:iam::111122223333:user/x'], 'ERR_ROLE_ARN', /^--canary-role must be an IAM role ARN/],
+    [['--aws-secret', 'Bad_Name'], 'ERR_K8S_NAME', /^--aws-secret must be a DNS-1123 subdomain/],
+    [['--image', 'ghcr.io/x y'], 'ERR_USAGE', /^--image must be an image reference/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = await runCli(['--output', 'json', 'issuer', 'watch', 'manifests', '--issuer', PLACEHOLDER, ...args]);
+    assert.equal(r.code, 1, r.stdout);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report), ['command', 'ok', 'error', 'warnings']);
+    assert.equal(report.error.code, code);
+    assert.match(report.error.message, message);
+  }
+  const ok = await render([
+    '--issuer',
+    PLACEHOLDER,
+    '--canary-role',
+    'arn:aws:iam::111122223333:role/irsa/canary',
+    '--aws-secret',
+    'irsa-aws',
+    '--image',
+    'registry.local:5000/irsa/irsa-anywhere:0.1.0@sha256:0123abcd',
+  ]);
+  assert.match(ok, /arn:aws:iam::111122223333:role\/irsa\/canary/);
+});

@@ -5,7 +5,7 @@
 // JWKS by its Cache-Control and fetches it again for an unknown kid, as its fetcher does; its cache clock is the
 // test's (injected), so "the cache has expired" is a step of the test, never a sleep.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSigningKey } from '../../src/core/keys/generate.js';
@@ -228,4 +228,30 @@ test('rotate on the sandbox: old-key tokens work through begin and switched, new
   const destroyed = await irsa(['destroy', '-f', ws.file, '--auto-approve', ...trust], admin);
   assert.equal(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
   assert.deepEqual(readdirSync(directory), []);
+});
+
+// Reproduction: `irsa rotate switched --at now` (the README's "or now") was always refused, "the switch time … is
+// after now": --at read the clock again after irsa.yaml and the published documents had been read.
+test('rotate switched --at now: the switch is recorded at the time the step decides at', async (t) => {
+  const ws = workspace(t);
+  const directory = join(ws.dir, 'public');
+  mkdirSync(join(directory, 'openid/v1'), { recursive: true });
+  const jwks = await irsa(['issuer', 'jwks', '--key', join(ws.dir, 'keys/sa.pub')], process.env);
+  writeFileSync(join(directory, 'openid/v1/jwks'), jwks.stdout);
+  writeFileSync(join(ws.dir, 'keys/sa-2027.pub'), generateSigningKey({ type: 'ec' }).publicPem);
+  // A closed port: the read-back over HTTPS fails at once (a warning), nothing leaves this machine.
+  ws.write(configText('https://127.0.0.1:9/lab', directory, ['keys/sa.pub'], '24h'));
+  const env = awsEnv(t, {});
+  const begun = await irsa(['rotate', 'begin', '-f', ws.file, '--new-key', join(ws.dir, 'keys/sa-2027.pub')], env);
+  assert.equal(begun.code, 0, begun.stderr);
+  // Published three hours ago: any switch from an hour after that is safe.
+  const statePath = join(directory, 'irsa-anywhere-rotation.json');
+  const state = JSON.parse(readFileSync(statePath, 'utf8'));
+  state.bothKeysPublished.at = iso(Math.floor(Date.now() / 1000) * 1000 - 3 * HOUR);
+  writeFileSync(statePath, JSON.stringify(state, null, 2));
+  const r = await irsaJson(['rotate', 'switched', '-f', ws.file, '--at', 'now'], env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const recorded = JSON.parse(readFileSync(statePath, 'utf8'));
+  assert.equal(recorded.phase, 'switched');
+  assert.match(recorded.switched.source, /--at now/);
 });

@@ -1,8 +1,10 @@
 // Commander's usage errors speak like every other failure: one line on stderr naming the command, and with
 // `--output json` one error object on stdout (issue 9.4). Each reproduction from the issue is a case.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../support/cli.js';
+import { runCli, tempDir } from '../support/cli.js';
 
 const ARN = 'arn:aws:iam::111122223333:role/app@default';
 
@@ -70,6 +72,32 @@ test('one port parser: 99999 is refused in words for every port flag', async () 
       ['webhook', 'serve', '--metrics-port', '65536'],
       'webhook serve',
       /^--metrics-port must be a port number/,
+    ),
+    // issuer watch had a parser of its own: "option '--metrics-port <port>' argument '99999' is invalid. a port …".
+    usageError(
+      ['issuer', 'watch', '--issuer', 'https://x.example.com/c', '--metrics-port', '99999'],
+      'issuer watch',
+      /^--metrics-port must be a port number from 0 to 65535, got: 99999$/,
+    ),
+  ]);
+});
+
+// Reproduction: `irsa issuer watch --interval 0` ran its passes back to back (a busy loop against the apiservers, the
+// issuer host and IAM), and `--timeout 0` meant no timeout at all.
+test('a duration flag with a floor: an interval of 0 or a timeout of 0 refused, naming the flag and the floor', async () => {
+  const watch = ['issuer', 'watch', '--issuer', 'https://x.example.com/c'];
+  await Promise.all([
+    usageError([...watch, '--interval', '0'], 'issuer watch', /^--interval must be at least 1s, got: 0$/),
+    usageError([...watch, '--iam-interval', '0s'], 'issuer watch', /^--iam-interval must be at least 1s, got: 0s$/),
+    usageError(
+      ['issuer', 'check', '--issuer', 'https://x.example.com/c', '--timeout', '0'],
+      'issuer check',
+      /^--timeout must be at least 100ms, got: 0$/,
+    ),
+    usageError(
+      ['issuer', 'watch', 'manifests', '--issuer', 'https://x.example.com/c', '--interval', '0'],
+      'issuer watch',
+      /^--interval must be at least 1s, got: 0$/,
     ),
   ]);
 });
@@ -141,4 +169,44 @@ test('a group without its subcommand: help on stderr, and the envelope with --ou
   assert.equal(report.error.code, 'ERR_USAGE');
   assert.match(report.error.message, /a subcommand is required: mint, inspect/);
   assert.match(r.stderr, /Usage: irsa token/);
+});
+
+// Reproduction: `irsa rotate status --cluster $'\e[31mRED\a'` printed the escape raw to the terminal in its error
+// (so did `audit --provider`, `issuer watch manifests --namespace` and a ServiceAccount name in irsa.yaml). Every
+// failure line goes through the one terminal-safe writer; the JSON envelope keeps the value, escaped as JSON.
+test('an escape in a flag value or an irsa.yaml field never reaches the terminal raw, in any failure', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'irsa.yaml');
+  writeFileSync(
+    file,
+    'apiVersion: irsa-anywhere/v1\nkind: Config\nregion: us-east-1\nclusters:\n  - name: prod\n' +
+      '    issuer: https://oidc.example.com/prod\n    keys: [sa.pub]\n    publish: {directory: ./public}\n' +
+      '    serviceAccounts:\n      - {namespace: default, name: "te\\e]0;pwn\\ast"}\n',
+  );
+  const ESC = '\u001b[31mRED\u0007';
+  const cases: [string[], string][] = [
+    [['rotate', 'status', '-f', file, '--cluster', ESC], 'rotate status'],
+    [['audit', '--provider', `arn:aws:iam::1:oidc${ESC}`], 'audit'],
+    [
+      ['issuer', 'watch', 'manifests', '--issuer', 'https://x.example.com/c', '--aws-secret', 's', '--namespace', ESC],
+      'issuer watch manifests',
+    ],
+    [['iam', 'policy', '-f', file, '--for', ESC], 'iam policy'],
+    [['export', 'terraform', '-f', file], 'export terraform'],
+  ];
+  for (const [args, command] of cases) {
+    const text = await runCli(args);
+    assert.equal(text.code, 1, `${args.join(' ')}: ${text.stderr}`);
+    assert.ok(text.stderr.startsWith(`irsa ${command}: `), text.stderr);
+    assert.doesNotMatch(
+      text.stderr,
+      /[\u0000-\u0008\u000b-\u001f\u007f]/,
+      `${command}: ${JSON.stringify(text.stderr)}`,
+    );
+    assert.match(text.stderr, /\\u001b/);
+    const json = await runCli(['--output', 'json', ...args]);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.ok, false);
+    assert.match(report.error.message, /\u001b/);
+  }
 });

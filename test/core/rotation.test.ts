@@ -219,6 +219,16 @@ test('apiserver steps: the new public key added everywhere first, then the signi
 });
 
 test('times: ISO 8601 with a zone, or now (said so); anything else is a usage error naming the flag', () => {
+  // Reproduction: `irsa rotate status --now 2026-02-30T00:00:00Z` decided at 2026-03-02 without a word.
+  for (const impossible of [
+    '2026-02-30T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-12-06T24:00:00Z',
+    '2026-12-06T05:60Z',
+  ]) {
+    assert.throws(() => parseInstant(impossible, '--now', 0), { code: 'ERR_USAGE', message: /^--now must be a time/ });
+  }
+  assert.equal(parseInstant('2028-02-29T23:59:59Z', '--now', 0).ms, Date.parse('2028-02-29T23:59:59Z'));
   assert.equal(parseInstant('2026-12-06T05:00:00+01:00', '--at', 0).ms, Date.parse('2026-12-06T04:00:00Z'));
   assert.equal(parseInstant('now', '--now', 42).source, "this machine's clock");
   assert.throws(() => parseInstant('2026-12-06 05:00', '--at', 0), {

@@ -3,9 +3,12 @@
 // without the account-ID host prefix when overridden. The end-to-end case runs in a child process whose environment
 // is the only configuration: IAM and STS at the sandbox, S3 at moto.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configuredEndpoint, configuredRegion } from '../../src/io/aws/clients.js';
+import { ListRolesCommand } from '@aws-sdk/client-iam';
+import { AwsCaller, awsFailure } from '../../src/io/aws/aws-call.js';
+import { configuredEndpoint, configuredRegion, createAwsClients } from '../../src/io/aws/clients.js';
 import { sandboxFor } from '../sandbox/helpers.js';
 import { ROOT, runProcess, tempDir } from '../support/cli.js';
 import { startMoto } from '../support/moto-server.js';
@@ -26,6 +29,35 @@ test('endpoints and region as the SDK resolves them', () => {
   assert.equal(configuredRegion({ env: { AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-1' } }), 'eu-west-2');
   assert.equal(configuredRegion({ region: 'ap-southeast-2', env: { AWS_REGION: 'eu-west-2' } }), 'ap-southeast-2');
   assert.equal(configuredRegion({ env: {} }), undefined);
+});
+
+// Reproduction (irsa audit with AWS_ENDPOINT_URL at a host that accepts and never answers): it waited forever, the
+// SDK printing "@smithy/node-http-handler - [WARN] … requestTimeout" to stderr every 30 s.
+test('an endpoint that accepts and never answers fails after the request timeout, once, in words', async (t) => {
+  const sockets: Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as { port: number };
+  const warn = t.mock.method(console, 'warn', () => undefined);
+  const clients = await createAwsClients({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    endpoints: { iam: `http://127.0.0.1:${port}` },
+    requestTimeoutMs: 200,
+  });
+  t.after(() => clients.destroy());
+  const caller = new AwsCaller(clients);
+  const failure = await caller.send('iam', 'ListRoles', new ListRolesCommand({})).then(
+    () => assert.fail('answered'),
+    (e: unknown) => awsFailure('iam', 'ListRoles', '', e),
+  );
+  assert.equal(failure.message, 'IAM ListRoles: no answer within 0.2 s');
+  assert.equal(caller.calls, 1, 'a timeout is not sent again');
+  assert.equal(warn.mock.callCount(), 0);
 });
 
 const SCRIPT = `

@@ -4,7 +4,7 @@
  * ServiceAccounts whose role-arn annotation names a role. Text, the JSON envelope, or a plain SARIF 2.1.0 log for
  * code scanning; exit 1 when a high finding exists.
  */
-import { parseArn } from '../../core/aws/arn.js';
+import { isOidcProviderArn } from '../../core/aws/arn.js';
 import { runAudit } from '../../core/audit/audit.js';
 import { renderAudit } from '../../core/audit/render.js';
 import { sarifLog } from '../../core/audit/sarif.js';
@@ -75,8 +75,7 @@ function report(result: AuditResult, caller: AwsCaller, sarif: boolean): Report 
 }
 
 function checkProviderArn(arn: string): void {
-  const parsed = parseArn(arn);
-  if (parsed?.service !== 'iam' || !parsed.resource.startsWith('oidc-provider/')) {
+  if (!isOidcProviderArn(arn)) {
     throw new UsageError(
       `--provider must be an OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host/path>), got: ${arn}`,
     );

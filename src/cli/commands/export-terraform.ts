@@ -7,6 +7,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { IrsaConfig } from '../../core/config/types.js';
 import { E, IrsaError } from '../../core/errors.js';
 import {
   EXPORT_FILE_NAMES,
@@ -15,7 +16,7 @@ import {
   exportText,
   isExportFile,
 } from '../../core/export/terraform.js';
-import { ensureDirectory, filesToChange, writeFileAtomic } from '../../io/files.js';
+import { assertWritable, ensureDirectory, filesToChange, writeFileAtomic } from '../../io/files.js';
 import { isNotFound, systemErrorWords } from '../../io/system-errors.js';
 import type { Context, Report } from '../context.js';
 import { ClusterAccess } from './provision-kube.js';
@@ -40,7 +41,7 @@ export async function exportTerraformCommand(opts: ExportTerraformOptions, ctx: 
   if (opts.outDir === undefined) {
     return { text: exportText(result), data: { files: result.files } };
   }
-  const written = await writeExport(opts.outDir, result.files, Boolean(opts.force));
+  const written = await writeExport(opts.outDir, result.files, Boolean(opts.force), inputFiles(opts, config));
   const lines = [
     ...written.changed.map((f) => `wrote ${f}`),
     ...written.unchanged.map((f) => `unchanged ${f}`),
@@ -55,9 +56,29 @@ interface Written {
   removed: string[];
 }
 
+/** Every file the export read: irsa.yaml, the key files, the kubeconfigs. None may be an irsa-*.tf it writes. */
+function inputFiles(opts: ExportTerraformOptions, config: IrsaConfig): string[] {
+  const files = [opts.file, ...(opts.kubeconfig ? [opts.kubeconfig] : [])];
+  for (const c of config.clusters) {
+    if (c.keys.from === 'files') files.push(...c.keys.paths);
+    else if (c.keys.kubeconfig) files.push(c.keys.kubeconfig);
+  }
+  return files;
+}
+
 /** The files, each checked before any is written (a refusal leaves the directory as it was). */
-async function writeExport(dir: string, files: readonly ExportFile[], force: boolean): Promise<Written> {
+async function writeExport(
+  dir: string,
+  files: readonly ExportFile[],
+  force: boolean,
+  inputs: readonly string[],
+): Promise<Written> {
   await ensureDirectory(dir);
+  // Even with --force: an irsa-*.tf that is irsa.yaml itself (or a key file) would be destroyed by the export.
+  await assertWritable(
+    EXPORT_FILE_NAMES.map((n) => join(dir, n)),
+    { force: true, inputs },
+  );
   const existing = new Map<string, string | undefined>();
   for (const name of EXPORT_FILE_NAMES) existing.set(name, await readText(join(dir, name)));
   for (const f of files) {

@@ -3,6 +3,7 @@
  * (issuer, audiences, publish target, region and the cluster's kubeconfig/context from the file) or `--issuer URL`;
  * then the cluster connection and the AWS clients, each of which may be missing (a check that cannot run warns).
  */
+import { checkRoleArn } from '../../core/aws/arn.js';
 import type { PublishTarget } from '../../core/config/types.js';
 import { DEFAULT_AUDIENCE } from '../../core/defaults.js';
 import { UsageError } from '../../core/errors.js';
@@ -45,6 +46,7 @@ export interface IssuerTarget {
 export async function resolveTarget(opts: IssuerTargetOptions, ctx: Context): Promise<IssuerTarget> {
   if (Boolean(opts.file) === Boolean(opts.issuer))
     throw new UsageError('give either -f irsa.yaml --cluster NAME or --issuer URL');
+  if (opts.canaryRole !== undefined) checkRoleArn(opts.canaryRole, '--canary-role');
   const base = opts.file
     ? await fromConfig(opts.file, opts.cluster)
     : { issuer: opts.issuer as string, audiences: [DEFAULT_AUDIENCE] };

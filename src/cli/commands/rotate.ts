@@ -109,10 +109,12 @@ export async function rotateBegin(opts: BeginOptions, ctx: Context): Promise<Rep
 export async function rotateSwitched(opts: RotateOptions & { at?: string }, ctx: Context): Promise<Report> {
   return withRun(opts, ctx, async (run) => {
     const { cluster, published } = run;
+    // `--at now` is the time this step decides at (run.now), not a second reading of the clock taken after irsa.yaml
+    // and the published documents were read: that one is always later than now, and the switch always refused.
     const at =
-      opts.at === undefined
-        ? { ...run.now, source: `${run.now.source} (no --at)` }
-        : parseInstant(opts.at, '--at', Date.now());
+      opts.at === undefined || opts.at === 'now'
+        ? { ...run.now, source: `${run.now.source} (${opts.at === undefined ? 'no --at' : '--at now'})` }
+        : parseInstant(opts.at, '--at', run.now.ms);
     const decision = decideSwitched({
       cluster,
       state: published.state,

@@ -16,7 +16,9 @@ function targetOptions(cmd: Command): Command {
     .option('--audience <aud...>', 'client IDs the IAM provider must have (default sts.amazonaws.com, or irsa.yaml)')
     .option('--trust-ca <file...>', 'extra CA certificates for the issuer host (a private CA is still reported)')
     .option('--canary-role <arn>', 'STS canary: AssumeRoleWithWebIdentity on this role (give it no permissions)')
-    .addOption(durationOption('--timeout <duration>', 'per request', { unit: 'ms', default: 5000, max: 60_000 }));
+    .addOption(
+      durationOption('--timeout <duration>', 'per request', { unit: 'ms', default: 5000, min: 100, max: 60_000 }),
+    );
 }
 
 export function registerIssuerWatchCommands(issuer: Command): void {
@@ -33,8 +35,8 @@ export function registerIssuerWatchCommands(issuer: Command): void {
     .action(lazy('issuer check', async () => (await import('../commands/issuer-check.js')).issuerCheck));
   const watch = targetOptions(issuer.command('watch'))
     .description('run the checks of `issuer check` continuously: metrics, probes, Events; --publish adds missing keys')
-    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
-    .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900 }))
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60, min: 1 }))
+    .addOption(durationOption('--iam-interval <duration>', 'between IAM reads', { default: 900, min: 1 }))
     .option(
       '--metrics-port <port>',
       'plain HTTP port for /metrics, /healthz and /readyz',
@@ -56,7 +58,7 @@ export function registerIssuerWatchCommands(issuer: Command): void {
     .option('--namespace <ns>', 'namespace (default irsa-system)')
     .option('--image <ref>', 'container image')
     .option('--canary-role <arn>', 'STS canary role (no permissions)')
-    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60 }))
+    .addOption(durationOption('--interval <duration>', 'between passes', { default: 60, min: 1 }))
     .option('--aws-secret <name>', 'Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the IAM checks')
     .addHelpText(
       'after',

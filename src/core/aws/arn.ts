@@ -50,6 +50,25 @@ export function parseRoleArn(
   return { partition: arn.partition, accountId: arn.accountId, path, name };
 }
 
+/**
+ * `arn:<partition>:iam::<12 digits>:oidc-provider/<host[:port]/path>`: the host a DNS name or address, the path
+ * printable ASCII without spaces; not a scheme (IAM drops `https://` from the URL it builds the ARN from).
+ */
+export function isOidcProviderArn(value: string): boolean {
+  const arn = parseArn(value);
+  if (arn?.service !== 'iam' || arn.region !== '' || !/^\d{12}$/.test(arn.accountId)) return false;
+  return /^oidc-provider\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[\x21-\x7e]*)?$/.test(arn.resource);
+}
+
+/** A role ARN flag (`--role-arn`, `--canary-role`): refused in words, naming the flag, unless well-formed. */
+export function checkRoleArn(value: string, flag: string): void {
+  if (parseRoleArn(value)) return;
+  throw new IrsaError(
+    E.ERR_ROLE_ARN,
+    `${flag} must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/[path/]name), got: ${value}`,
+  );
+}
+
 export function roleArn(partition: string, accountId: string, name: string, path = '/'): string {
   return `arn:${partition}:iam::${accountId}:role${path}${name}`;
 }

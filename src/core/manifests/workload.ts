@@ -1,4 +1,4 @@
-import { parseRoleArn } from '../aws/arn.js';
+import { checkRoleArn } from '../aws/arn.js';
 import { checkRegion } from '../aws/region.js';
 import {
   DEFAULT_ANNOTATION_PREFIX,
@@ -67,12 +67,7 @@ export function buildWorkload(input: WorkloadInput): WorkloadResult {
 function resolveInput(input: WorkloadInput): Resolved {
   checkDnsLabel(input.namespace, '--namespace');
   checkDnsSubdomain(input.serviceAccount, '--service-account');
-  if (!parseRoleArn(input.roleArn)) {
-    throw new IrsaError(
-      E.ERR_ROLE_ARN,
-      `--role-arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/[path/]name), got: ${input.roleArn}`,
-    );
-  }
+  checkRoleArn(input.roleArn, '--role-arn');
   const audience = input.audience ?? DEFAULT_AUDIENCE;
   if (audience.trim() === '') throw new IrsaError(E.ERR_TOKEN_AUDIENCE, '--audience must not be empty');
   const expiration = input.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS;

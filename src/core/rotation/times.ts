@@ -23,12 +23,24 @@ export function ceilSecond(ms: number): number {
 }
 
 /** An ISO 8601 date-time with a zone (`2026-12-06T05:00:00Z`, `…+01:00`): a time without one means nothing here. */
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The fields name a real date and time of day. `Date.parse` rolls an impossible one over (2026-02-30 is March 2nd,
+ * T24:00 the next day) instead of refusing it, and a rotation must not decide at a day nobody wrote.
+ */
+function isCalendarTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 7].map((i) => Number(m[i] ?? 0));
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const realDay = date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return realDay && hour <= 23 && minute <= 59 && second <= 59;
+}
 
 /** `--at` / `--now`: an ISO 8601 time with its zone, or `now` (the caller's clock, said so). */
 export function parseInstant(value: string, flag: string, clockMs: number): Instant {
   if (value === 'now') return { ms: clockMs, source: "this machine's clock" };
-  const ms = ISO_WITH_ZONE.test(value) ? Date.parse(value) : Number.NaN;
+  const m = ISO_WITH_ZONE.exec(value);
+  const ms = m && isCalendarTime(m) ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) {
     throw new UsageError(
       `${flag} must be a time in ISO 8601 with its zone, such as 2026-12-06T05:00:00Z, or now; got: ${value}`,

@@ -91,6 +91,9 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 5000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
+      // Without it the SDK only logs a warning (raw, on stderr) when the request timeout passes and waits on forever
+      // for an endpoint that accepted the connection but never answers.
+      throwOnRequestTimeout: true,
     },
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };

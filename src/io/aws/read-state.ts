@@ -7,10 +7,12 @@ import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@
 import { parseArn } from '../../core/aws/arn.js';
 import type { CurrentState, StateQuery } from '../../core/provision/types.js';
 import { readDocumentFiles } from '../publish/directory.js';
+import { isConnectFailure } from '../system-errors.js';
 import { type AwsCaller, awsFailure } from './aws-call.js';
 import { readProviders } from './read-providers.js';
 import { readRoles } from './read-roles.js';
 import { readAccountPublicAccessBlock, readBuckets } from './read-s3.js';
+import { timeoutWords } from './sdk-errors.js';
 
 export interface ReadStateOptions {
   /** Reads in flight at once per kind (default 8). */
@@ -23,7 +25,12 @@ export async function readAccount(caller: AwsCaller): Promise<CurrentState['acco
   try {
     res = await caller.send('sts', 'GetCallerIdentity', new GetCallerIdentityCommand({}));
   } catch (e) {
-    throw awsFailure('sts', 'GetCallerIdentity', '', e, 'check the AWS credentials (irsa whoami shows whose they are)');
+    // Credentials are the suspect only once STS answered: a refused or silent endpoint is a network matter.
+    const unreached = isConnectFailure(e) || timeoutWords(e) !== undefined;
+    const hint = unreached
+      ? 'check that STS can be reached from here (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, proxy, network)'
+      : 'check the AWS credentials (irsa whoami shows whose they are)';
+    throw awsFailure('sts', 'GetCallerIdentity', '', e, hint);
   }
   const arn = res.Arn ?? '';
   return { id: res.Account ?? '', partition: parseArn(arn)?.partition ?? 'aws', arn };

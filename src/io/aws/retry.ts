@@ -49,8 +49,11 @@ const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'ServiceFailure',
 ]);
 
-/** Failures on the way (no AWS answer) that a second attempt may well get through. */
-const TRANSIENT_NETWORK: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'TimeoutError']);
+/**
+ * Failures on the way (no AWS answer) that a second attempt may well get through. Not a timeout: an endpoint silent
+ * for the whole request timeout would only be waited on again, attempts × timeout in all (minutes), before failing.
+ */
+const TRANSIENT_NETWORK: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * Throttling, a 5xx, or a dropped connection: worth another attempt after a wait. A 500 whose answer is not AWS's

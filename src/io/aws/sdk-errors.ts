@@ -25,7 +25,7 @@ export function sdkErrorMessage(e: unknown): string {
  * system error: connection refused, a file the SDK could not read) in words, naming the address or file.
  */
 export function formatSdkError(e: unknown): string {
-  const local = localFailureWords(e);
+  const local = timeoutWords(e) ?? localFailureWords(e);
   if (local) return local;
   // The SDK's credential chain found nothing; its own text names its provider classes, not what a user can set.
   if (sdkErrorCode(e) === 'CredentialsProviderError') {
@@ -60,6 +60,18 @@ export function describeAwsFailure(e: unknown, action: string): string {
   if (status !== undefined && !serviceError && /parse|deserializ/i.test(sdkErrorMessage(e))) {
     return `HTTP ${status} with an answer that is not AWS's (this endpoint may not implement ${action})`;
   }
-  if (sdkErrorCode(e) === 'TimeoutError') return `no answer in time (${sdkErrorMessage(e)})`;
   return formatSdkError(e);
+}
+
+/**
+ * The SDK's own timeouts (`TimeoutError`, its text naming its own module and options) in words: no connection, or
+ * no answer, within how long. Undefined for anything else.
+ */
+export function timeoutWords(e: unknown): string | undefined {
+  const name = (e as { name?: unknown } | undefined)?.name;
+  if (name !== 'TimeoutError' && systemCode(e) !== 'ETIMEDOUT') return undefined;
+  const message = sdkErrorMessage(e);
+  const ms = /(\d+) ms/.exec(message)?.[1];
+  const within = ms ? ` within ${Number(ms) / 1000} s` : ' in time';
+  return /establish a connection/.test(message) ? `no connection${within}` : `no answer${within}`;
 }
